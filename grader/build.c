@@ -1,0 +1,312 @@
+/* build.c - copying a submission's sources and compiling each program, in parallel. */
+#define _GNU_SOURCE
+#include "build.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "deadline.h"
+#include "sandbox.h"
+
+#define MAX_SOURCES 64
+#define MAX_SOURCE_BYTES (1 << 20)
+#define COMPILE_MS 60000
+
+struct job {
+    struct program_build *program;
+    const char *argv[MAX_SOURCES + 16];
+    char paths[MAX_SOURCES + 3][600];
+    char log_path[600];
+    struct proc proc;
+    bool running;
+    int64_t deadline;
+};
+
+static bool has_suffix(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), s = strlen(suffix);
+    return n > s && strcmp(name + n - s, suffix) == 0;
+}
+
+/* Copies one regular file of at most MAX_SOURCE_BYTES, refusing links and devices. */
+static int copy_source(const char *from, const char *to, struct text *note)
+{
+    int in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_SOURCE_BYTES) {
+        text_printf(note, "skipped %s: not a regular file of at most 1 MiB (symbolic links are not followed)\n",
+                    strrchr(from, '/') + 1);
+        if (in >= 0)
+            close(in);
+        return -1;
+    }
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    char buf[65536];
+    ssize_t r;
+    int rc = 0;
+    while ((r = read(in, buf, sizeof buf)) > 0) {
+        if (write(out, buf, (size_t)r) != r) {
+            rc = -1;
+            break;
+        }
+    }
+    if (r < 0)
+        rc = -1;
+    close(in);
+    close(out);
+    return rc;
+}
+
+/* Copies the .c and .h files of exercise_dir into src_dir; names the .c files in sources. */
+static int copy_exercise_sources(const char *exercise_dir, const char *src_dir, char sources[][256],
+                                 int *nsources, struct text *note)
+{
+    *nsources = 0;
+    DIR *d = opendir(exercise_dir);
+    if (d == NULL)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || (!has_suffix(e->d_name, ".c") && !has_suffix(e->d_name, ".h")))
+            continue;
+        if (strlen(e->d_name) >= 256 || *nsources >= MAX_SOURCES)
+            continue;
+        char from[PATH_MAX], to[PATH_MAX];
+        snprintf(from, sizeof from, "%s/%s", exercise_dir, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", src_dir, e->d_name);
+        if (copy_source(from, to, note) == 0 && has_suffix(e->d_name, ".c"))
+            snprintf(sources[(*nsources)++], 256, "%s", e->d_name);
+    }
+    closedir(d);
+    return 0;
+}
+
+static bool is_program_source(const struct exercise *ex, const char *file)
+{
+    for (int i = 0; ex->programs[i]; i++) {
+        size_t n = strlen(ex->programs[i]);
+        if (strncmp(file, ex->programs[i], n) == 0 && strcmp(file + n, ".c") == 0)
+            return true;
+    }
+    return false;
+}
+
+static const char *find_compiler(void)
+{
+    static char path[512];
+    const char *env_path = getenv("PATH");
+    char *dirs = strdup(env_path ? env_path : "/usr/bin:/bin");
+    const char *found = NULL;
+    for (char *dir = strtok(dirs, ":"); dir && !found; dir = strtok(NULL, ":")) {
+        snprintf(path, sizeof path, "%s/cc", dir);
+        if (access(path, X_OK) == 0)
+            found = path;
+    }
+    free(dirs);
+    return found;
+}
+
+/* Prepares the compiler command for one program. False when its main file is missing. */
+static bool prepare_job(struct job *job, const struct exercise *ex, const char *out_dir,
+                        char sources[][256], int nsources, const char *compiler)
+{
+    const char *program = job->program->program;
+    char main_file[300];
+    snprintf(main_file, sizeof main_file, "%s.c", program);
+    bool have_main = false;
+    for (int i = 0; i < nsources; i++)
+        have_main |= strcmp(sources[i], main_file) == 0;
+    if (!have_main) {
+        text_printf(&job->program->log, "%s/%s is missing.\n", ex->id, main_file);
+        return false;
+    }
+    int a = 0, p = 0;
+    job->argv[a++] = compiler;
+    static const char *const flags[] = { "-std=gnu11", "-Wall", "-Wextra", "-g", "-pipe",
+                                         "-fdiagnostics-color=never", NULL };
+    for (int i = 0; flags[i]; i++)
+        job->argv[a++] = flags[i];
+    snprintf(job->paths[p], sizeof job->paths[p], "-I%s/src", out_dir);
+    job->argv[a++] = job->paths[p++];
+    job->argv[a++] = "-o";
+    snprintf(job->paths[p], sizeof job->paths[p], "%s/%s", out_dir, program);
+    job->argv[a++] = job->paths[p++];
+    snprintf(job->paths[p], sizeof job->paths[p], "%s/src/%s", out_dir, main_file);
+    job->argv[a++] = job->paths[p++];
+    for (int i = 0; i < nsources; i++) {
+        if (is_program_source(ex, sources[i]))
+            continue;
+        snprintf(job->paths[p], sizeof job->paths[p], "%s/src/%s", out_dir, sources[i]);
+        job->argv[a++] = job->paths[p++];
+    }
+    job->argv[a] = NULL;
+    snprintf(job->log_path, sizeof job->log_path, "%s/%s.log", out_dir, program);
+    return true;
+}
+
+static int start_job(struct job *job, const char *out_dir, uid_t uid)
+{
+    struct proc_spec spec = {
+        .argv = job->argv,
+        .name = "the compiler",
+        .cwd = out_dir,
+        .stderr_path = job->log_path,
+        .stdout_path = NULL,
+        .uid = uid,
+        .limits = &compiler_limits,
+    };
+    if (proc_start(&job->proc, &spec, &job->program->log) < 0)
+        return -1;
+    job->running = true;
+    job->deadline = deadline_in(COMPILE_MS);
+    return 0;
+}
+
+static void finish_job(struct job *job, bool timed_out)
+{
+    struct program_build *pb = job->program;
+    job->running = false;
+    if (timed_out) {
+        proc_kill(&job->proc);
+        text_printf(&pb->log, "The compiler did not finish within %d s.\n", COMPILE_MS / 1000);
+    }
+    text_read_file(&pb->log, job->log_path, 64 << 10);
+    char *binary = job->paths[1];
+    pb->built = !timed_out && job->proc.exited && job->proc.status == 0 && access(binary, X_OK) == 0;
+    proc_kill(&job->proc);
+}
+
+/* Runs the prepared jobs, at most `parallel` at once, each until it ends or its deadline. */
+static void run_jobs(struct job *jobs, int njobs, int parallel, const char *const *dirs, uid_t uid)
+{
+    int next = 0, running = 0;
+    while (next < njobs || running > 0) {
+        while (next < njobs && running < parallel) {
+            if (start_job(&jobs[next], dirs[next], uid) == 0)
+                running++;
+            next++;
+        }
+        struct pollfd pfds[64];
+        int map[64], n = 0;
+        int64_t nearest = INT64_MAX;
+        for (int i = 0; i < njobs && n < 64; i++) {
+            if (!jobs[i].running)
+                continue;
+            pfds[n] = (struct pollfd){ .fd = jobs[i].proc.pidfd, .events = POLLIN };
+            map[n++] = i;
+            if (jobs[i].deadline < nearest)
+                nearest = jobs[i].deadline;
+        }
+        if (n == 0)
+            continue;
+        poll(pfds, (nfds_t)n, ms_left(nearest));
+        for (int k = 0; k < n; k++) {
+            struct job *job = &jobs[map[k]];
+            if (!proc_running(&job->proc) || now_ms() >= job->deadline) {
+                finish_job(job, !job->proc.exited);
+                running--;
+            }
+        }
+    }
+}
+
+/* Each program's log, in full, beside where its binary would be: the checks show it when the
+ * program they need was not built. */
+static void save_logs(const struct exercise_build *b, const char *out_dir)
+{
+    for (int i = 0; i < b->count; i++) {
+        char path[800];
+        snprintf(path, sizeof path, "%s/%s.log", out_dir, b->programs[i].program);
+        FILE *f = fopen(path, "we");
+        if (f == NULL)
+            continue;
+        fwrite(text_str(&b->programs[i].log), 1, b->programs[i].log.len, f);
+        fclose(f);
+    }
+}
+
+static int make_dir(const char *path, uid_t uid)
+{
+    if (mkdir(path, 0755) < 0 && errno != EEXIST)
+        return -1;
+    if (uid != 0 && chown(path, uid, uid) < 0)
+        return -1;
+    return 0;
+}
+
+int build_submission(const char *submission, const char *build_dir, struct exercise_build *builds,
+                     int n, int jobs, uid_t uid)
+{
+    const char *compiler = find_compiler();
+    if (compiler == NULL) {
+        fprintf(stderr, "grader: no C compiler (cc) on PATH\n");
+        return -1;
+    }
+    int total = 0;
+    for (int i = 0; i < n; i++)
+        for (int p = 0; builds[i].exercise->programs[p]; p++)
+            total++;
+    struct job *all = calloc((size_t)total + 1, sizeof *all);
+    const char **dirs = calloc((size_t)total + 1, sizeof *dirs);
+    char (*sources)[256] = calloc(MAX_SOURCES, 256);
+    char (*out_dirs)[600] = calloc((size_t)n + 1, 600);
+    if (all == NULL || dirs == NULL || sources == NULL || out_dirs == NULL) {
+        fprintf(stderr, "grader: out of memory\n");
+        return -1;
+    }
+    int njobs = 0;
+    for (int i = 0; i < n; i++) {
+        struct exercise_build *b = &builds[i];
+        const struct exercise *ex = b->exercise;
+        char exercise_dir[600], src_dir[700];
+        snprintf(exercise_dir, sizeof exercise_dir, "%s/%s", submission, ex->id);
+        snprintf(out_dirs[i], 600, "%s/%s", build_dir, ex->id);
+        snprintf(src_dir, sizeof src_dir, "%s/src", out_dirs[i]);
+        if (make_dir(out_dirs[i], uid) < 0 || make_dir(src_dir, 0) < 0) {
+            fprintf(stderr, "grader: cannot create %s: %s\n", src_dir, strerror(errno));
+            return -1;
+        }
+        struct text note = {0};
+        int nsources = 0;
+        bool present = copy_exercise_sources(exercise_dir, src_dir, sources, &nsources, &note) == 0;
+        for (b->count = 0; ex->programs[b->count]; b->count++) {
+            struct program_build *pb = &b->programs[b->count];
+            *pb = (struct program_build){ .program = ex->programs[b->count] };
+            text_append(&pb->log, note.data ? note.data : "", note.len);
+            if (!present) {
+                text_printf(&pb->log, "The folder %s/ is missing from the submission.\n", ex->id);
+                continue;
+            }
+            all[njobs].program = pb;
+            if (prepare_job(&all[njobs], ex, out_dirs[i], sources, nsources, compiler))
+                dirs[njobs++] = out_dirs[i];
+        }
+        text_free(&note);
+    }
+    run_jobs(all, njobs, jobs, dirs, uid);
+    for (int i = 0; i < n; i++)
+        save_logs(&builds[i], out_dirs[i]);
+    free(all);
+    free(dirs);
+    free(sources);
+    free(out_dirs);
+    return 0;
+}
+
+void build_free(struct exercise_build *b)
+{
+    for (int i = 0; i < b->count; i++)
+        text_free(&b->programs[i].log);
+}

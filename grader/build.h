@@ -1,0 +1,37 @@
+/* build.h - compiling a submission's programs with fixed flags, never with its own make file.
+ *
+ * For each exercise, the regular .c and .h files of SUBMISSION/<id>/ are copied into the build
+ * folder (a symbolic link is never followed), then each program is compiled from <program>.c plus
+ * every other .c file that is not another program's main file. The compiler runs as a separate
+ * process under limits, with a sandbox user id when there is one. */
+#ifndef GC_BUILD_H
+#define GC_BUILD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "harness.h"
+#include "text.h"
+
+#define COMPILE_FLAGS "-std=gnu11 -Wall -Wextra -g"
+
+struct program_build {
+    const char *program;
+    bool built;
+    struct text log;            /* compiler messages, or why it was not compiled */
+};
+
+struct exercise_build {
+    const struct exercise *exercise;
+    struct program_build programs[MAX_PROGRAMS];
+    int count;
+};
+
+/* Builds the n exercises into build_dir/<id>/, running up to jobs compilers at once.
+ * Returns 0, or -1 on an internal error (reported on stderr). */
+int build_submission(const char *submission, const char *build_dir, struct exercise_build *builds,
+                     int n, int jobs, uid_t uid);
+
+void build_free(struct exercise_build *b);
+
+#endif

@@ -1,0 +1,125 @@
+/* diagnose.c - turning symptoms into likely causes. */
+#define _GNU_SOURCE
+#include "diagnose.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "lease.h"
+#include "procnet.h"
+
+const char *signal_meaning(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: return "a segmentation fault: it used a bad pointer (NULL, freed, or past the end of a buffer)";
+    case SIGBUS: return "a bus error: it used memory that does not exist (a bad pointer)";
+    case SIGABRT: return "it aborted: a failed assert(), or the C library found corrupted memory (a double free, a write past a malloc'ed buffer)";
+    case SIGFPE: return "an arithmetic error, such as a division by zero";
+    case SIGPIPE: return "it wrote to a socket whose peer had already closed it; ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, then handle the EPIPE error";
+    case SIGXCPU: return "it used up its CPU time limit: an endless loop (a loop on a read that keeps returning 0 or -1?)";
+    case SIGXFSZ: return "it wrote more output than the limit allows: an endless loop printing?";
+    case SIGKILL: return "it was killed with SIGKILL (by the grader's limits, or out of memory)";
+    case SIGTERM: return "it was asked to stop with SIGTERM";
+    case SIGILL: return "an illegal instruction (often a corrupted stack or function pointer)";
+    default: return "an unexpected signal";
+    }
+}
+
+void describe_end(struct text *t, const struct proc *p)
+{
+    if (!p->exited) {
+        text_printf(t, "%s is still running", p->name);
+    } else if (WIFEXITED(p->status)) {
+        text_printf(t, "%s exited with status %d", p->name, WEXITSTATUS(p->status));
+    } else if (WIFSIGNALED(p->status)) {
+        int sig = WTERMSIG(p->status);
+        const char *name = sigabbrev_np(sig);
+        text_printf(t, "%s was killed by SIG%s: %s", p->name, name ? name : "?", signal_meaning(sig));
+    } else {
+        text_printf(t, "%s ended (wait status %d)", p->name, p->status);
+    }
+}
+
+void describe_stderr_tail(struct text *t, const char *stderr_path)
+{
+    struct text err = {0};
+    long size = text_read_file(&err, stderr_path, 1 << 20);
+    if (size <= 0) {
+        text_puts(t, "It wrote nothing on stderr.\n");
+    } else {
+        text_puts(t, "The end of what it wrote on stderr:\n");
+        text_indent_tail(t, err.data, err.len, 8, 1200);
+    }
+    text_free(&err);
+}
+
+void diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port)
+{
+    struct inet_socket s[64];
+    int n = procnet_sockets_of(pid, "tcp", s, 64);
+    if (n < 0) {
+        text_puts(t, "It is no longer running.\n");
+        return;
+    }
+    uint16_t swapped = port_byte_swapped(port);
+    for (int i = 0; i < n; i++) {
+        if (s[i].local_port == swapped && s[i].state == PROCNET_TCP_LISTEN) {
+            text_printf(t, "It listens on port %u instead of %u: that is %u with its two bytes swapped. "
+                        "Ports go into sin_port in network byte order: use htons(port).\n",
+                        swapped, port, port);
+            return;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (s[i].local_port == port && s[i].state != PROCNET_TCP_LISTEN) {
+            text_printf(t, "It has a socket bound to port %u that is not listening: call listen() after bind().\n", port);
+            return;
+        }
+        if (s[i].state == PROCNET_TCP_LISTEN) {
+            text_printf(t, "It listens on %s, not on port %u: use the port given on the command line.\n",
+                        procnet_address(s[i].local_ip, s[i].local_port), port);
+            return;
+        }
+    }
+    text_printf(t, "It has no TCP socket listening on port %u (socket(), bind() and listen() not done yet?).\n", port);
+}
+
+void diagnose_udp_binding(struct text *t, pid_t pid, uint16_t port)
+{
+    struct inet_socket s[64];
+    int n = procnet_sockets_of(pid, "udp", s, 64);
+    if (n < 0) {
+        text_puts(t, "It is no longer running.\n");
+        return;
+    }
+    uint16_t swapped = port_byte_swapped(port);
+    for (int i = 0; i < n; i++) {
+        if (s[i].local_port == swapped) {
+            text_printf(t, "It is bound to port %u instead of %u: that is %u with its two bytes swapped. "
+                        "Ports go into sin_port in network byte order: use htons(port).\n",
+                        swapped, port, port);
+            return;
+        }
+    }
+    if (n > 0) {
+        text_printf(t, "Its UDP socket is on %s, not on port %u: bind() it to the port given on the command line.\n",
+                    procnet_address(s[0].local_ip, s[0].local_port), port);
+        return;
+    }
+    text_printf(t, "It has no UDP socket bound to port %u (socket() and bind() not done yet?).\n", port);
+}
+
+bool bound_to_one_address(pid_t pid, const char *protocol, uint16_t port, uint32_t *ip)
+{
+    struct inet_socket s[64];
+    int n = procnet_sockets_of(pid, protocol, s, 64);
+    for (int i = 0; i < n; i++) {
+        if (s[i].local_port == port && s[i].remote_port == 0 && s[i].local_ip != 0) {
+            *ip = s[i].local_ip;
+            return true;
+        }
+    }
+    return false;
+}

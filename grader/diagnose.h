@@ -1,0 +1,30 @@
+/* diagnose.h - the likely socket mistake behind a symptom, in words a student understands.
+ *
+ * Each function appends to a feedback text. They describe what happened to a student process
+ * (how it ended, what it said on stderr) and what the kernel shows about its sockets. */
+#ifndef GC_DIAGNOSE_H
+#define GC_DIAGNOSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sandbox.h"
+#include "text.h"
+
+/* "exited with status 1" / "was killed by SIGSEGV: ..." with the signal's usual meaning. */
+void describe_end(struct text *t, const struct proc *p);
+/* The signal's name and what it usually means in a socket program. */
+const char *signal_meaning(int sig);
+/* The last lines the program wrote on stderr, indented, or a note that it wrote nothing. */
+void describe_stderr_tail(struct text *t, const char *stderr_path);
+
+/* Why a TCP server started with PORT is not reachable there, judged from its sockets. */
+void diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port);
+/* Why a UDP server started with PORT does not receive there, judged from its sockets. */
+void diagnose_udp_binding(struct text *t, pid_t pid, uint16_t port);
+
+/* True when the process's TCP (or UDP) socket for port is bound to one address only. Sets
+ * *ip to that address (host byte order). */
+bool bound_to_one_address(pid_t pid, const char *protocol, uint16_t port, uint32_t *ip);
+
+#endif

@@ -1,0 +1,488 @@
+/* harness.c - the per-check sandbox, starting student programs, waiting for them to be ready,
+ * and the feedback a failed check gives. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lease.h"
+#include "procnet.h"
+
+#define MAX_PROCS 64
+#define POLL_INTERVAL_MS 5
+
+static struct {
+    const char *suite;
+    const struct exercise *exercise;
+} registry[32];
+static int nregistered;
+
+void register_exercise(const char *suite, const struct exercise *exercise)
+{
+    if (nregistered < 32)
+        registry[nregistered++] = (typeof(registry[0])){ suite, exercise };
+}
+
+const struct exercise *exercise_of_suite(const char *suite)
+{
+    for (int i = 0; i < nregistered; i++)
+        if (strcmp(registry[i].suite, suite) == 0)
+            return registry[i].exercise;
+    return NULL;
+}
+
+static struct {
+    const struct exercise *exercise;
+    char dir[512];
+    struct lease uid;
+    struct lease port;
+    struct proc procs[MAX_PROCS];
+    int nprocs;
+    struct text feedback;
+    char **scratch;
+    size_t nscratch;
+} check;
+
+static _Noreturn void internal_error(const char *what)
+{
+    cr_assert_fail("The grader could not prepare this check (%s: %s). This is not your fault: "
+             "tell your instructor.", what, strerror(errno));
+    abort();    /* cr_fatal does not return; this tells the compiler so */
+}
+
+static const char *keep(char *s)
+{
+    char **grown = realloc(check.scratch, (check.nscratch + 1) * sizeof *grown);
+    if (grown == NULL)
+        abort();
+    check.scratch = grown;
+    check.scratch[check.nscratch++] = s;
+    return s;
+}
+
+const char *fmt(const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    char *s;
+    if (vasprintf(&s, format, ap) < 0)
+        abort();
+    va_end(ap);
+    return keep(s);
+}
+
+const char *quote(const void *bytes, size_t n)
+{
+    struct text t = {0};
+    text_quote(&t, bytes, n, 200);
+    return keep(t.data);
+}
+
+const char *quote_text(const struct text *t)
+{
+    return quote(t->data ? t->data : "", t->len);
+}
+
+void check_setup(void)
+{
+    check.exercise = exercise_of_suite(criterion_current_suite->name);
+    if (check.exercise == NULL)
+        internal_error("unknown suite");
+    check.uid = (struct lease){ -1, 0 };
+    check.port = (struct lease){ -1, 0 };
+    signal(SIGPIPE, SIG_IGN);
+    umask(0);   /* socket files the check makes must be usable by the sandbox user */
+
+    const char *run = getenv("GC_RUN_DIR");
+    snprintf(check.dir, sizeof check.dir, "%s/checks/%d-XXXXXX", run ? run : "/tmp",
+             check.exercise->number);
+    if (mkdtemp(check.dir) == NULL)
+        internal_error("mkdtemp");
+    if (chmod(check.dir, 0755) < 0)
+        internal_error("chmod");
+    if (getenv("GC_SANDBOX_UIDS")) {
+        if (lease_uid(&check.uid) < 0)
+            internal_error("no free sandbox user id");
+        if (chown(check.dir, (uid_t)check.uid.value, (gid_t)check.uid.value) < 0)
+            internal_error("chown");
+    }
+}
+
+void check_teardown(void)
+{
+    for (int i = 0; i < check.nprocs; i++)
+        proc_kill(&check.procs[i]);
+    if (check.uid.fd >= 0)
+        uid_sweep((uid_t)check.uid.value);
+    lease_release(&check.uid);
+    lease_release(&check.port);
+    for (size_t i = 0; i < check.nscratch; i++)
+        free(check.scratch[i]);
+    free(check.scratch);
+    check.scratch = NULL;
+    check.nscratch = 0;
+    text_free(&check.feedback);
+}
+
+const char *scratch_path(const char *name)
+{
+    return fmt("%s/%s", check.dir, name);
+}
+
+uint16_t check_port(void)
+{
+    if (check.port.fd < 0 && lease_port(&check.port) < 0)
+        internal_error("no free port");
+    return (uint16_t)check.port.value;
+}
+
+/* --- Student programs --------------------------------------------------------------------- */
+
+static const char *built_program(const char *program)
+{
+    const char *build = getenv("GC_BUILD_DIR");
+    return fmt("%s/%s/%s", build ? build : ".", check.exercise->id, program);
+}
+
+static _Noreturn void fail_not_built(const char *program, const char *path)
+{
+    struct text log = {0};
+    text_read_file(&log, fmt("%s.log", path), 64 << 10);
+    expected("to run your %s", program);
+    got("%s was not built, so this check could not run", program);
+    if (log.len > 0) {
+        text_puts(&check.feedback, "What the build said:\n");
+        text_indent_tail(&check.feedback, log.data, log.len, 12, 2000);
+    }
+    text_free(&log);
+    fail();
+}
+
+static const char *write_stdin_file(const char *name, const void *bytes, size_t n)
+{
+    const char *path = scratch_path(name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        internal_error("open stdin file");
+    const char *p = bytes;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            internal_error("write stdin file");
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    close(fd);
+    return path;
+}
+
+struct proc *start_program(const char *program, const char *const *args, const void *stdin_bytes,
+                           size_t stdin_len)
+{
+    if (check.nprocs == MAX_PROCS)
+        internal_error("too many processes in one check");
+    const char *path = built_program(program);
+    if (access(path, X_OK) < 0)
+        fail_not_built(program, path);
+
+    int k = check.nprocs;
+    const char *argv[16] = { path };
+    for (int i = 0; args[i] && i < 14; i++)
+        argv[i + 1] = args[i];
+    struct proc_spec spec = {
+        .argv = argv,
+        .name = program,
+        .cwd = check.dir,
+        .stdin_path = stdin_bytes ? write_stdin_file(fmt("%s-%d.in", program, k), stdin_bytes, stdin_len) : NULL,
+        .stdout_path = scratch_path(fmt("%s-%d.out", program, k)),
+        .stderr_path = scratch_path(fmt("%s-%d.err", program, k)),
+        .uid = (uid_t)(check.uid.fd >= 0 ? check.uid.value : 0),
+        .limits = &student_limits,
+    };
+    struct proc *p = &check.procs[k];
+    struct text why = {0};
+    if (proc_start(p, &spec, &why) < 0) {
+        got("%s", text_str(&why));
+        text_free(&why);
+        fail();
+    }
+    check.nprocs++;
+    return p;
+}
+
+bool wait_for_exit(struct proc *p, int64_t deadline)
+{
+    if (proc_wait(p, deadline))
+        return true;
+    proc_kill(p);
+    p->exited = false;   /* it did not end by itself: describe_end says "still running" */
+    return false;
+}
+
+static const char *output_path(const struct proc *p, const char *ext)
+{
+    int k = (int)(p - check.procs);
+    return scratch_path(fmt("%s-%d.%s", p->name, k, ext));
+}
+
+void program_stdout(const struct proc *p, struct text *out, size_t cap)
+{
+    text_read_file(out, output_path(p, "out"), cap);
+}
+
+bool exited_with(const struct proc *p, int status)
+{
+    return p->exited && WIFEXITED(p->status) && WEXITSTATUS(p->status) == status;
+}
+
+/* --- Waiting until a server is ready -------------------------------------------------------- */
+
+/* Gives the server a few milliseconds before the next attempt; true if it exited meanwhile. */
+static bool server_exited_while_waiting(struct proc *server)
+{
+    return proc_wait(server, deadline_in(POLL_INTERVAL_MS));
+}
+
+static _Noreturn void fail_server_exited(struct proc *server, const char *waiting_for)
+{
+    expected("%s", waiting_for);
+    tell_about(server);
+    fail();
+}
+
+static void explain_unix_connect_error(const char *path, int err)
+{
+    struct stat st;
+    if (err == ENOENT)
+        cause("No socket file appeared at %s: bind() the socket to the path given on the command line.", path);
+    else if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+        cause("%s is not a socket file: was it created by something other than bind()?", path);
+    else if (err == ECONNREFUSED)
+        cause("The file %s exists but nobody listens on it. Either listen() is missing, or the file is "
+              "stale (left by an earlier run) and the server never bound its own: remove it with "
+              "unlink() before bind(), since bind() fails with EADDRINUSE when the path exists.", path);
+    else if (err == EAGAIN)
+        cause("The server's queue of pending connections is full: is it calling accept()?");
+    else
+        cause("connect() failed with %s.", errno_text(err));
+}
+
+int connect_unix_server(struct proc *server, const char *path)
+{
+    int64_t deadline = deadline_in(STARTUP_MS);
+    for (;;) {
+        int fd = unix_connect(path, SOCK_STREAM);
+        if (fd >= 0)
+            return fd;
+        int err = errno;
+        if (server_exited_while_waiting(server)) {
+            if (err == ECONNREFUSED)
+                explain_unix_connect_error(path, err);
+            fail_server_exited(server, fmt("%s to accept connections at %s", server->name, path));
+        }
+        if (now_ms() >= deadline) {
+            expected("%s to accept connections at %s", server->name, path);
+            got("connect() kept failing for %d s with %s", STARTUP_MS / 1000, errno_text(err));
+            explain_unix_connect_error(path, err);
+            fail();
+        }
+    }
+}
+
+void wait_unix_dgram_server(struct proc *server, const char *path)
+{
+    int64_t deadline = deadline_in(STARTUP_MS);
+    for (;;) {
+        int fd = unix_connect(path, SOCK_DGRAM);
+        if (fd >= 0) {
+            close(fd);
+            return;
+        }
+        int err = errno;
+        if (server_exited_while_waiting(server)) {
+            if (err == ECONNREFUSED)
+                explain_unix_connect_error(path, err);
+            fail_server_exited(server, fmt("%s to receive datagrams at %s", server->name, path));
+        }
+        if (now_ms() >= deadline) {
+            expected("%s to receive datagrams at %s", server->name, path);
+            got("no socket bound there after %d s (%s)", STARTUP_MS / 1000, errno_text(err));
+            explain_unix_connect_error(path, err);
+            fail();
+        }
+    }
+}
+
+int connect_tcp_server(struct proc *server, const char *ip, uint16_t port)
+{
+    int64_t deadline = deadline_in(STARTUP_MS);
+    for (;;) {
+        int fd = tcp_connect(ip, port, deadline);
+        if (fd >= 0)
+            return fd;
+        int err = errno;
+        if (server_exited_while_waiting(server))
+            fail_server_exited(server, fmt("%s to accept connections on %s:%u", server->name, ip, port));
+        if (now_ms() >= deadline) {
+            expected("%s to accept connections on %s:%u", server->name, ip, port);
+            got("connect() kept failing for %d s with %s", STARTUP_MS / 1000, errno_text(err));
+            struct text why = {0};
+            diagnose_tcp_listener(&why, server->pid, port);
+            cause("%s", text_str(&why));
+            text_free(&why);
+            fail();
+        }
+    }
+}
+
+void wait_udp_server(struct proc *server, uint16_t port)
+{
+    int64_t deadline = deadline_in(STARTUP_MS);
+    for (;;) {
+        struct inet_socket s[64];
+        int n = procnet_sockets_of(server->pid, "udp", s, 64);
+        for (int i = 0; i < n; i++) {
+            if (s[i].local_port == port)
+                return;
+        }
+        if (server_exited_while_waiting(server))
+            fail_server_exited(server, fmt("%s to receive datagrams on port %u", server->name, port));
+        if (now_ms() >= deadline) {
+            expected("%s to receive datagrams on port %u", server->name, port);
+            got("no UDP socket bound to port %u after %d s", port, STARTUP_MS / 1000);
+            struct text why = {0};
+            diagnose_udp_binding(&why, server->pid, port);
+            cause("%s", text_str(&why));
+            text_free(&why);
+            fail();
+        }
+    }
+}
+
+/* --- Feedback -------------------------------------------------------------------------------- */
+
+static void add_line(const char *label, const char *format, va_list ap)
+{
+    char *line;
+    if (vasprintf(&line, format, ap) < 0)
+        abort();
+    text_printf(&check.feedback, "%-10s%s\n", label, line);
+    free(line);
+}
+
+#define FEEDBACK_LINE(function, label)              \
+    void function(const char *format, ...)          \
+    {                                               \
+        va_list ap;                                 \
+        va_start(ap, format);                       \
+        add_line(label, format, ap);                \
+        va_end(ap);                                 \
+    }
+
+FEEDBACK_LINE(sent, "Sent:")
+FEEDBACK_LINE(expected, "Expected:")
+FEEDBACK_LINE(got, "Got:")
+
+void cause(const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    char *line;
+    if (vasprintf(&line, format, ap) < 0)
+        abort();
+    va_end(ap);
+    text_printf(&check.feedback, "Likely cause: %s\n", line);
+    free(line);
+}
+
+void tell_about(const struct proc *p)
+{
+    struct text end = {0};
+    describe_end(&end, p);
+    got("%s", text_str(&end));
+    text_free(&end);
+    if (p->exited || p->pid > 0)
+        describe_stderr_tail(&check.feedback, output_path(p, "err"));
+}
+
+_Noreturn void fail(void)
+{
+    if (check.feedback.len == 0)
+        text_puts(&check.feedback, "failed\n");
+    /* Drop the last newline: the report adds its own. */
+    if (check.feedback.data[check.feedback.len - 1] == '\n')
+        check.feedback.data[--check.feedback.len] = '\0';
+    cr_assert_fail("%s", check.feedback.data);
+    abort();
+}
+
+const char *io_outcome(enum io_result r, const struct text *in)
+{
+    const char *so_far = in->len ? fmt(" after %s", quote_text(in)) : "";
+    switch (r) {
+    case IO_OK: return fmt("%s", quote_text(in));
+    case IO_EOF: return in->len ? fmt("%s, then end-of-file", quote_text(in)) : "end-of-file at once (the connection was closed)";
+    case IO_TIMEOUT: return fmt("nothing more within %d s%s", ANSWER_MS / 1000, so_far);
+    case IO_FULL: return fmt("more than expected: %s", quote_text(in));
+    case IO_ERROR: return fmt("%s%s", errno_text(errno), so_far);
+    }
+    return "?";
+}
+
+const char *test_bytes(size_t n, unsigned seed)
+{
+    char *b = malloc(n ? n : 1);
+    if (b == NULL)
+        abort();
+    uint32_t x = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        b[i] = (char)(x >> 16);
+        if (i % 97 == 5)
+            b[i] = '\0';        /* plenty of NUL bytes: data is not a string */
+    }
+    return keep(b);
+}
+
+void explain_difference(const void *want, size_t n, const struct text *in)
+{
+    const char *w = want;
+    size_t common = 0;
+    while (common < n && common < in->len && w[common] == in->data[common])
+        common++;
+    if (in->len < n && common == in->len) {
+        got("only the first %zu of %zu bytes: %s", in->len, n, quote_text(in));
+        const char *nul = memchr(w, '\0', n);
+        if (nul && (size_t)(nul - w) == in->len)
+            cause("it stopped right before the first NUL byte: socket data is bytes, not a C string. "
+                  "Use the length recv() returns, not strlen() or printf(\"%%s\").");
+        else if (in->len > 0 && (in->len & (in->len - 1)) == 0)
+            cause("%zu bytes is a buffer size: one recv() or send() moves at most what fits, and may "
+                  "move less. Loop until recv() returns 0, and send what is left after a short send().",
+                  in->len);
+        return;
+    }
+    if (in->len > n && common == n) {
+        got("%zu bytes more than expected: %s", in->len - n, quote(in->data + n, in->len - n));
+        return;
+    }
+    got("a difference at byte %zu: expected %s, got %s (%zu bytes in all)", common,
+        quote(w + common, n - common < 16 ? n - common : 16),
+        quote(in->data + common, in->len - common < 16 ? in->len - common : 16), in->len);
+    const char *nul = memchr(w + common, '\0', n - common);
+    if (nul == w + common)
+        cause("a NUL byte went missing: socket data is bytes, not a C string (strlen, strcpy, printf "
+              "%%s stop at NUL).");
+}

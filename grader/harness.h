@@ -1,0 +1,127 @@
+/* harness.h - what a check (one Criterion test) can do: start the student's programs in a
+ * sandbox, talk to them through netio.h, and fail with feedback that teaches.
+ *
+ * A suite file declares its exercise with EXERCISE and each rubric item with CHECK:
+ *
+ *     EXERCISE(unix_stream_echo, .id = "01-unix-stream-echo", .number = 1,
+ *              .programs = { "echo_server", "echo_client" });
+ *
+ *     CHECK(unix_stream_echo, echoes_a_line, 1, 2, "echo_server sends back what a client sends")
+ *     { ... }
+ *
+ * Each check runs in its own process (Criterion forks one per test) with a scratch folder, a
+ * port and a sandbox user id of its own; everything it started is killed when it ends. */
+#ifndef GC_HARNESS_H
+#define GC_HARNESS_H
+
+#include <criterion/criterion.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deadline.h"
+#include "diagnose.h"
+#include "netio.h"
+#include "sandbox.h"
+#include "text.h"
+
+#define MAX_PROGRAMS 8
+
+struct exercise {
+    const char *id;                        /* "01-unix-stream-echo": the folder's name */
+    int number;                            /* 1: numbers its checks 1.1, 1.2, ... */
+    const char *programs[MAX_PROGRAMS];    /* each built from <program>.c and shared files */
+};
+
+struct rubric_item {
+    int number;
+    int points;
+};
+
+/* Criterion's own limit on a check: a safety net far above the deadlines the checks use. */
+#define CHECK_TIMEOUT_SECONDS 20.0
+
+/* How long a student program gets to start listening, and to answer. */
+#define STARTUP_MS 3000
+#define ANSWER_MS 3000
+
+void check_setup(void);
+void check_teardown(void);
+
+/* Criterion may start each check in a fresh copy of the grader, where pointers taken in the
+ * grader's own process mean nothing; so the check finds its exercise by the suite's name, in a
+ * table that every copy fills in before main(). */
+void register_exercise(const char *suite, const struct exercise *exercise);
+const struct exercise *exercise_of_suite(const char *suite);
+
+#define EXERCISE(suite, ...)                                                       \
+    static struct exercise suite##_exercise = { __VA_ARGS__ };                     \
+    __attribute__((constructor)) static void register_##suite(void)               \
+    {                                                                              \
+        register_exercise(#suite, &suite##_exercise);                              \
+    }                                                                              \
+    TestSuite(suite, .data = &suite##_exercise)
+
+#define CHECK(suite, name, number_, points_, what)                                       \
+    static struct rubric_item suite##_##name##_rubric = { (number_), (points_) };        \
+    Test(suite, name, .description = (what), .data = &suite##_##name##_rubric,           \
+         .init = check_setup, .fini = check_teardown, .timeout = CHECK_TIMEOUT_SECONDS)
+
+/* --- The check's own resources --------------------------------------------------------- */
+
+/* A path in the check's scratch folder, e.g. scratch_path("echo.sock"). */
+const char *scratch_path(const char *name);
+/* A free port for this check (the same one on every call). */
+uint16_t check_port(void);
+/* printf into memory that lives until the check ends. */
+const char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* bytes as a quoted literal ("hi\n\x00"), at most 200 shown. Lives until the check ends. */
+const char *quote(const void *bytes, size_t n);
+const char *quote_text(const struct text *t);
+
+/* --- Student programs -------------------------------------------------------------------- */
+
+/* Starts one of the exercise's programs with args (NULL-terminated) and the given stdin.
+ * Fails the check, explaining why, when the program was not built or cannot start. */
+struct proc *start_program(const char *program, const char *const *args, const void *stdin_bytes,
+                           size_t stdin_len);
+#define START(program, ...) start_program((program), (const char *const[]){ __VA_ARGS__, NULL }, NULL, 0)
+
+/* Runs a client to completion: false when it is still running at the deadline (it is then
+ * killed). Its output is then read with program_stdout(). */
+bool wait_for_exit(struct proc *p, int64_t deadline);
+/* Everything the program wrote on stdout (up to cap bytes). */
+void program_stdout(const struct proc *p, struct text *out, size_t cap);
+/* True when it exited normally with this status. */
+bool exited_with(const struct proc *p, int status);
+
+/* Connects to a UNIX stream server at path, retrying until it is ready. Fails the check with a
+ * diagnosis when it never is (exited, no socket file, stale file, not listening). */
+int connect_unix_server(struct proc *server, const char *path);
+/* Waits until a UNIX datagram server is bound at path (a datagram connect() succeeds). */
+void wait_unix_dgram_server(struct proc *server, const char *path);
+/* Connects to a TCP server on ip:port, retrying until it is ready; diagnoses htons and co. */
+int connect_tcp_server(struct proc *server, const char *ip, uint16_t port);
+/* Waits until a UDP server has bound port. */
+void wait_udp_server(struct proc *server, uint16_t port);
+
+/* --- Feedback ----------------------------------------------------------------------------- */
+
+/* Lines of the failure message. Each takes a printf format. */
+void sent(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void expected(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void got(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void cause(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* Adds how the program ended (or that it still runs) and its stderr tail. */
+void tell_about(const struct proc *p);
+/* Ends the check as failed with the lines collected so far. */
+_Noreturn void fail(void);
+/* When got differs from want: Got and Expected lines that show where, and a cause when the
+ * shape of the difference suggests one (stopped at a NUL byte, stopped at a buffer size). */
+void explain_difference(const void *want, size_t n, const struct text *got);
+/* n pseudo-random bytes (NUL bytes included), the same for the same seed. Lives until the end. */
+const char *test_bytes(size_t n, unsigned seed);
+/* got(what) for a failed I/O result, e.g. "nothing within 3 s" or "ECONNRESET (...)". */
+const char *io_outcome(enum io_result r, const struct text *in);
+
+#endif

@@ -1,0 +1,278 @@
+/* main.c - the grader's command line: grade a submission (batch and report come later). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "deadline.h"
+#include "lease.h"
+#include "results.h"
+#include "runner.h"
+#include "sandbox.h"
+
+#define VERSION "0.1.0"
+#define MAX_EXERCISES 32
+
+enum { EXIT_GRADED = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2 };
+
+static const char usage[] =
+    "usage: grader grade [--json FILE] [--exercise ID]... [--jobs N] [--keep] DIR\n"
+    "       grader list\n"
+    "       grader --help | --version\n"
+    "\n"
+    "Get Connected's autograder. `grade` compiles each program of the submission in DIR\n"
+    "(DIR/<exercise-id>/*.c) with fixed flags, runs the exercise's checks against the built\n"
+    "programs, and prints a report.\n"
+    "\n"
+    "  --json FILE      also write Gradescope-style results (results.json) to FILE\n"
+    "  --exercise ID    grade only this exercise (repeat for more); default: all\n"
+    "  --jobs N         run N checks at once (default: the number of CPUs)\n"
+    "  --keep           keep the work folder (builds, programs' output) and print its path\n"
+    "  --no-color       no colours (also when NO_COLOR is set or stdout is not a terminal)\n"
+    "\n"
+    "`list` prints the exercises and their programs.\n"
+    "Exit status: 0 when grading completed, whatever the score; 1 on an internal error;\n"
+    "2 on a usage error.\n";
+
+struct grade_options {
+    const char *json_path;
+    const char *selected[MAX_EXERCISES];
+    int nselected;
+    int jobs;
+    bool keep;
+    bool colour;
+    const char *submission;
+};
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static bool wants_colour(void)
+{
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && (no_color == NULL || *no_color == '\0');
+}
+
+static int parse_grade_options(int argc, char **argv, struct grade_options *o)
+{
+    static const struct option longopts[] = {
+        { "json", required_argument, NULL, 'j' },
+        { "exercise", required_argument, NULL, 'e' },
+        { "jobs", required_argument, NULL, 'J' },
+        { "keep", no_argument, NULL, 'k' },
+        { "no-color", no_argument, NULL, 'C' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    *o = (struct grade_options){ .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN), .colour = wants_colour() };
+    int c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': o->json_path = optarg; break;
+        case 'e':
+            if (o->nselected == MAX_EXERCISES)
+                return -1;
+            o->selected[o->nselected++] = optarg;
+            break;
+        case 'J':
+            o->jobs = atoi(optarg);
+            if (o->jobs < 1) {
+                fprintf(stderr, "grader: --jobs takes a number of at least 1\n");
+                return -1;
+            }
+            break;
+        case 'k': o->keep = true; break;
+        case 'C': o->colour = false; break;
+        case 'h': fputs(usage, stdout); exit(EXIT_GRADED);
+        default: return -1;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "grader: grade takes one submission folder\n");
+        return -1;
+    }
+    o->submission = argv[optind];
+    return 0;
+}
+
+/* Picks the exercises to grade; an unknown id is a usage error. */
+static int select_exercises(const struct grade_options *o, const struct exercise **all, int nall,
+                            struct exercise_build *builds)
+{
+    if (o->nselected == 0) {
+        for (int i = 0; i < nall; i++)
+            builds[i] = (struct exercise_build){ .exercise = all[i] };
+        return nall;
+    }
+    int n = 0;
+    for (int s = 0; s < o->nselected; s++) {
+        int found = -1;
+        for (int i = 0; i < nall; i++)
+            if (strcmp(all[i]->id, o->selected[s]) == 0)
+                found = i;
+        if (found < 0) {
+            fprintf(stderr, "grader: no exercise called '%s' (see: grader list)\n", o->selected[s]);
+            return -1;
+        }
+        builds[n++] = (struct exercise_build){ .exercise = all[found] };
+    }
+    return n;
+}
+
+static char *make_run_dir(void)
+{
+    const char *base = getenv("GC_TMPDIR");
+    char *dir;
+    /* Short, because UNIX socket paths inside it must fit in 108 bytes. */
+    if (asprintf(&dir, "%s/gc-XXXXXX", base ? base : "/tmp") < 0 || mkdtemp(dir) == NULL)
+        return NULL;
+    char checks[600];
+    snprintf(checks, sizeof checks, "%s/checks", dir);
+    if (chmod(dir, 0755) < 0 || mkdir(checks, 0755) < 0) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static void set_run_environment(const char *run_dir, bool sandbox_uids)
+{
+    char path[700];
+    setenv("GC_RUN_DIR", run_dir, 1);
+    snprintf(path, sizeof path, "%s/build", run_dir);
+    setenv("GC_BUILD_DIR", path, 1);
+    snprintf(path, sizeof path, "%s/process-groups", run_dir);
+    setenv("GC_PGID_LOG", path, 1);
+    if (sandbox_uids)
+        setenv("GC_SANDBOX_UIDS", "1", 1);
+    else
+        unsetenv("GC_SANDBOX_UIDS");
+}
+
+/* Whatever a check left running when Criterion had to kill it. */
+static void kill_leftovers(void)
+{
+    sandbox_kill_logged_groups(getenv("GC_PGID_LOG"));
+    lease_sweep_abandoned_uids();
+}
+
+static int build_all(const char *submission, struct exercise_build *builds, int n, int jobs, bool sandbox_uids)
+{
+    struct lease uid = { -1, 0 };
+    if (sandbox_uids && lease_uid(&uid) < 0) {
+        fprintf(stderr, "grader: no free sandbox user id\n");
+        return -1;
+    }
+    int rc = build_submission(submission, getenv("GC_BUILD_DIR"), builds, n, jobs,
+                              (uid_t)(uid.fd >= 0 ? uid.value : 0));
+    if (uid.fd >= 0)
+        uid_sweep((uid_t)uid.value);
+    lease_release(&uid);
+    return rc;
+}
+
+static int grade(int argc, char **argv, struct criterion_test_set *set)
+{
+    struct grade_options o;
+    if (parse_grade_options(argc, argv, &o) < 0) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    struct stat st;
+    if (stat(o.submission, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "grader: %s is not a folder\n", o.submission);
+        return EXIT_USAGE;
+    }
+    const struct exercise *all[MAX_EXERCISES];
+    int nall = runner_exercises(set, all, MAX_EXERCISES);
+    struct exercise_build builds[MAX_EXERCISES];
+    int n = select_exercises(&o, all, nall, builds);
+    if (n < 0)
+        return EXIT_USAGE;
+
+    int64_t start = now_ms();
+    char *run_dir = make_run_dir();
+    if (run_dir == NULL) {
+        fprintf(stderr, "grader: cannot create a work folder: %s\n", strerror(errno));
+        return EXIT_INTERNAL;
+    }
+    bool sandbox_uids = sandbox_can_switch_uid();
+    set_run_environment(run_dir, sandbox_uids);
+    char build_dir[700];
+    snprintf(build_dir, sizeof build_dir, "%s/build", run_dir);
+    mkdir(build_dir, 0755);
+
+    int rc = EXIT_GRADED;
+    struct results results = {0};
+    if (build_all(o.submission, builds, n, o.jobs, sandbox_uids) < 0) {
+        rc = EXIT_INTERNAL;
+    } else {
+        runner_run(set, builds, n, o.jobs, &results);
+        kill_leftovers();
+        results.execution_time = (double)(now_ms() - start) / 1000.0;
+        results_print(&results, stdout, o.colour);
+        if (o.json_path && results_write_json(&results, o.json_path) < 0)
+            rc = EXIT_INTERNAL;
+    }
+    for (int i = 0; i < n; i++)
+        build_free(&builds[i]);
+    results_free(&results);
+    if (o.keep)
+        fprintf(stderr, "grader: work folder kept: %s\n", run_dir);
+    else
+        nftw(run_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(run_dir);
+    return rc;
+}
+
+static int list(struct criterion_test_set *set)
+{
+    const struct exercise *all[MAX_EXERCISES];
+    int n = runner_exercises(set, all, MAX_EXERCISES);
+    for (int i = 0; i < n; i++) {
+        printf("%s:", all[i]->id);
+        for (int p = 0; all[i]->programs[p]; p++)
+            printf(" %s", all[i]->programs[p]);
+        printf("\n");
+    }
+    return EXIT_GRADED;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *command = argv[1];
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
+        fputs(usage, stdout);
+        return EXIT_GRADED;
+    }
+    if (strcmp(command, "--version") == 0) {
+        printf("grader (Get Connected) %s\n", VERSION);
+        return EXIT_GRADED;
+    }
+    struct criterion_test_set *set = criterion_initialize();
+    int rc;
+    if (strcmp(command, "grade") == 0) {
+        rc = grade(argc - 1, argv + 1, set);
+    } else if (strcmp(command, "list") == 0) {
+        rc = list(set);
+    } else {
+        fprintf(stderr, "grader: unknown command '%s'\n\n%s", command, usage);
+        rc = EXIT_USAGE;
+    }
+    criterion_finalize(set);
+    return rc;
+}

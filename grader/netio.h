@@ -1,0 +1,53 @@
+/* netio.h - the tests' side of a conversation: sockets with deadlines.
+ *
+ * Every socket here is non-blocking and every call ends at a deadline (see deadline.h), so a
+ * student program that never answers costs a bounded time and yields a clear "timed out". */
+#ifndef GC_NETIO_H
+#define GC_NETIO_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "text.h"
+
+enum io_result {
+    IO_OK,        /* got what was asked for */
+    IO_EOF,       /* the peer closed its side first */
+    IO_TIMEOUT,   /* the deadline passed */
+    IO_FULL,      /* the cap was reached before the end */
+    IO_ERROR,     /* errno says why (ECONNRESET, EPIPE, ...) */
+};
+
+/* "ECONNREFUSED (Connection refused)": the name a student can look up, and its meaning. */
+const char *errno_text(int err);
+
+/* Clients. They return a connected non-blocking socket, or -1 with errno set. */
+int unix_connect(const char *path, int type);
+int tcp_connect(const char *ip, uint16_t port, int64_t deadline);
+
+/* Servers and datagram ends for the tests. -1 with errno set on failure. */
+int unix_listen(const char *path);
+int unix_dgram_bind(const char *path);
+int tcp_listen_loopback(uint16_t *port);           /* port: out, chosen by the kernel */
+int udp_bind(const char *ip, uint16_t *port);      /* *port 0: chosen by the kernel, out */
+int accept_until(int listen_fd, int64_t deadline); /* -1 with errno ETIMEDOUT at the deadline */
+
+/* Sends all n bytes. IO_OK, IO_TIMEOUT or IO_ERROR. */
+enum io_result send_all(int fd, const void *bytes, size_t n, int64_t deadline);
+/* Reads into in until end-of-file (IO_EOF), until cap bytes are in (IO_FULL), or, with
+ * stop_at_newline, until a '\n' is in (IO_OK). */
+enum io_result recv_until(int fd, struct text *in, size_t cap, bool stop_at_newline, int64_t deadline);
+/* Sends out (then shuts down the writing side when asked) while reading everything that comes
+ * back until end-of-file: a peer that echoes as it reads cannot deadlock against us. */
+enum io_result exchange(int fd, const void *out, size_t n, bool shut_wr, struct text *in, size_t cap,
+                        int64_t deadline);
+/* Waits for one datagram. from may be NULL. */
+enum io_result recv_datagram(int fd, struct text *in, size_t cap, struct sockaddr_storage *from,
+                             socklen_t *from_len, int64_t deadline);
+/* Waits until fd is readable (data or EOF). False at the deadline. */
+bool wait_readable(int fd, int64_t deadline);
+
+#endif

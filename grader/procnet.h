@@ -1,0 +1,38 @@
+/* procnet.h - what the kernel says about a process's IPv4 sockets (/proc/net/tcp and udp).
+ *
+ * This is how the grader tells "not listening" from "listening on the wrong port" (forgot htons),
+ * and how it knows that a peer has read the bytes sent to it (its receive queue is empty). */
+#ifndef GC_PROCNET_H
+#define GC_PROCNET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum { PROCNET_TCP_LISTEN = 10 };   /* the "st" column of a listening TCP socket */
+
+struct inet_socket {
+    uint32_t local_ip;        /* host byte order */
+    uint16_t local_port;
+    uint32_t remote_ip;
+    uint16_t remote_port;
+    int state;
+    unsigned long tx_queue;
+    unsigned long rx_queue;
+    unsigned long inode;
+};
+
+/* Parses one data line of /proc/net/tcp or /proc/net/udp. False for the header or junk. */
+bool procnet_parse_line(const char *line, struct inet_socket *s);
+
+/* Sockets of protocol ("tcp" or "udp") that process pid has open. Returns how many were stored
+ * in out (at most max), or -1 when the process cannot be inspected. */
+int procnet_sockets_of(pid_t pid, const char *protocol, struct inet_socket *out, int max);
+
+/* The TCP socket with this local and remote port (loopback connections). False when none. */
+bool procnet_find_tcp(uint16_t local_port, uint16_t remote_port, struct inet_socket *out);
+
+/* "0.0.0.0:20517" */
+const char *procnet_address(uint32_t ip, uint16_t port);
+
+#endif

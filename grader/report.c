@@ -1,0 +1,69 @@
+/* report.c - the human-readable report: per exercise, its score, then each check. */
+#define _GNU_SOURCE
+#include "results.h"
+
+#include <string.h>
+
+#include "text.h"
+
+struct palette {
+    const char *bold, *green, *red, *dim, *reset;
+};
+
+static const struct palette colours = { "\033[1m", "\033[32m", "\033[31m", "\033[2m", "\033[0m" };
+static const struct palette plain = { "", "", "", "", "" };
+
+/* Prints feedback indented, with control characters other than newline and tab shown as '?',
+ * so nothing a student's program printed can drive the terminal. */
+static void print_feedback(FILE *out, const char *feedback, const struct palette *p)
+{
+    fprintf(out, "%s        ", p->dim);
+    for (const char *c = feedback; *c; c++) {
+        if (*c == '\n')
+            fprintf(out, "\n        ");
+        else if ((unsigned char)*c < 0x20 && *c != '\t')
+            fputc('?', out);
+        else if (*c == 0x7f)
+            fputc('?', out);
+        else
+            fputc(*c, out);
+    }
+    fprintf(out, "%s\n", p->reset);
+}
+
+static void print_exercise_header(const struct results *r, const char *exercise, FILE *out,
+                                  const struct palette *p)
+{
+    double score = results_score(r, exercise), max = results_max_score(r, exercise);
+    const char *colour = score == max ? p->green : p->red;
+    fprintf(out, "\n%s%s%s  %s%g/%g%s\n", p->bold, exercise, p->reset, colour, score, max, p->reset);
+}
+
+void results_print(const struct results *r, FILE *out, bool colour)
+{
+    const struct palette *p = colour ? &colours : &plain;
+    for (size_t i = 0; i < r->count; i++) {
+        const struct result_item *item = &r->items[i];
+        if (i == 0 || strcmp(r->items[i - 1].exercise, item->exercise) != 0)
+            print_exercise_header(r, item->exercise, out, p);
+        struct text what = {0};
+        text_append_utf8_sanitized(&what, item->what, strlen(item->what));
+        if (item->passed)
+            fprintf(out, "  %sPASS%s %d.%d %s", p->green, p->reset, item->exercise_number, item->number, what.data);
+        else
+            fprintf(out, "  %sFAIL%s %d.%d %s", p->red, p->reset, item->exercise_number, item->number, what.data);
+        if (item->max_score > 0)
+            fprintf(out, " %s(%g/%g)%s", p->dim, item->score, item->max_score, p->reset);
+        fputc('\n', out);
+        text_free(&what);
+        if (item->feedback && *item->feedback && (!item->passed || item->number == 0)) {
+            struct text fb = {0};
+            text_append_utf8_sanitized(&fb, item->feedback, strlen(item->feedback));
+            print_feedback(out, fb.data, p);
+            text_free(&fb);
+        }
+    }
+    double score = results_score(r, NULL), max = results_max_score(r, NULL);
+    fprintf(out, "\n%sTotal: %s%g/%g%s  (%.1f s)\n", p->bold, score == max ? p->green : p->red,
+            score, max, p->reset, r->execution_time);
+}

@@ -1,0 +1,44 @@
+/* results.h - the outcome of a grading: one item per check, and the ways it is written out.
+ *
+ * Items hold feedback as given; anything shown or written is made valid UTF-8 first, whatever a
+ * student's program printed. The JSON is the Gradescope autograder layout (results.json). */
+#ifndef GC_RESULTS_H
+#define GC_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct result_item {
+    char *exercise;      /* "01-unix-stream-echo" */
+    int exercise_number; /* 1 */
+    int number;          /* 3 in "1.3"; 0 for the build */
+    char *what;          /* "echo_server echoes a line" */
+    double score;
+    double max_score;
+    bool passed;
+    char *feedback;      /* NULL when there is nothing to say */
+};
+
+struct results {
+    struct result_item *items;
+    size_t count;
+    size_t cap;
+    double execution_time;   /* seconds */
+};
+
+void results_add(struct results *r, const char *exercise, int exercise_number, int number,
+                 const char *what, double max_score, bool passed, const char *feedback);
+/* Orders items by exercise, then by check number. */
+void results_sort(struct results *r);
+double results_score(const struct results *r, const char *exercise /* NULL: all */);
+double results_max_score(const struct results *r, const char *exercise /* NULL: all */);
+void results_free(struct results *r);
+
+/* Writes results.json. Returns 0, or -1 with a message on stderr. */
+int results_write_json(const struct results *r, const char *path);
+
+/* The human-readable report, in colour when colour is true. */
+void results_print(const struct results *r, FILE *out, bool colour);
+
+#endif

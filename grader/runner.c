@@ -1,0 +1,146 @@
+/* runner.c - Criterion as the engine: select suites, run them, collect verdicts from hooks. */
+#define _GNU_SOURCE
+#include "runner.h"
+
+#include <criterion/hooks.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+struct verdict {
+    const struct criterion_test *test;
+    bool passed;
+    char *feedback;
+};
+
+static struct verdict *verdicts;
+static size_t nverdicts, verdicts_cap;
+
+static void record(struct criterion_test_stats *stats, bool crashed)
+{
+    if (nverdicts == verdicts_cap) {
+        verdicts_cap = verdicts_cap ? verdicts_cap * 2 : 64;
+        verdicts = realloc(verdicts, verdicts_cap * sizeof *verdicts);
+        if (verdicts == NULL)
+            abort();
+    }
+    struct text fb = {0};
+    for (struct criterion_assert_stats *a = stats->asserts; a; a = a->next) {
+        if (!a->passed && a->message)
+            text_printf(&fb, "%s%s", fb.len ? "\n" : "", a->message);
+    }
+    if (stats->timed_out)
+        text_printf(&fb, "%sThe check did not finish within %.0f s and was stopped: a program kept it "
+                    "waiting longer than any of its own deadlines.", fb.len ? "\n" : "",
+                    stats->test->data->timeout);
+    if (crashed) {
+        const char *name = sigabbrev_np(stats->signal);
+        text_printf(&fb, "%sThe check itself crashed (SIG%s). This is a bug in the grader, not in "
+                    "your code: please report it.", fb.len ? "\n" : "", name ? name : "?");
+    }
+    bool passed = !crashed && stats->test_status == CR_STATUS_PASSED;
+    if (!passed && fb.len == 0)
+        text_printf(&fb, "The check failed without a message (its process exited with status %d).",
+                    stats->exit_code);
+    verdicts[nverdicts++] = (struct verdict){ stats->test, passed, fb.data };
+}
+
+ReportHook(POST_TEST)(struct criterion_test_stats *stats)
+{
+    record(stats, false);
+}
+
+ReportHook(TEST_CRASH)(struct criterion_test_stats *stats)
+{
+    record(stats, true);
+}
+
+static const struct exercise *exercise_of(const struct criterion_suite_set *s)
+{
+    return s->suite.data ? s->suite.data->data : NULL;
+}
+
+static int by_number(const void *a, const void *b)
+{
+    const struct exercise *x = *(const struct exercise *const *)a, *y = *(const struct exercise *const *)b;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+int runner_exercises(struct criterion_test_set *set, const struct exercise **out, int max)
+{
+    /* (FOREACH_SET names its own cursor n: no variable here may be called n.) */
+    int count = 0;
+    FOREACH_SET(struct criterion_suite_set *s, set->suites) {
+        const struct exercise *ex = exercise_of(s);
+        if (ex && count < max)
+            out[count++] = ex;
+    }
+    qsort(out, (size_t)count, sizeof *out, by_number);
+    return count;
+}
+
+static const struct exercise_build *selected(const struct exercise *ex, const struct exercise_build *builds, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (builds[i].exercise == ex)
+            return &builds[i];
+    return NULL;
+}
+
+static void add_build_result(const struct exercise_build *b, struct results *results)
+{
+    struct text fb = {0};
+    bool all_built = true;
+    for (int i = 0; i < b->count; i++) {
+        const struct program_build *pb = &b->programs[i];
+        all_built &= pb->built;
+        if (pb->log.len == 0)
+            continue;
+        text_printf(&fb, "%s: %s\n", pb->program, pb->built ? "built, with warnings (warnings are often bugs)" : "not built");
+        text_indent_tail(&fb, pb->log.data, pb->log.len, 30, 4000);
+    }
+    const char *what = "compiles with " COMPILE_FLAGS;
+    results_add(results, b->exercise->id, b->exercise->number, 0, what, 0, all_built, fb.data);
+    text_free(&fb);
+}
+
+static const struct verdict *verdict_of(const struct criterion_test *t)
+{
+    for (size_t i = 0; i < nverdicts; i++)
+        if (verdicts[i].test == t)
+            return &verdicts[i];
+    return NULL;
+}
+
+void runner_run(struct criterion_test_set *set, const struct exercise_build *builds, int nbuilds,
+                int jobs, struct results *results)
+{
+    FOREACH_SET(struct criterion_suite_set *s, set->suites) {
+        bool wanted = exercise_of(s) && selected(exercise_of(s), builds, nbuilds);
+        FOREACH_SET(struct criterion_test *t, s->tests)
+            t->data->disabled = !wanted;
+    }
+    criterion_options.jobs = (size_t)jobs;
+    criterion_options.logging_threshold = getenv("GC_DEBUG") ? CRITERION_INFO : CRITERION_LOG_LEVEL_QUIET;
+    criterion_options.always_succeed = true;
+    criterion_run_all_tests(set);
+
+    FOREACH_SET(struct criterion_suite_set *s, set->suites) {
+        const struct exercise *ex = exercise_of(s);
+        const struct exercise_build *b = ex ? selected(ex, builds, nbuilds) : NULL;
+        if (b == NULL)
+            continue;
+        add_build_result(b, results);
+        FOREACH_SET(struct criterion_test *t, s->tests) {
+            const struct rubric_item *item = t->data->data;
+            const struct verdict *v = verdict_of(t);
+            results_add(results, ex->id, ex->number, item->number, t->data->description, item->points,
+                        v && v->passed, v ? v->feedback : "This check could not run: it crashed while being set up or cleaned up. "
+                        "This is a bug in the grader, not in your code: please report it.");
+        }
+    }
+    results_sort(results);
+}

@@ -1,0 +1,22 @@
+/* runner.h - running the exercises' Criterion suites and turning each test into a result.
+ *
+ * The suites are linked into the grader; each test runs in a child process of Criterion's, and
+ * the student programs it starts are that child's children: none runs inside the grader. */
+#ifndef GC_RUNNER_H
+#define GC_RUNNER_H
+
+#include <criterion/criterion.h>
+
+#include "build.h"
+#include "harness.h"
+#include "results.h"
+
+/* The exercises whose suites are linked in, in order of number. Returns how many (at most max). */
+int runner_exercises(struct criterion_test_set *set, const struct exercise **out, int max);
+
+/* Runs the checks of the given exercises with `jobs` tests at once and adds one result per check,
+ * after one result per exercise for its build. */
+void runner_run(struct criterion_test_set *set, const struct exercise_build *builds, int nbuilds, int jobs,
+                struct results *results);
+
+#endif

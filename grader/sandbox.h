@@ -1,0 +1,67 @@
+/* sandbox.h - running one student program (or the compiler) as a separate process under limits.
+ *
+ * Each process gets its own process group, resource limits, files for stdin/stdout/stderr, a
+ * minimal environment and, when the grader runs as root, an unprivileged user id of its own
+ * (root ignores RLIMIT_NPROC, so only a real user id makes the process limit bite). */
+#ifndef GC_SANDBOX_H
+#define GC_SANDBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "text.h"
+
+struct limits {
+    rlim_t cpu_seconds;
+    rlim_t memory_bytes;   /* address space */
+    rlim_t processes;      /* processes of the user at once */
+    rlim_t file_bytes;     /* largest file it may write */
+    rlim_t open_files;
+};
+
+extern const struct limits student_limits;
+extern const struct limits compiler_limits;
+
+struct proc_spec {
+    const char *const *argv;    /* argv[0] is the path to execute */
+    const char *name;           /* how messages call it, e.g. "echo_server" */
+    const char *cwd;
+    const char *stdin_path;     /* NULL: /dev/null */
+    const char *stdout_path;    /* NULL: /dev/null */
+    const char *stderr_path;    /* NULL: /dev/null */
+    uid_t uid;                  /* 0: keep the grader's identity */
+    const struct limits *limits;
+};
+
+struct proc {
+    pid_t pid;                  /* also its process group */
+    int pidfd;
+    bool exited;
+    int status;                 /* from waitpid, once exited */
+    char name[64];
+};
+
+/* Starts the process. Returns 0, or -1 with the reason in why (e.g. "no such file"). */
+int proc_start(struct proc *p, const struct proc_spec *spec, struct text *why);
+/* Waits until the process exits or the deadline passes. True once it has exited. */
+bool proc_wait(struct proc *p, int64_t deadline);
+/* True while the process runs (reaps it if it has just exited). */
+bool proc_running(struct proc *p);
+/* Kills the process's whole group, reaps the process and closes its pidfd. Safe to repeat. */
+void proc_kill(struct proc *p);
+
+/* Kills every process owned by uid, until none is left (fork bombs included). */
+void uid_sweep(uid_t uid);
+/* Number of processes owned by uid right now (from /proc). */
+int uid_process_count(uid_t uid);
+
+/* Whether this grader can give student processes user ids of their own (root with CAP_SETUID). */
+bool sandbox_can_switch_uid(void);
+
+/* Appends the process group of every started process to the file named by $GC_PGID_LOG, so the
+ * grader can kill what a test left behind when the test itself was killed. */
+void sandbox_kill_logged_groups(const char *log_path);
+
+#endif
