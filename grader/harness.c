@@ -69,6 +69,14 @@ static const char *keep(char *s)
     return s;
 }
 
+void *scratch_alloc(size_t n)
+{
+    char *p = calloc(1, n ? n : 1);
+    if (p == NULL)
+        abort();
+    return (void *)keep(p);
+}
+
 const char *fmt(const char *format, ...)
 {
     va_list ap;
@@ -443,9 +451,7 @@ const char *io_outcome(enum io_result r, const struct text *in)
 
 const char *test_bytes(size_t n, unsigned seed)
 {
-    char *b = malloc(n ? n : 1);
-    if (b == NULL)
-        abort();
+    char *b = scratch_alloc(n);
     uint32_t x = seed * 2654435761u + 1;
     for (size_t i = 0; i < n; i++) {
         x = x * 1103515245u + 12345u;
@@ -453,7 +459,7 @@ const char *test_bytes(size_t n, unsigned seed)
         if (i % 97 == 5)
             b[i] = '\0';        /* plenty of NUL bytes: data is not a string */
     }
-    return keep(b);
+    return b;
 }
 
 void explain_difference(const void *want, size_t n, const struct text *in)

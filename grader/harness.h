@@ -73,6 +73,8 @@ const struct exercise *exercise_of_suite(const char *suite);
 const char *scratch_path(const char *name);
 /* A free port for this check (the same one on every call). */
 uint16_t check_port(void);
+/* Memory that lives until the check ends (zeroed). */
+void *scratch_alloc(size_t n);
 /* printf into memory that lives until the check ends. */
 const char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* bytes as a quoted literal ("hi\n\x00"), at most 200 shown. Lives until the check ends. */

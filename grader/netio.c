@@ -265,6 +265,14 @@ enum io_result exchange(int fd, const void *out, size_t n, bool shut_wr, struct 
     }
 }
 
+int unix_sendto(int fd, const char *path, const void *bytes, size_t n)
+{
+    struct sockaddr_un a;
+    if (fill_unix_address(&a, path) < 0)
+        return -1;
+    return sendto(fd, bytes, n, 0, (struct sockaddr *)&a, sizeof a) == (ssize_t)n ? 0 : -1;
+}
+
 enum io_result recv_datagram(int fd, struct text *in, size_t cap, struct sockaddr_storage *from,
                              socklen_t *from_len, int64_t deadline)
 {

@@ -44,6 +44,8 @@ enum io_result recv_until(int fd, struct text *in, size_t cap, bool stop_at_newl
  * back until end-of-file: a peer that echoes as it reads cannot deadlock against us. */
 enum io_result exchange(int fd, const void *out, size_t n, bool shut_wr, struct text *in, size_t cap,
                         int64_t deadline);
+/* Sends one datagram to the UNIX socket bound at path. -1 with errno on failure. */
+int unix_sendto(int fd, const char *path, const void *bytes, size_t n);
 /* Waits for one datagram. from may be NULL. */
 enum io_result recv_datagram(int fd, struct text *in, size_t cap, struct sockaddr_storage *from,
                              socklen_t *from_len, int64_t deadline);
