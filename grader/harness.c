@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -48,6 +49,8 @@ static struct {
     struct proc procs[MAX_PROCS];
     int nprocs;
     struct text feedback;
+    bool has_cause;
+    char *pending_cause;
     char **scratch;
     size_t nscratch;
 } check;
@@ -139,6 +142,9 @@ void check_teardown(void)
     check.scratch = NULL;
     check.nscratch = 0;
     text_free(&check.feedback);
+    free(check.pending_cause);
+    check.pending_cause = NULL;
+    check.has_cause = false;
 }
 
 const char *scratch_path(const char *name)
@@ -379,6 +385,26 @@ void wait_udp_server(struct proc *server, uint16_t port)
     }
 }
 
+bool wait_peer_consumed(int fd)
+{
+    struct sockaddr_in self, peer;
+    socklen_t self_len = sizeof self, peer_len = sizeof peer;
+    if (getsockname(fd, (struct sockaddr *)&self, &self_len) < 0
+        || getpeername(fd, (struct sockaddr *)&peer, &peer_len) < 0)
+        return false;
+    int64_t deadline = deadline_in(ANSWER_MS);
+    while (now_ms() < deadline) {
+        struct inet_socket s;
+        if (!procnet_find_tcp(ntohs(peer.sin_port), ntohs(self.sin_port), &s))
+            return false;           /* the peer's socket is gone: it closed */
+        if (s.rx_queue == 0)
+            return true;
+        /* The kernel offers no event for "the peer has read": look again in a moment. */
+        wait_readable(fd, deadline_in(1));
+    }
+    return false;
+}
+
 /* --- Feedback -------------------------------------------------------------------------------- */
 
 static void add_line(const char *label, const char *format, va_list ap)
@@ -412,7 +438,18 @@ void cause(const char *format, ...)
         abort();
     va_end(ap);
     text_printf(&check.feedback, "Likely cause: %s\n", line);
+    check.has_cause = true;
     free(line);
+}
+
+void cause_if_fails(const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    free(check.pending_cause);
+    if (vasprintf(&check.pending_cause, format, ap) < 0)
+        abort();
+    va_end(ap);
 }
 
 void tell_about(const struct proc *p)
@@ -427,6 +464,8 @@ void tell_about(const struct proc *p)
 
 _Noreturn void fail(void)
 {
+    if (check.pending_cause && !check.has_cause)
+        cause("%s", check.pending_cause);
     if (check.feedback.len == 0)
         text_puts(&check.feedback, "failed\n");
     /* Drop the last newline: the report adds its own. */

@@ -107,6 +107,10 @@ int connect_tcp_server(struct proc *server, const char *ip, uint16_t port);
 /* Waits until a UDP server has bound port. */
 void wait_udp_server(struct proc *server, uint16_t port);
 
+/* Waits until the peer of the TCP connection fd has read everything sent to it so far (its
+ * receive queue is empty), so that what we send next arrives in a separate read. */
+bool wait_peer_consumed(int fd);
+
 /* --- Feedback ----------------------------------------------------------------------------- */
 
 /* Lines of the failure message. Each takes a printf format. */
@@ -114,6 +118,9 @@ void sent(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void expected(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void got(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void cause(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* A likely cause to give if the check fails later and names none of its own (set before a step
+ * whose failure has an obvious reason in this check, e.g. a restart that needs SO_REUSEADDR). */
+void cause_if_fails(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* Adds how the program ended (or that it still runs) and its stderr tail. */
 void tell_about(const struct proc *p);
 /* Ends the check as failed with the lines collected so far. */
