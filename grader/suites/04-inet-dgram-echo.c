@@ -1,0 +1,291 @@
+/* 04-inet-dgram-echo: Internet domain datagram sockets (TLPI 59). The rubric, 11 points.
+ *
+ *   4.1   2  udp_echo_server sends a datagram back to its sender
+ *   4.2   1  udp_echo_server keeps message boundaries: one reply per datagram
+ *   4.3   1  udp_echo_server echoes a datagram of 8192 bytes whole, NUL bytes included
+ *   4.4   1  udp_echo_server answers each sender at its own address
+ *   4.5   1  udp_echo_server receives on all IPv4 addresses (INADDR_ANY)
+ *   4.6   1  udp_echo_client prints the reply
+ *   4.7   1  udp_echo_client sends again when a datagram is lost
+ *   4.8   1  udp_echo_client ignores datagrams that do not come from HOST:PORT
+ *   4.9   1  udp_echo_client gives up after 4 tries with exit status 2 and a message
+ *   4.10  1  udp_echo_client resolves a host name
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+EXERCISE(inet_dgram_echo, .id = "04-inet-dgram-echo", .number = 4,
+         .programs = { "udp_echo_server", "udp_echo_client" });
+
+static void fill_inet(struct sockaddr_in *a, const char *ip, uint16_t port)
+{
+    *a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port) };
+    inet_pton(AF_INET, ip, &a->sin_addr);
+}
+
+/* --- udp_echo_server: the check is the client --------------------------------------------- */
+
+struct server_run {
+    struct proc *server;
+    uint16_t port;
+};
+
+static struct server_run start_server(void)
+{
+    struct server_run run = { .port = check_port() };
+    run.server = START("udp_echo_server", fmt("%u", run.port));
+    wait_udp_server(run.server, run.port);
+    return run;
+}
+
+static int client_socket(void)
+{
+    uint16_t port = 0;
+    int fd = udp_bind("127.0.0.1", &port);
+    if (fd < 0)
+        cr_assert_fail("could not bind a UDP socket: %s", errno_text(errno));
+    return fd;
+}
+
+static void send_to_server(struct server_run *run, int fd, const char *ip, const void *msg, size_t n)
+{
+    struct sockaddr_in to;
+    fill_inet(&to, ip, run->port);
+    if (sendto(fd, msg, n, 0, (struct sockaddr *)&to, sizeof to) == (ssize_t)n)
+        return;
+    sent("a datagram of %zu bytes to %s:%u", n, ip, run->port);
+    got("sendto() failed with %s", errno_text(errno));
+    fail();
+}
+
+static void expect_echo(struct server_run *run, int fd, const void *msg, size_t n, const char *context)
+{
+    struct text in = {0};
+    enum io_result r = recv_datagram(fd, &in, 65536, NULL, NULL, deadline_in(ANSWER_MS));
+    if (r == IO_OK && in.len == n && memcmp(in.data, msg, n) == 0)
+        return;
+    sent("%s", context);
+    expected("the same %zu bytes back in one datagram", n);
+    if (r == IO_OK) {
+        explain_difference(msg, n, &in);
+    } else {
+        got("%s", r == IO_TIMEOUT ? fmt("no reply within %d s", ANSWER_MS / 1000) : io_outcome(r, &in));
+        cause("reply with sendto() to the address recvfrom() filled in, with the length it returned.");
+    }
+    if (!proc_running(run->server))
+        tell_about(run->server);
+    fail();
+}
+
+CHECK(inet_dgram_echo, echoes_a_datagram, 1, 2, "udp_echo_server sends a datagram back to its sender")
+{
+    struct server_run run = start_server();
+    int fd = client_socket();
+    static const char msg[] = "hello over UDP";
+    send_to_server(&run, fd, "127.0.0.1", msg, strlen(msg));
+    expect_echo(&run, fd, msg, strlen(msg), fmt("the datagram %s to 127.0.0.1:%u", quote(msg, strlen(msg)), run.port));
+}
+
+CHECK(inet_dgram_echo, keeps_message_boundaries, 2, 1,
+      "udp_echo_server keeps message boundaries: one reply per datagram")
+{
+    struct server_run run = start_server();
+    int fd = client_socket();
+    static const char *const msgs[] = { "one", "two two", "three three three" };
+    for (int i = 0; i < 3; i++)
+        send_to_server(&run, fd, "127.0.0.1", msgs[i], strlen(msgs[i]));
+    for (int i = 0; i < 3; i++)
+        expect_echo(&run, fd, msgs[i], strlen(msgs[i]),
+                    fmt("three datagrams at once (\"one\", \"two two\", \"three three three\"); this is reply %d", i + 1));
+}
+
+CHECK(inet_dgram_echo, echoes_8192_bytes, 3, 1,
+      "udp_echo_server echoes a datagram of 8192 bytes whole, NUL bytes included")
+{
+    struct server_run run = start_server();
+    int fd = client_socket();
+    const char *data = test_bytes(8192, 4);
+    send_to_server(&run, fd, "127.0.0.1", data, 8192);
+    expect_echo(&run, fd, data, 8192, "one datagram of 8192 bytes with NUL bytes");
+}
+
+CHECK(inet_dgram_echo, answers_each_sender, 4, 1, "udp_echo_server answers each sender at its own address")
+{
+    struct server_run run = start_server();
+    int one = client_socket(), two = client_socket();
+    send_to_server(&run, one, "127.0.0.1", "from one", 8);
+    send_to_server(&run, two, "127.0.0.1", "from two", 8);
+    expect_echo(&run, two, "from two", 8, "\"from one\" from one socket, then \"from two\" from another; "
+                "this is the second socket's reply");
+    expect_echo(&run, one, "from one", 8, "\"from one\" from one socket, then \"from two\" from another; "
+                "this is the first socket's reply");
+}
+
+CHECK(inet_dgram_echo, receives_on_all_addresses, 5, 1,
+      "udp_echo_server receives on all IPv4 addresses (INADDR_ANY)")
+{
+    struct server_run run = start_server();
+    uint32_t ip;
+    if (bound_to_one_address(run.server->pid, "udp", run.port, &ip)) {
+        expected("the server to be bound to 0.0.0.0:%u, every address of the host", run.port);
+        got("it is bound to %u.%u.%u.%u only", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+        cause("bind to htonl(INADDR_ANY), not to one address.");
+        fail();
+    }
+    int fd = client_socket();
+    send_to_server(&run, fd, "127.0.0.2", "via another address", 19);
+    expect_echo(&run, fd, "via another address", 19, "\"via another address\" to 127.0.0.2, another address of this host");
+}
+
+/* --- udp_echo_client: the check is the server --------------------------------------------- */
+
+struct client_run {
+    struct proc *client;
+    int server_fd;
+    uint16_t port;
+    const char *command;
+};
+
+static struct client_run start_client(const char *host, const char *msg)
+{
+    struct client_run run = {0};
+    run.server_fd = udp_bind("127.0.0.1", &run.port);
+    if (run.server_fd < 0)
+        cr_assert_fail("could not bind a UDP socket: %s", errno_text(errno));
+    run.client = START("udp_echo_client", host, fmt("%u", run.port), msg);
+    run.command = fmt("ran udp_echo_client %s %u \"%s\"", host, run.port, msg);
+    return run;
+}
+
+/* Receives the next datagram from the client into in; fails unless it is msg. */
+static void receive_request(struct client_run *run, const char *msg, struct sockaddr_storage *from,
+                            socklen_t *from_len, const char *which)
+{
+    struct text in = {0};
+    enum io_result r = recv_datagram(run->server_fd, &in, 65536, from, from_len, deadline_in(ANSWER_MS));
+    if (r == IO_OK && in.len == strlen(msg) && memcmp(in.data, msg, in.len) == 0)
+        return;
+    sent("%s", run->command);
+    expected("%s: a datagram with exactly %s", which, quote(msg, strlen(msg)));
+    if (r == IO_OK)
+        got("%s", quote_text(&in));
+    else if (proc_wait(run->client, deadline_in(0)))
+        tell_about(run->client);
+    else
+        got("no datagram within %d s", ANSWER_MS / 1000);
+    fail();
+}
+
+static void reply(struct client_run *run, const void *msg, size_t n, const struct sockaddr_storage *to, socklen_t len)
+{
+    if (sendto(run->server_fd, msg, n, 0, (const struct sockaddr *)to, len) < 0)
+        cr_assert_fail("could not reply: %s", errno_text(errno));
+}
+
+static void expect_printed(struct client_run *run, const char *msg, const char *what_happened)
+{
+    if (!wait_for_exit(run->client, deadline_in(ANSWER_MS))) {
+        sent("%s; %s", run->command, what_happened);
+        expected("udp_echo_client to print the reply and exit");
+        got("it was still running %d s later", ANSWER_MS / 1000);
+        fail();
+    }
+    struct text out = {0};
+    program_stdout(run->client, &out, 65536);
+    const char *line = fmt("%s\n", msg);
+    bool printed = strcmp(text_str(&out), msg) == 0 || strcmp(text_str(&out), line) == 0;
+    if (printed && exited_with(run->client, 0))
+        return;
+    sent("%s; %s", run->command, what_happened);
+    expected("%s on stdout and exit status 0", quote(line, strlen(line)));
+    if (!printed) {
+        got("%s on stdout", quote_text(&out));
+        if (strstr(text_str(&out), "bogus"))
+            cause("it printed a datagram that came from another address: compare the address "
+                  "recvfrom() fills in with the server's, and keep waiting if they differ.");
+    }
+    tell_about(run->client);
+    fail();
+}
+
+CHECK(inet_dgram_echo, client_prints_reply, 6, 1, "udp_echo_client prints the reply")
+{
+    struct client_run run = start_client("127.0.0.1", "echo me");
+    struct sockaddr_storage from;
+    socklen_t len;
+    receive_request(&run, "echo me", &from, &len, "its request");
+    reply(&run, "echo me", 7, &from, len);
+    expect_printed(&run, "echo me", "the server echoed at once");
+}
+
+CHECK(inet_dgram_echo, client_resends_lost_datagram, 7, 1, "udp_echo_client sends again when a datagram is lost")
+{
+    struct client_run run = start_client("127.0.0.1", "are you there?");
+    struct sockaddr_storage from;
+    socklen_t len;
+    receive_request(&run, "are you there?", &from, &len, "its request");
+    cause_if_fails("UDP does not deliver twice: when no reply comes within 500 ms (poll() with a "
+                   "timeout, or SO_RCVTIMEO), send the datagram again, up to 3 more times.");
+    receive_request(&run, "are you there?", &from, &len, "a second try, since the first was dropped");
+    receive_request(&run, "are you there?", &from, &len, "a third try, since the second was dropped");
+    reply(&run, "are you there?", 14, &from, len);
+    expect_printed(&run, "are you there?", "the server ignored the first two tries and answered the third");
+}
+
+CHECK(inet_dgram_echo, client_ignores_strangers, 8, 1,
+      "udp_echo_client ignores datagrams that do not come from HOST:PORT")
+{
+    struct client_run run = start_client("127.0.0.1", "only you");
+    struct sockaddr_storage from;
+    socklen_t len;
+    receive_request(&run, "only you", &from, &len, "its request");
+    int stranger = client_socket();
+    if (sendto(stranger, "bogus", 5, 0, (struct sockaddr *)&from, len) < 0)
+        cr_assert_fail("could not send the stranger's datagram: %s", errno_text(errno));
+    reply(&run, "only you", 8, &from, len);
+    expect_printed(&run, "only you", "another socket sent it \"bogus\" first, then the server replied");
+}
+
+CHECK(inet_dgram_echo, client_gives_up, 9, 1,
+      "udp_echo_client gives up after 4 tries with exit status 2 and a message")
+{
+    struct client_run run = start_client("127.0.0.1", "hello?");
+    /* 4 tries of 500 ms each: the client should be done after about 2 s. */
+    bool ended = wait_for_exit(run.client, deadline_in(2000 + ANSWER_MS));
+    int tries = 0;
+    struct text in = {0};
+    while (recv_datagram(run.server_fd, &in, 65536, NULL, NULL, deadline_in(0)) == IO_OK)
+        tries++;
+    sent("%s; the server never answered", run.command);
+    if (!ended) {
+        expected("udp_echo_client to give up after 4 tries (about 2 s)");
+        got("it was still running after %d s, having sent %d datagrams", (2000 + ANSWER_MS) / 1000, tries);
+        cause("recvfrom() blocks forever on a lost datagram: wait with a timeout (poll(), or SO_RCVTIMEO).");
+        fail();
+    }
+    struct text err = {0};
+    text_read_file(&err, scratch_path("udp_echo_client-0.err"), 4096);
+    if (tries == 4 && exited_with(run.client, 2) && err.len > 0)
+        return;
+    expected("4 datagrams (the first try and 3 more), then exit status 2 and a message on stderr");
+    if (tries != 4)
+        got("%d datagram%s", tries, tries == 1 ? "" : "s");
+    tell_about(run.client);
+    fail();
+}
+
+CHECK(inet_dgram_echo, client_resolves_host_name, 10, 1, "udp_echo_client resolves a host name")
+{
+    struct client_run run = start_client("localhost", "by name");
+    struct sockaddr_storage from;
+    socklen_t len;
+    cause_if_fails("resolve HOST with getaddrinfo() (hints.ai_family = AF_INET, ai_socktype = "
+                   "SOCK_DGRAM): inet_pton() only reads dotted addresses.");
+    receive_request(&run, "by name", &from, &len, "its request, sent to localhost (127.0.0.1)");
+    reply(&run, "by name", 7, &from, len);
+    expect_printed(&run, "by name", "the server echoed at once");
+}
