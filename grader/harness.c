@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ static struct {
     struct proc procs[MAX_PROCS];
     int nprocs;
     struct text feedback;
+    struct text commands;       /* "Ran:" lines, one per program started */
     bool has_cause;
     char *pending_cause;
     char **scratch;
@@ -142,6 +144,7 @@ void check_teardown(void)
     check.scratch = NULL;
     check.nscratch = 0;
     text_free(&check.feedback);
+    text_free(&check.commands);
     free(check.pending_cause);
     check.pending_cause = NULL;
     check.has_cause = false;
@@ -225,6 +228,10 @@ struct proc *start_program(const char *program, const char *const *args, const v
         .uid = (uid_t)(check.uid.fd >= 0 ? check.uid.value : 0),
         .limits = &student_limits,
     };
+    text_printf(&check.commands, "%-10s%s", "Ran:", program);
+    for (int i = 0; args[i]; i++)
+        text_printf(&check.commands, " %s", args[i]);
+    text_printf(&check.commands, "%s\n", stdin_bytes ? fmt(" < (%zu bytes)", stdin_len) : "");
     struct proc *p = &check.procs[k];
     struct text why = {0};
     if (proc_start(p, &spec, &why) < 0) {
@@ -243,6 +250,23 @@ bool wait_for_exit(struct proc *p, int64_t deadline)
     proc_kill(p);
     p->exited = false;   /* it did not end by itself: describe_end says "still running" */
     return false;
+}
+
+bool await_readable_or_exit(int fd, struct proc *p, int64_t deadline)
+{
+    for (;;) {
+        struct pollfd pfds[2] = { { .fd = fd, .events = POLLIN }, { .fd = p->pidfd, .events = POLLIN } };
+        int r = poll(pfds, p->pidfd >= 0 ? 2 : 1, ms_left(deadline));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        if (pfds[0].revents)
+            return true;
+        /* It exited; whatever it sent before exiting is already queued, so look once more. */
+        proc_running(p);
+        return wait_readable(fd, now_ms());
+    }
 }
 
 static const char *output_path(const struct proc *p, const char *ext)
@@ -468,6 +492,12 @@ _Noreturn void fail(void)
         cause("%s", check.pending_cause);
     if (check.feedback.len == 0)
         text_puts(&check.feedback, "failed\n");
+    if (check.commands.len > 0) {
+        text_append(&check.commands, check.feedback.data, check.feedback.len);
+        struct text swap = check.feedback;
+        check.feedback = check.commands;
+        check.commands = swap;
+    }
     /* Drop the last newline: the report adds its own. */
     if (check.feedback.data[check.feedback.len - 1] == '\n')
         check.feedback.data[--check.feedback.len] = '\0';

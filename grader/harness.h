@@ -89,6 +89,10 @@ struct proc *start_program(const char *program, const char *const *args, const v
                            size_t stdin_len);
 #define START(program, ...) start_program((program), (const char *const[]){ __VA_ARGS__, NULL }, NULL, 0)
 
+/* Waits until fd is readable (a connection, a datagram, data) or p has exited, whichever comes
+ * first. True when fd is readable; false when p exited first or at the deadline. A check that
+ * plays the server uses it, so that a client that died costs no time. */
+bool await_readable_or_exit(int fd, struct proc *p, int64_t deadline);
 /* Runs a client to completion: false when it is still running at the deadline (it is then
  * killed). Its output is then read with program_stdout(). */
 bool wait_for_exit(struct proc *p, int64_t deadline);

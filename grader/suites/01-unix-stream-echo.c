@@ -165,7 +165,9 @@ static struct client_run start_client(const void *input, size_t n)
 
 static int accept_client(struct client_run *run)
 {
-    int fd = accept_until(run->listener, deadline_in(STARTUP_MS));
+    int fd = -1;
+    if (await_readable_or_exit(run->listener, run->client, deadline_in(STARTUP_MS)))
+        fd = accept_until(run->listener, deadline_in(ANSWER_MS));
     if (fd >= 0)
         return fd;
     expected("echo_client to connect to %s", run->path);

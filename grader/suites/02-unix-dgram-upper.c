@@ -198,7 +198,9 @@ static void serve_message(struct client_run *run, int i)
     struct text in = {0};
     struct sockaddr_storage from;
     socklen_t from_len;
-    enum io_result r = recv_datagram(run->server_fd, &in, 65536, &from, &from_len, deadline_in(ANSWER_MS));
+    enum io_result r = IO_TIMEOUT;
+    if (await_readable_or_exit(run->server_fd, run->client, deadline_in(ANSWER_MS)))
+        r = recv_datagram(run->server_fd, &in, 65536, &from, &from_len, deadline_in(ANSWER_MS));
     const char *want = client_msgs[i];
     static const char command[] = "ran upper_client PATH \"hello\" \"Datagram Two\" \"3rd one!\"";
     if (r != IO_OK || in.len != strlen(want) || memcmp(in.data, want, in.len) != 0) {

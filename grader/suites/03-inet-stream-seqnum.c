@@ -225,7 +225,9 @@ static struct client_run start_client(const char *host, const char *count)
 /* Accepts the client and reads its request line; fails unless it is want. */
 static int expect_request(struct client_run *run, const char *want, const char *command)
 {
-    int fd = accept_until(run->listener, deadline_in(STARTUP_MS));
+    int fd = -1;
+    if (await_readable_or_exit(run->listener, run->client, deadline_in(STARTUP_MS)))
+        fd = accept_until(run->listener, deadline_in(ANSWER_MS));
     if (fd < 0) {
         sent("ran %s", command);
         expected("a connection to 127.0.0.1:%u", run->port);

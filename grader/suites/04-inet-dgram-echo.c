@@ -166,7 +166,9 @@ static void receive_request(struct client_run *run, const char *msg, struct sock
                             socklen_t *from_len, const char *which)
 {
     struct text in = {0};
-    enum io_result r = recv_datagram(run->server_fd, &in, 65536, from, from_len, deadline_in(ANSWER_MS));
+    enum io_result r = IO_TIMEOUT;
+    if (await_readable_or_exit(run->server_fd, run->client, deadline_in(ANSWER_MS)))
+        r = recv_datagram(run->server_fd, &in, 65536, from, from_len, deadline_in(ANSWER_MS));
     if (r == IO_OK && in.len == strlen(msg) && memcmp(in.data, msg, in.len) == 0)
         return;
     sent("%s", run->command);
