@@ -12,6 +12,9 @@ LDLIBS  += -lcriterion -ljansson
 
 GRADER_SRC := $(wildcard grader/*.c) $(wildcard grader/suites/*.c)
 GRADER_OBJ := $(patsubst grader/%.c,build/grader/%.o,$(GRADER_SRC))
+# The helpers the unit tests exercise: everything but the command line, runner and suites.
+HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grader/suites/%,$(GRADER_OBJ))
+UNIT_SRC    := $(wildcard tests/unit/*.c)
 
 .PHONY: all deps check test bench clean
 
@@ -31,7 +34,10 @@ build/grader/%.o: grader/%.c $(wildcard grader/*.h)
 check: all
 	@bin/grader grade $(if $(EX),--exercise $(EX)) exercises
 
-test: all
+build/unit-tests: $(UNIT_SRC) $(HELPER_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+test: all build/unit-tests
 	@bash tests/run.sh
 
 bench: all

@@ -23,7 +23,9 @@
 struct job {
     struct program_build *program;
     const char *argv[MAX_SOURCES + 16];
-    char paths[MAX_SOURCES + 3][600];
+    char paths[2][600];
+    char main_file[300];
+    char src_dir[700];
     char log_path[600];
     struct proc proc;
     bool running;
@@ -138,30 +140,30 @@ static bool prepare_job(struct job *job, const struct exercise *ex, const char *
                                          "-fdiagnostics-color=never", NULL };
     for (int i = 0; flags[i]; i++)
         job->argv[a++] = flags[i];
-    snprintf(job->paths[p], sizeof job->paths[p], "-I%s/src", out_dir);
-    job->argv[a++] = job->paths[p++];
+    /* The compiler runs in the src folder with relative names, so that its messages say
+     * "echo_server.c:12:5", as they would on the student's own machine. */
+    job->argv[a++] = "-I.";
     job->argv[a++] = "-o";
     snprintf(job->paths[p], sizeof job->paths[p], "%s/%s", out_dir, program);
     job->argv[a++] = job->paths[p++];
-    snprintf(job->paths[p], sizeof job->paths[p], "%s/src/%s", out_dir, main_file);
-    job->argv[a++] = job->paths[p++];
+    job->argv[a++] = job->main_file;
+    snprintf(job->main_file, sizeof job->main_file, "%s", main_file);
     for (int i = 0; i < nsources; i++) {
-        if (is_program_source(ex, sources[i]))
-            continue;
-        snprintf(job->paths[p], sizeof job->paths[p], "%s/src/%s", out_dir, sources[i]);
-        job->argv[a++] = job->paths[p++];
+        if (!is_program_source(ex, sources[i]))
+            job->argv[a++] = sources[i];
     }
     job->argv[a] = NULL;
     snprintf(job->log_path, sizeof job->log_path, "%s/%s.log", out_dir, program);
+    snprintf(job->src_dir, sizeof job->src_dir, "%s/src", out_dir);
     return true;
 }
 
-static int start_job(struct job *job, const char *out_dir, uid_t uid)
+static int start_job(struct job *job, uid_t uid)
 {
     struct proc_spec spec = {
         .argv = job->argv,
         .name = "the compiler",
-        .cwd = out_dir,
+        .cwd = job->src_dir,
         .stderr_path = job->log_path,
         .stdout_path = NULL,
         .uid = uid,
@@ -183,18 +185,18 @@ static void finish_job(struct job *job, bool timed_out)
         text_printf(&pb->log, "The compiler did not finish within %d s.\n", COMPILE_MS / 1000);
     }
     text_read_file(&pb->log, job->log_path, 64 << 10);
-    char *binary = job->paths[1];
+    char *binary = job->paths[0];
     pb->built = !timed_out && job->proc.exited && job->proc.status == 0 && access(binary, X_OK) == 0;
     proc_kill(&job->proc);
 }
 
 /* Runs the prepared jobs, at most `parallel` at once, each until it ends or its deadline. */
-static void run_jobs(struct job *jobs, int njobs, int parallel, const char *const *dirs, uid_t uid)
+static void run_jobs(struct job *jobs, int njobs, int parallel, uid_t uid)
 {
     int next = 0, running = 0;
     while (next < njobs || running > 0) {
         while (next < njobs && running < parallel) {
-            if (start_job(&jobs[next], dirs[next], uid) == 0)
+            if (start_job(&jobs[next], uid) == 0)
                 running++;
             next++;
         }
@@ -259,10 +261,10 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
         for (int p = 0; builds[i].exercise->programs[p]; p++)
             total++;
     struct job *all = calloc((size_t)total + 1, sizeof *all);
-    const char **dirs = calloc((size_t)total + 1, sizeof *dirs);
-    char (*sources)[256] = calloc(MAX_SOURCES, 256);
+    /* One list of source names per exercise: the jobs' command lines point into them. */
+    char (*sources)[256] = calloc((size_t)n * MAX_SOURCES, 256);
     char (*out_dirs)[600] = calloc((size_t)n + 1, 600);
-    if (all == NULL || dirs == NULL || sources == NULL || out_dirs == NULL) {
+    if (all == NULL || sources == NULL || out_dirs == NULL) {
         fprintf(stderr, "grader: out of memory\n");
         return -1;
     }
@@ -280,7 +282,8 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
         }
         struct text note = {0};
         int nsources = 0;
-        bool present = copy_exercise_sources(exercise_dir, src_dir, sources, &nsources, &note) == 0;
+        char (*mine)[256] = sources + (size_t)i * MAX_SOURCES;
+        bool present = copy_exercise_sources(exercise_dir, src_dir, mine, &nsources, &note) == 0;
         for (b->count = 0; ex->programs[b->count]; b->count++) {
             struct program_build *pb = &b->programs[b->count];
             *pb = (struct program_build){ .program = ex->programs[b->count] };
@@ -290,16 +293,15 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
                 continue;
             }
             all[njobs].program = pb;
-            if (prepare_job(&all[njobs], ex, out_dirs[i], sources, nsources, compiler))
-                dirs[njobs++] = out_dirs[i];
+            if (prepare_job(&all[njobs], ex, out_dirs[i], mine, nsources, compiler))
+                njobs++;
         }
         text_free(&note);
     }
-    run_jobs(all, njobs, jobs, dirs, uid);
+    run_jobs(all, njobs, jobs, uid);
     for (int i = 0; i < n; i++)
         save_logs(&builds[i], out_dirs[i]);
     free(all);
-    free(dirs);
     free(sources);
     free(out_dirs);
     return 0;

@@ -243,6 +243,11 @@ struct proc *start_program(const char *program, const char *const *args, const v
     return p;
 }
 
+bool exits_soon(struct proc *p)
+{
+    return proc_wait(p, deadline_in(250));
+}
+
 bool wait_for_exit(struct proc *p, int64_t deadline)
 {
     if (proc_wait(p, deadline))

@@ -75,6 +75,9 @@ static void apply_limits(const struct limits *l, bool own_uid)
     set_limit(RLIMIT_FSIZE, l->file_bytes);
     set_limit(RLIMIT_NOFILE, l->open_files);
     set_limit(RLIMIT_CORE, 0);
+    /* A little less CPU priority than the checks, so a program that spins or forks without
+     * end cannot starve the check that is timing it. */
+    setpriority(PRIO_PROCESS, 0, 5);
     /* The process limit counts every process of the real user. With a user id of its own the
      * count starts at zero; sharing the student's own user id, it starts at what already runs. */
     rlim_t nproc = l->processes;

@@ -47,7 +47,7 @@ static void expect_echo(struct proc *server, const char *path, const void *msg, 
             cause("the echo came back but the connection stayed open: when recv() returns 0 the "
                   "client is done, so close() the connected socket and accept() the next one.");
     }
-    if (!proc_running(server))
+    if (exits_soon(server))
         tell_about(server);
     fail();
 }
@@ -110,7 +110,7 @@ CHECK(unix_stream_echo, echoes_binary_data, 3, 2,
         explain_difference(data, n, &in);
     else
         got("%s after %zu bytes", io_outcome(r, &(struct text){0}), in.len);
-    if (!proc_running(server))
+    if (exits_soon(server))
         tell_about(server);
     fail();
 }

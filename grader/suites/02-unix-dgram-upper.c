@@ -62,7 +62,7 @@ static void send_datagram(struct server_run *run, int fd, const void *msg, size_
         return;
     sent("a datagram of %zu bytes to %s", n, run->path);
     got("sendto() failed with %s", errno_text(errno));
-    if (!proc_running(run->server))
+    if (exits_soon(run->server))
         tell_about(run->server);
     fail();
 }
@@ -88,7 +88,7 @@ static void expect_reply(struct server_run *run, int fd, const char *msg, size_t
             cause("reply with sendto() to the address recvfrom() filled in (and pass it the address "
                   "length recvfrom() returned).");
     }
-    if (!proc_running(run->server))
+    if (exits_soon(run->server))
         tell_about(run->server);
     fail();
 }

@@ -54,7 +54,7 @@ static const char *ask_at(struct server_run *run, const char *ip, const char *re
     got("%s", io_outcome(r, &in));
     if (r == IO_EOF && in.len > 0)
         cause("end the reply with a newline: the client reads up to it.");
-    if (!proc_running(run->server))
+    if (exits_soon(run->server))
         tell_about(run->server);
     fail();
 }

@@ -76,7 +76,7 @@ static void expect_echo(struct server_run *run, int fd, const void *msg, size_t 
         got("%s", r == IO_TIMEOUT ? fmt("no reply within %d s", ANSWER_MS / 1000) : io_outcome(r, &in));
         cause("reply with sendto() to the address recvfrom() filled in, with the length it returned.");
     }
-    if (!proc_running(run->server))
+    if (exits_soon(run->server))
         tell_about(run->server);
     fail();
 }

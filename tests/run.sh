@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The kit's own tests (`make test`): the grader's unit tests, then the grader against the
+# reference solutions, the untouched skeletons, deliberately broken and hostile submissions,
+# with every results.json checked by jq. Ends with "N passed, N failed".
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+grader="$root/bin/grader"
+work=$(mktemp -d /tmp/gc-test-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+passed=0
+failed=0
+ok()     { passed=$((passed + 1)); printf 'ok      %s\n' "$1"; }
+not_ok() { failed=$((failed + 1)); printf 'FAILED  %s\n' "$1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/        /'; }
+
+# grade NAME DIR [grader options...]: grades DIR into $work/NAME.json, quietly.
+grade() {
+    local name=$1 dir=$2
+    shift 2
+    "$grader" grade --no-color --json "$work/$name.json" "$@" "$dir" >"$work/$name.txt" 2>&1
+}
+
+# The contract's results.json layout, with score equal to the sum of the tests' scores.
+schema='
+  (.score | type == "number") and (.max_score | type == "number")
+  and (.execution_time | type == "number") and (.output | type == "string")
+  and (.tests | type == "array" and length > 0)
+  and all(.tests[];
+      (.name | type == "string" and test("^[0-9]{2}-[a-z0-9-]+: "))
+      and (.number | type == "string" and test("^[0-9]+\\.[0-9]+$"))
+      and (.score | type == "number") and (.max_score | type == "number")
+      and (.score >= 0 and .score <= .max_score)
+      and (.status == "passed" or .status == "failed")
+      and (.max_score == 0 or ((.status == "passed") == (.score == .max_score)))
+      and (.output | type == "string")
+      and (.visibility == "visible" or .visibility == "hidden")
+      and (.tags | type == "array" and length >= 1 and (.[0] | test("^[0-9]{2}-"))))
+  and (.score == ([.tests[].score] | add))
+  and (.max_score == ([.tests[].max_score] | add))'
+
+check_schema() {
+    local name=$1
+    if jq -e "$schema" "$work/$name.json" >/dev/null 2>&1; then
+        ok "$name: results.json has the contract's fields and types; score is the sum of the tests"
+    else
+        not_ok "$name: results.json does not match the contract" "$(head -c 2000 "$work/$name.json")"
+    fi
+}
+
+# The failed checks' numbers, sorted, on one line.
+failed_numbers() {
+    jq -r '[.tests[] | select(.status == "failed") | .number] | sort_by(split(".") | map(tonumber)) | join(" ")' "$1"
+}
+
+# --- Unit tests of the grader's helpers -----------------------------------------------------
+if "$root/build/unit-tests" --jobs 2 >"$work/unit.txt" 2>&1; then
+    ok "unit tests of the grader's helpers ($(grep -o 'Tested: [0-9]*' "$work/unit.txt"))"
+else
+    not_ok "unit tests of the grader's helpers" "$(tail -30 "$work/unit.txt")"
+fi
+
+# --- The reference solutions get full marks ----------------------------------------------------
+grade solutions "$root/solutions"
+check_schema solutions
+if jq -e '.score == .max_score and .max_score > 0' "$work/solutions.json" >/dev/null; then
+    ok "solutions: full marks ($(jq -r '"\(.score)/\(.max_score)"' "$work/solutions.json"))"
+else
+    not_ok "solutions: full marks" "$(grep -A8 FAIL "$work/solutions.txt" | head -40)"
+fi
+
+# --- The untouched skeletons get zero ----------------------------------------------------------
+grade skeletons "$root/exercises"
+check_schema skeletons
+if jq -e '.score == 0 and .max_score > 0' "$work/skeletons.json" >/dev/null; then
+    ok "skeletons: zero"
+else
+    not_ok "skeletons: zero" "$(grep PASS "$work/skeletons.txt" | grep -v '\.0 compiles')"
+fi
+
+# --- Broken and hostile submissions lose exactly the points they should -------------------------
+# Each patch applies to a copy of the solutions; its header says which checks must fail
+# ("Expect-failed: 1.2 1.3") and what their feedback must mention ("Expect-feedback: 1.2 text").
+check_patch() {
+    local patch=$1 name exercise want got
+    name=$(basename "$patch" .patch)
+    exercise=$(sed -n 's/^+++ b\/\([^/]*\)\/.*/\1/p' "$patch" | head -1)
+    rm -rf "$work/$name"
+    cp -r "$root/solutions" "$work/$name"
+    if ! patch -s -p1 -d "$work/$name" <"$patch" >/dev/null; then
+        not_ok "$name: the patch applies"
+        return
+    fi
+    grade "$name" "$work/$name" --exercise "$exercise"
+    check_schema "$name"
+    want=$(sed -n 's/^Expect-failed: //p' "$patch")
+    got=$(failed_numbers "$work/$name.json")
+    if [ "$want" = "$got" ]; then
+        ok "$name: fails exactly $want"
+    else
+        not_ok "$name: expected to fail exactly [$want], failed [$got]" "$(grep -A10 FAIL "$work/$name.txt" | head -60)"
+    fi
+    while read -r number text; do
+        [ -n "$number" ] || continue
+        if jq -e --arg n "$number" --arg t "$text" '.tests[] | select(.number == $n) | .output | contains($t)' \
+            "$work/$name.json" >/dev/null; then
+            ok "$name: the feedback of $number mentions \"$text\""
+        else
+            not_ok "$name: the feedback of $number should mention \"$text\"" \
+                "$(jq -r --arg n "$number" '.tests[] | select(.number == $n) | .output' "$work/$name.json")"
+        fi
+    done < <(sed -n 's/^Expect-feedback: //p' "$patch")
+}
+
+for patch in "$root"/tests/broken/*.patch "$root"/tests/hostile/*.patch; do
+    check_patch "$patch"
+done
+
+# --- A submission that prints garbage still yields valid UTF-8 JSON -----------------------------
+garbage="$work/01-server-prints-garbage-and-crashes.json"
+if iconv -f UTF-8 -t UTF-8 "$garbage" >/dev/null 2>&1 && jq -e . "$garbage" >/dev/null 2>&1 \
+    && ! grep -q $'\x1b' "$garbage" "$work/01-server-prints-garbage-and-crashes.txt"; then
+    ok "garbage output: results.json is valid UTF-8 JSON; no terminal escape reaches the report"
+else
+    not_ok "garbage output: results.json must be valid UTF-8 JSON without escapes"
+fi
+if [ "$(jq '[.tests[] | select(.name | contains("1000"))] | length' "$garbage")" = 0 ] \
+    && jq -e '.score < .max_score' "$garbage" >/dev/null; then
+    ok "garbage output: the fake JSON the program printed did not change the results"
+else
+    not_ok "garbage output: the fake JSON changed the results"
+fi
+
+# --- A missing exercise scores 0; the others are still graded ---------------------------------
+rm -rf "$work/missing"
+cp -r "$root/solutions" "$work/missing"
+rm -rf "$work/missing/04-inet-dgram-echo"
+grade missing "$work/missing" --exercise 03-inet-stream-seqnum --exercise 04-inet-dgram-echo
+check_schema missing
+if jq -e '([.tests[] | select(.tags[0] == "04-inet-dgram-echo" and .status == "passed")] | length == 0)
+          and ([.tests[] | select(.tags[0] == "03-inet-stream-seqnum" and .status == "failed")] | length == 0)
+          and (.tests[] | select(.number == "4.0") | .output | contains("missing"))' "$work/missing.json" >/dev/null; then
+    ok "missing exercise: 0 for it, with a clear message; the other exercise is graded"
+else
+    not_ok "missing exercise" "$(head -30 "$work/missing.txt")"
+fi
+
+# --- The command line ----------------------------------------------------------------------
+"$grader" --help | grep -q 'usage: grader grade' && ok "grader --help shows the usage" || not_ok "grader --help"
+"$grader" grade --exercise no-such-exercise "$root/solutions" >/dev/null 2>&1
+[ $? -eq 2 ] && ok "an unknown exercise is a usage error (exit 2)" || not_ok "an unknown exercise: exit 2"
+"$grader" grade "$work/does-not-exist" >/dev/null 2>&1
+[ $? -eq 2 ] && ok "a missing submission folder is a usage error (exit 2)" || not_ok "missing folder: exit 2"
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
