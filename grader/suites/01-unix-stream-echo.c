@@ -1,4 +1,4 @@
-/* 01-unix-stream-echo: UNIX domain stream sockets (TLPI 57.2). The rubric, 10 points.
+/* 01-unix-stream-echo: UNIX domain stream sockets (TLPI 57.2). The rubric, 11 points.
  *
  *   1.1  2  echo_server echoes a message, then closes when the client shuts down its side
  *   1.2  1  echo_server keeps echoing until the client shuts down (not just one recv)
