@@ -122,6 +122,10 @@ void check_setup(void)
         internal_error("mkdtemp");
     if (chmod(check.dir, 0755) < 0)
         internal_error("chmod");
+    /* The check works where the student's programs work, so that a relative socket path a
+     * program binds (say "client.sock") means the same file to both. */
+    if (chdir(check.dir) < 0)
+        internal_error("chdir");
     if (getenv("GC_SANDBOX_UIDS")) {
         if (lease_uid(&check.uid) < 0)
             internal_error("no free sandbox user id");
@@ -177,8 +181,9 @@ static _Noreturn void fail_not_built(const char *program, const char *path)
     expected("to run your %s", program);
     got("%s was not built, so this check could not run", program);
     if (log.len > 0) {
-        text_puts(&check.feedback, "What the build said:\n");
-        text_indent_tail(&check.feedback, log.data, log.len, 12, 2000);
+        text_printf(&check.feedback, "The end of what the build said (all of it is in check %d.0):\n",
+                    check.exercise->number);
+        text_indent_tail(&check.feedback, log.data, log.len, 6, 1000);
     }
     text_free(&log);
     fail();

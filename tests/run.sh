@@ -69,6 +69,15 @@ else
     not_ok "solutions: full marks" "$(grep -A8 FAIL "$work/solutions.txt" | head -40)"
 fi
 
+# --- A second correct submission, written differently, gets full marks too ---------------------
+grade alternative "$root/tests/alternative"
+check_schema alternative
+if jq -e '.score == .max_score' "$work/alternative.json" >/dev/null; then
+    ok "alternative: a differently written correct submission gets full marks"
+else
+    not_ok "alternative: full marks" "$(grep -A8 FAIL "$work/alternative.txt" | head -40)"
+fi
+
 # --- The untouched skeletons get zero ----------------------------------------------------------
 grade skeletons "$root/exercises"
 check_schema skeletons
