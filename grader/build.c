@@ -71,11 +71,10 @@ static int copy_source(const char *from, const char *to, struct text *note)
     return rc;
 }
 
-/* Copies the .c and .h files of exercise_dir into src_dir; names the .c files in sources. */
+/* Copies the .c and .h files of exercise_dir into src_dir; adds the .c files to sources. */
 static int copy_exercise_sources(const char *exercise_dir, const char *src_dir, char sources[][256],
                                  int *nsources, struct text *note)
 {
-    *nsources = 0;
     DIR *d = opendir(exercise_dir);
     if (d == NULL)
         return -1;
@@ -88,8 +87,13 @@ static int copy_exercise_sources(const char *exercise_dir, const char *src_dir, 
         char from[PATH_MAX], to[PATH_MAX];
         snprintf(from, sizeof from, "%s/%s", exercise_dir, e->d_name);
         snprintf(to, sizeof to, "%s/%s", src_dir, e->d_name);
-        if (copy_source(from, to, note) == 0 && has_suffix(e->d_name, ".c"))
-            snprintf(sources[(*nsources)++], 256, "%s", e->d_name);
+        if (copy_source(from, to, note) == 0 && has_suffix(e->d_name, ".c")) {
+            bool known = false;
+            for (int i = 0; i < *nsources; i++)
+                known |= strcmp(sources[i], e->d_name) == 0;
+            if (!known)
+                snprintf(sources[(*nsources)++], 256, "%s", e->d_name);
+        }
     }
     closedir(d);
     return 0;
@@ -103,6 +107,25 @@ static bool is_program_source(const struct exercise *ex, const char *file)
             return true;
     }
     return false;
+}
+
+/* Where the kit's own files are: $GC_KIT_DIR, or grader/support beside the grader's bin/. */
+static const char *kit_support_dir(void)
+{
+    static char dir[PATH_MAX + 32];
+    const char *env = getenv("GC_KIT_DIR");
+    if (env)
+        return env;
+    char exe[PATH_MAX - 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n < 0)
+        return "grader/support";
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(dir, sizeof dir, "%s/../grader/support", exe);
+    return dir;
 }
 
 static const char *find_compiler(void)
@@ -137,9 +160,11 @@ static bool prepare_job(struct job *job, const struct exercise *ex, const char *
     int a = 0, p = 0;
     job->argv[a++] = compiler;
     static const char *const flags[] = { "-std=gnu11", "-Wall", "-Wextra", "-g", "-pipe",
-                                         "-fdiagnostics-color=never", NULL };
+                                         "-fdiagnostics-color=never", SANITIZE_FLAGS, NULL };
     for (int i = 0; flags[i]; i++)
         job->argv[a++] = flags[i];
+    for (int i = 0; i < 8 && ex->link_flags[i]; i++)
+        job->argv[a++] = ex->link_flags[i];
     /* The compiler runs in the src folder with relative names, so that its messages say
      * "echo_server.c:12:5", as they would on the student's own machine. */
     job->argv[a++] = "-I.";
@@ -284,6 +309,14 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
         int nsources = 0;
         char (*mine)[256] = sources + (size_t)i * MAX_SOURCES;
         bool present = copy_exercise_sources(exercise_dir, src_dir, mine, &nsources, &note) == 0;
+        if (present && ex->kit_files) {
+            char kit[PATH_MAX + 300];
+            snprintf(kit, sizeof kit, "%s/%s", kit_support_dir(), ex->id);
+            if (copy_exercise_sources(kit, src_dir, mine, &nsources, &note) < 0) {
+                fprintf(stderr, "grader: the kit's files for %s are missing (%s)\n", ex->id, kit);
+                return -1;
+            }
+        }
         for (b->count = 0; ex->programs[b->count]; b->count++) {
             struct program_build *pb = &b->programs[b->count];
             *pb = (struct program_build){ .program = ex->programs[b->count] };

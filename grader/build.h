@@ -14,6 +14,10 @@
 #include "text.h"
 
 #define COMPILE_FLAGS "-std=gnu11 -Wall -Wextra -g"
+/* What the kit adds: AddressSanitizer and UndefinedBehaviorSanitizer, so that a memory error is
+ * reported with the student's function, file and line instead of a bare crash. */
+#define SANITIZE_FLAGS "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", \
+                       "-fno-omit-frame-pointer"
 
 struct program_build {
     const char *program;

@@ -31,6 +31,8 @@ void describe_end(struct text *t, const struct proc *p)
 {
     if (!p->exited) {
         text_printf(t, "%s is still running", p->name);
+    } else if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == SANITIZER_EXIT_STATUS) {
+        text_printf(t, "%s was stopped by a sanitizer: it has a memory error or undefined behaviour", p->name);
     } else if (WIFEXITED(p->status)) {
         text_printf(t, "%s exited with status %d", p->name, WEXITSTATUS(p->status));
     } else if (WIFSIGNALED(p->status)) {
@@ -42,10 +44,74 @@ void describe_end(struct text *t, const struct proc *p)
     }
 }
 
+/* The first stack frame in the student's code: " #1 0x55d0 in recv_msg framing.c:42". The
+ * compiler ran in the folder of the sources, so the student's files are the relative names. */
+static bool first_student_frame(const char *report, char *where, size_t size)
+{
+    for (const char *line = report; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        char function[128], file[256];
+        unsigned long line_number;
+        if (sscanf(line, " #%*d 0x%*x in %127s %255[^: \n]:%lu", function, file, &line_number) == 3
+            && file[0] != '/' && file[0] != '.') {
+            snprintf(where, size, "in %s, at %s:%lu", function, file, line_number);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool describe_sanitizer_report(struct text *t, const char *report)
+{
+    const char *asan = strstr(report, "ERROR: AddressSanitizer: ");
+    const char *ubsan = strstr(report, ": runtime error: ");
+    if (asan) {
+        char kind[64] = "", access[64] = "", where[400] = "somewhere outside your files";
+        sscanf(asan, "ERROR: AddressSanitizer: %63s", kind);
+        const char *rw = strstr(asan, "READ of size");
+        if (!rw)
+            rw = strstr(asan, "WRITE of size");
+        if (rw)
+            sscanf(rw, "%63[A-Za-z ]%*[^0-9]", access);
+        unsigned long bytes = 0;
+        if (rw)
+            sscanf(strpbrk(rw, "0123456789"), "%lu", &bytes);
+        first_student_frame(asan, where, sizeof where);
+        text_printf(t, "AddressSanitizer stopped it: %s", kind);
+        if (rw)
+            text_printf(t, " (a %s of %lu byte%s)", strncmp(rw, "READ", 4) == 0 ? "read" : "write",
+                        bytes, bytes == 1 ? "" : "s");
+        text_printf(t, " %s.\n", where);
+        if (strcmp(kind, "SEGV") == 0)
+            text_puts(t, "That is a segmentation fault (SIGSEGV): a bad pointer, such as NULL.\n");
+        else if (strstr(kind, "buffer-overflow"))
+            text_puts(t, "It used memory past the end (or before the start) of a buffer: check the "
+                         "sizes you pass to recv(), read(), memcpy() and your loops' bounds.\n");
+        else if (strstr(kind, "use-after-free"))
+            text_puts(t, "It used memory after free()-ing it.\n");
+        return true;
+    }
+    if (ubsan) {
+        const char *start = ubsan;
+        while (start > report && start[-1] != '\n')
+            start--;
+        const char *end = strchr(ubsan, '\n');
+        size_t len = end ? (size_t)(end - start) : strlen(start);
+        text_puts(t, "UndefinedBehaviorSanitizer stopped it: ");
+        text_append_printable(t, start, len < 400 ? len : 400);
+        text_puts(t, "\n");
+        return true;
+    }
+    return false;
+}
+
 void describe_stderr_tail(struct text *t, const char *stderr_path)
 {
     struct text err = {0};
     long size = text_read_file(&err, stderr_path, 1 << 20);
+    if (size > 0 && describe_sanitizer_report(t, err.data)) {
+        text_free(&err);
+        return;
+    }
     if (size <= 0) {
         text_puts(t, "It wrote nothing on stderr.\n");
     } else {

@@ -15,6 +15,9 @@
 void describe_end(struct text *t, const struct proc *p);
 /* The signal's name and what it usually means in a socket program. */
 const char *signal_meaning(int sig);
+/* When report (a program's stderr) holds an AddressSanitizer or UndefinedBehaviorSanitizer
+ * report, appends what it found and where in the student's code (function, file, line). */
+bool describe_sanitizer_report(struct text *t, const char *report);
 /* The last lines the program wrote on stderr, indented, or a note that it wrote nothing. */
 void describe_stderr_tail(struct text *t, const char *stderr_path);
 

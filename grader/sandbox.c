@@ -20,7 +20,10 @@
 
 const struct limits student_limits = {
     .cpu_seconds = 5,
-    .memory_bytes = 512UL << 20,
+    /* No address-space limit: student programs are built with AddressSanitizer, which reserves
+     * terabytes of address space it never uses. Their memory is capped by hard_rss_limit_mb in
+     * ASAN_OPTIONS instead (see exec_child), and by the container in batch grading. */
+    .memory_bytes = 0,
     .processes = 64,
     .file_bytes = 16UL << 20,
     .open_files = 256,
@@ -71,7 +74,8 @@ static void apply_limits(const struct limits *l, bool own_uid)
         return;
     struct rlimit cpu = { l->cpu_seconds, l->cpu_seconds + 1 };  /* SIGXCPU first, then SIGKILL */
     setrlimit(RLIMIT_CPU, &cpu);
-    set_limit(RLIMIT_AS, l->memory_bytes);
+    if (l->memory_bytes)
+        set_limit(RLIMIT_AS, l->memory_bytes);
     set_limit(RLIMIT_FSIZE, l->file_bytes);
     set_limit(RLIMIT_NOFILE, l->open_files);
     set_limit(RLIMIT_CORE, 0);
@@ -111,7 +115,13 @@ static void log_process_group(pid_t pgid)
 static _Noreturn void exec_child(const struct proc_spec *spec, int report_fd)
 {
     static const char *const env[] = {
-        "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=/tmp", NULL,
+        "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=/tmp",
+        /* Sanitizer reports end the program with status SANITIZER_EXIT_STATUS, so the grader
+         * knows to read the report; leaks are not this kit's subject. */
+        "ASAN_OPTIONS=detect_leaks=0:hard_rss_limit_mb=512:allocator_may_return_null=1"
+            ":exitcode=" SANITIZER_EXIT_STATUS_TEXT ":handle_abort=0",
+        "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=" SANITIZER_EXIT_STATUS_TEXT,
+        NULL,
     };
     setpgid(0, 0);
     signal(SIGPIPE, SIG_DFL);

@@ -13,9 +13,13 @@
 
 #include "text.h"
 
+/* The exit status of a program stopped by AddressSanitizer or UndefinedBehaviorSanitizer. */
+#define SANITIZER_EXIT_STATUS 86
+#define SANITIZER_EXIT_STATUS_TEXT "86"
+
 struct limits {
     rlim_t cpu_seconds;
-    rlim_t memory_bytes;   /* address space */
+    rlim_t memory_bytes;   /* address space; 0: no limit */
     rlim_t processes;      /* processes of the user at once */
     rlim_t file_bytes;     /* largest file it may write */
     rlim_t open_files;

@@ -118,15 +118,23 @@ void text_indent_tail(struct text *t, const char *bytes, size_t n, int max_lines
         text_puts(t, "    ...\n");
     text_puts(t, "    ");
     for (size_t i = start; i < n; i++) {
-        unsigned char c = (unsigned char)bytes[i];
-        if (c == '\n')
+        if (bytes[i] == '\n')
             text_puts(t, "\n    ");
-        else if (c == '\t' || (c >= 0x20 && c < 0x7f))
+        else
+            text_append_printable(t, bytes + i, 1);
+    }
+    text_puts(t, "\n");
+}
+
+void text_append_printable(struct text *t, const char *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)bytes[i];
+        if (c == '\t' || (c >= 0x20 && c < 0x7f))
             text_append(t, &c, 1);
         else
             text_printf(t, "\\x%02x", c);
     }
-    text_puts(t, "\n");
 }
 
 /* Length of the well-formed UTF-8 sequence at s (1..4), or 0 when it is ill-formed. */

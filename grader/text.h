@@ -29,6 +29,9 @@ void text_quote(struct text *t, const void *bytes, size_t n, size_t max_shown);
  * non-printable bytes escaped as in text_quote. For stderr tails and compiler messages. */
 void text_indent_tail(struct text *t, const char *bytes, size_t n, int max_lines, size_t max_bytes);
 
+/* Appends bytes with everything but printable ASCII and tab escaped as \xNN. */
+void text_append_printable(struct text *t, const char *bytes, size_t n);
+
 /* True when bytes[0..n) is well-formed UTF-8 (no overlongs, no surrogates, no NUL). */
 bool utf8_valid(const char *bytes, size_t n);
 /* Appends bytes with each ill-formed UTF-8 sequence and each NUL replaced by U+FFFD. */
