@@ -547,6 +547,10 @@ void explain_difference(const void *want, size_t n, const struct text *in)
     size_t common = 0;
     while (common < n && common < in->len && w[common] == in->data[common])
         common++;
+    if (in->len == 0) {
+        got("nothing: not one byte");
+        return;
+    }
     if (in->len < n && common == in->len) {
         got("only the first %zu of %zu bytes: %s", in->len, n, quote_text(in));
         const char *nul = memchr(w, '\0', n);
