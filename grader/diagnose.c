@@ -44,18 +44,20 @@ void describe_end(struct text *t, const struct proc *p)
     }
 }
 
-/* The first stack frame in the student's code: " #1 0x55d0 in recv_msg framing.c:42". The
- * compiler ran in the folder of the sources, so the student's files are the relative names. */
+/* The first stack frame in code the grader compiled: " #2 0x55d0 in read_fully
+ * /tmp/gc-x/build/05-stream-framing/src/framing.c:37". Frames in the C library and in the
+ * sanitizers' and the kit's wrappers (names starting with "__") are skipped. */
 static bool first_student_frame(const char *report, char *where, size_t size)
 {
     for (const char *line = report; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        char function[128], file[256];
+        char function[128], file[512];
         unsigned long line_number;
-        if (sscanf(line, " #%*d 0x%*x in %127s %255[^: \n]:%lu", function, file, &line_number) == 3
-            && file[0] != '/' && file[0] != '.') {
-            snprintf(where, size, "in %s, at %s:%lu", function, file, line_number);
-            return true;
-        }
+        if (sscanf(line, " #%*d 0x%*x in %127s %511[^: \n]:%lu", function, file, &line_number) != 3)
+            continue;
+        if (strncmp(function, "__", 2) == 0 || strstr(file, "/src/") == NULL)
+            continue;
+        snprintf(where, size, "in %s(), at %s:%lu", function, strrchr(file, '/') + 1, line_number);
+        return true;
     }
     return false;
 }
