@@ -1,0 +1,63 @@
+/* procinfo.c - children and descriptors of a process, from /proc. */
+#define _GNU_SOURCE
+#include "procinfo.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Reads the state and parent of a process from /proc/PID/stat ("12 (name) S 1 ..."). The name
+ * may hold spaces and parentheses, so parsing starts after its last ')'. */
+static int read_stat(const char *pid, char *state, int *ppid)
+{
+    char path[300], line[1024];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return -1;
+    char *ok = fgets(line, sizeof line, f);
+    fclose(f);
+    char *end = ok ? strrchr(line, ')') : NULL;
+    if (end == NULL || sscanf(end + 1, " %c %d", state, ppid) != 2)
+        return -1;
+    return 0;
+}
+
+struct children procinfo_children(pid_t pid)
+{
+    struct children c = { 0, 0 };
+    DIR *proc = opendir("/proc");
+    if (proc == NULL)
+        return c;
+    struct dirent *e;
+    while ((e = readdir(proc)) != NULL) {
+        char state;
+        int ppid;
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || read_stat(e->d_name, &state, &ppid) < 0)
+            continue;
+        if (ppid != pid)
+            continue;
+        if (state == 'Z')
+            c.zombies++;
+        else
+            c.running++;
+    }
+    closedir(proc);
+    return c;
+}
+
+int procinfo_open_fds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}

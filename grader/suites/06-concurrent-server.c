@@ -1,0 +1,221 @@
+/* 06-concurrent-server: server design, one process per client (TLPI 60). The rubric, 9 points.
+ *
+ *   6.1  2  conc_echo_server echoes what a client sends, until the client shuts down
+ *   6.2  2  an idle client does not delay another (the server is not iterative)
+ *   6.3  2  20 clients at once are all served, each by a child process of its own
+ *   6.4  1  no zombie children remain once clients have left
+ *   6.5  1  the parent's open descriptors do not grow with the clients it served
+ *   6.6  1  a client that resets its connection does not kill the server
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "procinfo.h"
+
+EXERCISE(concurrent_server, .id = "06-concurrent-server", .number = 6, .programs = { "conc_echo_server" });
+
+struct server_run {
+    struct proc *server;
+    uint16_t port;
+};
+
+static struct server_run start_server(void)
+{
+    struct server_run run = { .port = check_port() };
+    run.server = START("conc_echo_server", fmt("%u", run.port));
+    return run;
+}
+
+static int connect_client(struct server_run *run)
+{
+    return connect_tcp_server(run->server, "127.0.0.1", run->port);
+}
+
+/* Sends msg on fd and expects exactly msg back (the connection stays open). */
+static void expect_echo_on(struct server_run *run, int fd, const char *msg, const char *context)
+{
+    struct text in = {0};
+    size_t n = strlen(msg);
+    enum io_result r = send_all(fd, msg, n, deadline_in(ANSWER_MS));
+    if (r == IO_OK)
+        r = recv_until(fd, &in, n, false, deadline_in(ANSWER_MS));
+    if (r == IO_FULL && memcmp(in.data, msg, n) == 0)
+        return;
+    sent("%s%s", context, quote(msg, n));
+    expected("the same bytes back");
+    got("%s", io_outcome(r, &in));
+    if (exits_soon(run->server))
+        tell_about(run->server);
+    fail();
+}
+
+/* A whole conversation: msg, shutdown, the echo and end-of-file. */
+static void expect_echo(struct server_run *run, const char *msg, const char *context)
+{
+    int fd = connect_client(run);
+    struct text in = {0};
+    size_t n = strlen(msg);
+    enum io_result r = exchange(fd, msg, n, true, &in, n + 4096, deadline_in(ANSWER_MS));
+    close(fd);
+    if (r == IO_EOF && in.len == n && memcmp(in.data, msg, n) == 0)
+        return;
+    sent("%s%s, then shutdown(SHUT_WR)", context, quote(msg, n));
+    expected("the same bytes back, then end-of-file");
+    if (r == IO_EOF)
+        explain_difference(msg, n, &in);
+    else
+        got("%s", io_outcome(r, &in));
+    if (exits_soon(run->server))
+        tell_about(run->server);
+    fail();
+}
+
+/* Waits until the server has no running children: its clients' children have all ended. */
+static struct children wait_children_done(struct server_run *run)
+{
+    int64_t deadline = deadline_in(ANSWER_MS);
+    struct children c = procinfo_children(run->server->pid);
+    while (c.running > 0 && now_ms() < deadline) {
+        /* Children end on their own schedule: look again in a moment (or as soon as the
+         * server itself exits). */
+        proc_wait(run->server, deadline_in(10));
+        c = procinfo_children(run->server->pid);
+    }
+    return c;
+}
+
+CHECK(concurrent_server, echoes, 1, 2, "conc_echo_server echoes what a client sends, until the client shuts down")
+{
+    struct server_run run = start_server();
+    expect_echo(&run, "hello, concurrent world\n", "");
+}
+
+CHECK(concurrent_server, idle_client_does_not_block_others, 2, 2,
+      "an idle client does not delay another (the server is not iterative)")
+{
+    struct server_run run = start_server();
+    int idle = connect_client(&run);
+    expect_echo_on(&run, idle, "a", "a first client sends ");    /* it is being served now */
+    int fd = connect_client(&run);
+    struct text in = {0};
+    enum io_result r = send_all(fd, "b", 1, deadline_in(ANSWER_MS));
+    if (r == IO_OK)
+        r = recv_until(fd, &in, 1, false, deadline_in(ANSWER_MS));
+    if (r == IO_FULL && in.data[0] == 'b')
+        return;
+    sent("a first client sent \"a\", got its echo and then stayed idle with its connection open; "
+         "a second client sent \"b\"");
+    expected("the echo \"b\" for the second client at once");
+    got("%s", io_outcome(r, &in));
+    if (r == IO_TIMEOUT)
+        cause("iterative server: the second client waited while the first was idle. fork() a child "
+              "for each client, and let the parent go straight back to accept().");
+    fail();
+}
+
+CHECK(concurrent_server, serves_twenty_clients_at_once, 3, 2,
+      "20 clients at once are all served, each by a child process of its own")
+{
+    struct server_run run = start_server();
+    int fds[20];
+    for (int i = 0; i < 20; i++) {
+        fds[i] = connect_client(&run);
+        expect_echo_on(&run, fds[i], fmt("client %d\n", i + 1),
+                       fmt("20 clients connected one after another, all staying connected; client %d sends ", i + 1));
+    }
+    struct children c = procinfo_children(run.server->pid);
+    if (c.running < 20) {
+        sent("20 clients, all connected at once");
+        expected("20 child processes of the server, one per client");
+        got("%d", c.running);
+        cause("the contract asks for one child per client: fork() after accept().");
+        fail();
+    }
+    for (int i = 0; i < 20; i++) {
+        struct text in = {0};
+        shutdown(fds[i], SHUT_WR);
+        enum io_result r = recv_until(fds[i], &in, 4096, false, deadline_in(ANSWER_MS));
+        if (r != IO_EOF) {
+            sent("shutdown(SHUT_WR) on client %d of 20", i + 1);
+            expected("end-of-file: its child closes the connection and exits");
+            got("%s", io_outcome(r, &in));
+            fail();
+        }
+        close(fds[i]);
+    }
+}
+
+CHECK(concurrent_server, leaves_no_zombies, 4, 1, "no zombie children remain once clients have left")
+{
+    struct server_run run = start_server();
+    for (int i = 0; i < 5; i++)
+        expect_echo(&run, "bye\n", fmt("client %d of 5 sends ", i + 1));
+    struct children c = wait_children_done(&run);
+    int64_t deadline = deadline_in(ANSWER_MS);
+    while (c.zombies > 0 && now_ms() < deadline) {
+        proc_wait(run.server, deadline_in(10));
+        c = procinfo_children(run.server->pid);
+    }
+    if (c.zombies == 0 && c.running == 0)
+        return;
+    sent("5 clients, one after another, each leaving after its echo");
+    expected("no child processes left once they are gone");
+    got("%d zombie%s and %d running child%s, %d s later", c.zombies, c.zombies == 1 ? "" : "s",
+        c.running, c.running == 1 ? "" : "ren", ANSWER_MS / 1000);
+    if (c.zombies > 0)
+        cause("zombies: a child that ended stays in the process table until its parent waits for "
+              "it. Reap children with waitpid(-1, NULL, WNOHANG) in a loop, in a SIGCHLD handler.");
+    else
+        cause("children that do not exit: a child must exit once its client has left (recv() "
+              "returned 0), not go back to accept().");
+    fail();
+}
+
+CHECK(concurrent_server, parent_closes_connections, 5, 1,
+      "the parent's open descriptors do not grow with the clients it served")
+{
+    struct server_run run = start_server();
+    expect_echo(&run, "warm-up\n", "a first client sends ");
+    wait_children_done(&run);
+    int before = procinfo_open_fds(run.server->pid);
+    for (int i = 0; i < 10; i++)
+        expect_echo(&run, "again\n", fmt("client %d of 10 more sends ", i + 1));
+    wait_children_done(&run);
+    int after = procinfo_open_fds(run.server->pid);
+    if (after <= before)
+        return;
+    sent("10 more clients, one after another, each leaving after its echo");
+    expected("the server's parent process to have as many open descriptors as before (%d)", before);
+    got("%d open descriptors: %d more", after, after - before);
+    cause("after fork(), the connected socket is open in both processes: the parent must close() "
+          "its copy at once, or it leaks one descriptor per client (and runs out after about 1000).");
+    fail();
+}
+
+CHECK(concurrent_server, survives_reset_connections, 6, 1,
+      "a client that resets its connection does not kill the server")
+{
+    struct server_run run = start_server();
+    for (int i = 0; i < 3; i++) {
+        int fd = connect_client(&run);
+        const char *data = test_bytes(65536, 6);
+        send_all(fd, data, 65536, deadline_in(ANSWER_MS));
+        /* Linger with a zero timeout: close() sends a reset instead of a polite end. */
+        struct linger hard = { .l_onoff = 1, .l_linger = 0 };
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+        close(fd);
+    }
+    wait_children_done(&run);
+    if (!proc_running(run.server)) {
+        sent("3 clients that each sent 64 KiB and reset the connection without reading the echo");
+        expected("the server to go on running");
+        tell_about(run.server);
+        cause("a send() to a reset connection raises SIGPIPE, which kills the process that gets it: "
+              "ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle the EPIPE error instead.");
+        fail();
+    }
+    expect_echo(&run, "still there?\n", "after 3 clients reset their connections, a new client sends ");
+}
