@@ -35,6 +35,7 @@ static const char usage[] =
     "  --jobs N         run N checks at once (default: the number of CPUs)\n"
     "  --keep           keep the work folder (builds, programs' output) and print its path\n"
     "  --no-color       no colours (also when NO_COLOR is set or stdout is not a terminal)\n"
+    "  --timing         print how long building and checking took, on stderr\n"
     "\n"
     "`list` prints the exercises and their programs.\n"
     "Exit status: 0 when grading completed, whatever the score; 1 on an internal error;\n"
@@ -47,6 +48,7 @@ struct grade_options {
     int jobs;
     bool keep;
     bool colour;
+    bool timing;
     const char *submission;
 };
 
@@ -71,6 +73,7 @@ static int parse_grade_options(int argc, char **argv, struct grade_options *o)
         { "jobs", required_argument, NULL, 'J' },
         { "keep", no_argument, NULL, 'k' },
         { "no-color", no_argument, NULL, 'C' },
+        { "timing", no_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -93,6 +96,7 @@ static int parse_grade_options(int argc, char **argv, struct grade_options *o)
             break;
         case 'k': o->keep = true; break;
         case 'C': o->colour = false; break;
+        case 'T': o->timing = true; break;
         case 'h': fputs(usage, stdout); exit(EXIT_GRADED);
         default: return -1;
         }
@@ -217,7 +221,12 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
     if (build_all(o.submission, builds, n, o.jobs, sandbox_uids) < 0) {
         rc = EXIT_INTERNAL;
     } else {
+        int64_t built = now_ms();
         runner_run(set, builds, n, o.jobs, &results);
+        if (o.timing)
+            fprintf(stderr, "timing: build %.2f s, checks %.2f s, total %.2f s\n",
+                    (double)(built - start) / 1000, (double)(now_ms() - built) / 1000,
+                    (double)(now_ms() - start) / 1000);
         kill_leftovers();
         results.execution_time = (double)(now_ms() - start) / 1000.0;
         results_print(&results, stdout, o.colour);

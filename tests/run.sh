@@ -154,6 +154,13 @@ else
     not_ok "missing exercise" "$(head -30 "$work/missing.txt")"
 fi
 
+# --- The header students see is the one the grader builds with ---------------------------------
+if cmp -s "$root/exercises/05-stream-framing/framing.h" "$root/grader/support/05-stream-framing/framing.h"; then
+    ok "05: the students' framing.h is the kit's"
+else
+    not_ok "05: exercises/05-stream-framing/framing.h differs from grader/support/05-stream-framing/framing.h"
+fi
+
 # --- The command line ----------------------------------------------------------------------
 "$grader" --help | grep -q 'usage: grader grade' && ok "grader --help shows the usage" || not_ok "grader --help"
 "$grader" grade --exercise no-such-exercise "$root/solutions" >/dev/null 2>&1

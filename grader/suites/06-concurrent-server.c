@@ -68,6 +68,10 @@ static void expect_echo(struct server_run *run, const char *msg, const char *con
         explain_difference(msg, n, &in);
     else
         got("%s", io_outcome(r, &in));
+    if (r == IO_TIMEOUT && in.len == n)
+        cause("the echo came back but the connection never ended. After fork() both processes "
+              "hold the connected socket, and the connection ends only when both have closed it: "
+              "the parent must close() its copy at once.");
     if (exits_soon(run->server))
         tell_about(run->server);
     fail();

@@ -1,0 +1,233 @@
+/* 07-poll-chat: one process, many clients, with poll() (TLPI 63). The rubric, 9 points.
+ *
+ *   7.1  2  a line goes to every other client as "<number>: <line>", not back to its sender
+ *   7.2  1  a line that arrives in pieces is relayed whole; two lines in one piece are two
+ *   7.3  2  a client that sends half a line and waits does not block the others
+ *   7.4  1  an idle client and a client that leaves do not block the others
+ *   7.5  1  a client that resets its connection in the middle of a line does not stop the server
+ *   7.6  2  50 clients, each sending a line, all get the 49 lines of the others (one process)
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "procinfo.h"
+#include "procnet.h"
+
+EXERCISE(poll_chat, .id = "07-poll-chat", .number = 7, .programs = { "chat_server" });
+
+struct chatter {
+    int fd;
+    int number;             /* the number the server should give it */
+    struct text pending;    /* received bytes not yet taken as lines */
+};
+
+struct chat {
+    struct proc *server;
+    uint16_t port;
+    int connected;
+};
+
+static struct chat start_chat(void)
+{
+    struct chat chat = { .port = check_port() };
+    chat.server = START("chat_server", fmt("%u", chat.port));
+    return chat;
+}
+
+/* Waits until the server has accepted fd's connection (it holds a socket whose peer is us), so
+ * that connections are numbered in the order the check made them. */
+static void wait_accepted(struct chat *chat, int fd)
+{
+    struct sockaddr_in self;
+    socklen_t len = sizeof self;
+    if (getsockname(fd, (struct sockaddr *)&self, &len) < 0)
+        return;
+    int64_t deadline = deadline_in(ANSWER_MS);
+    while (now_ms() < deadline) {
+        struct inet_socket s[300];
+        int n = procnet_sockets_of(chat->server->pid, "tcp", s, 300);
+        for (int i = 0; i < n; i++)
+            if (s[i].remote_port == ntohs(self.sin_port))
+                return;
+        if (proc_wait(chat->server, deadline_in(2)))
+            break;
+    }
+    sent("a new connection (client %d)", chat->connected);
+    expected("chat_server to accept() it");
+    if (!proc_running(chat->server))
+        tell_about(chat->server);
+    else
+        got("it had not, %d s later", ANSWER_MS / 1000);
+    cause("poll() the listening socket along with the clients, and accept() when it is readable.");
+    fail();
+}
+
+static struct chatter *join(struct chat *chat)
+{
+    struct chatter *c = scratch_alloc(sizeof *c);
+    c->fd = connect_tcp_server(chat->server, "127.0.0.1", chat->port);
+    c->number = ++chat->connected;
+    wait_accepted(chat, c->fd);
+    return c;
+}
+
+static void say(struct chatter *c, const char *bytes)
+{
+    send_all(c->fd, bytes, strlen(bytes), deadline_in(ANSWER_MS));
+}
+
+/* The next line client c receives ("" with *r set when none comes). */
+static const char *next_line(struct chatter *c, enum io_result *r)
+{
+    *r = recv_until(c->fd, &c->pending, 1 << 20, true, deadline_in(ANSWER_MS));
+    char *nl = c->pending.len ? memchr(c->pending.data, '\n', c->pending.len) : NULL;
+    if (nl == NULL)
+        return "";
+    size_t len = (size_t)(nl - c->pending.data) + 1;
+    const char *line = fmt("%.*s", (int)len, c->pending.data);
+    memmove(c->pending.data, c->pending.data + len, c->pending.len - len);
+    c->pending.len -= len;
+    c->pending.data[c->pending.len] = '\0';
+    *r = IO_OK;
+    return line;
+}
+
+static void expect_line(struct chat *chat, struct chatter *c, const char *want, const char *context)
+{
+    enum io_result r;
+    const char *line = next_line(c, &r);
+    if (r == IO_OK && strcmp(line, want) == 0)
+        return;
+    sent("%s", context);
+    expected("client %d to receive %s", c->number, quote(want, strlen(want)));
+    if (r == IO_OK)
+        got("%s", quote(line, strlen(line)));
+    else
+        got("%s", io_outcome(r, &c->pending));
+    if (r == IO_OK && strchr(line, ':') && atoi(line) == c->number)
+        cause("the sender got its own line back: send it to every client but the sender.");
+    if (exits_soon(chat->server))
+        tell_about(chat->server);
+    fail();
+}
+
+CHECK(poll_chat, relays_lines, 1, 2, "a line goes to every other client as \"<number>: <line>\", not back to its sender")
+{
+    struct chat chat = start_chat();
+    struct chatter *one = join(&chat), *two = join(&chat), *three = join(&chat);
+    say(two, "hello\n");
+    const char *context = "clients 1, 2 and 3 connected in that order; client 2 sent \"hello\\n\"";
+    expect_line(&chat, one, "2: hello\n", context);
+    expect_line(&chat, three, "2: hello\n", context);
+    say(one, "hi there\n");
+    context = "then client 1 sent \"hi there\\n\" (client 2 must not have received its own line)";
+    expect_line(&chat, two, "1: hi there\n", context);
+    expect_line(&chat, three, "1: hi there\n", context);
+}
+
+CHECK(poll_chat, reassembles_lines, 2, 1, "a line that arrives in pieces is relayed whole; two lines in one piece are two")
+{
+    struct chat chat = start_chat();
+    struct chatter *one = join(&chat), *two = join(&chat);
+    say(one, "par");
+    wait_peer_consumed(one->fd);    /* the server has read "par" before the rest is sent */
+    say(one, "tial\nsecond\n");
+    const char *context = "client 1 sent \"par\", then (once the server had read it) \"tial\\nsecond\\n\"";
+    cause_if_fails("a stream has no message boundaries: keep each client's bytes in a buffer and "
+                   "relay only complete lines, every complete line in it.");
+    expect_line(&chat, two, "1: partial\n", context);
+    expect_line(&chat, two, "1: second\n", context);
+}
+
+CHECK(poll_chat, half_line_does_not_block, 3, 2, "a client that sends half a line and waits does not block the others")
+{
+    struct chat chat = start_chat();
+    struct chatter *one = join(&chat), *two = join(&chat), *three = join(&chat);
+    say(one, "half a li");
+    wait_peer_consumed(one->fd);
+    say(two, "full line\n");
+    cause_if_fails("the server waited for the rest of client 1's line: recv() once per poll() "
+                   "readiness and keep partial lines in a per-client buffer; never loop on recv() "
+                   "until a newline.");
+    expect_line(&chat, three, "2: full line\n", "client 1 sent \"half a li\" and waited; then client 2 sent \"full line\\n\"");
+    say(one, "ne\n");
+    expect_line(&chat, three, "1: half a line\n", "then client 1 sent the rest, \"ne\\n\"");
+    expect_line(&chat, two, "1: half a line\n", "then client 1 sent the rest, \"ne\\n\"");
+}
+
+CHECK(poll_chat, idle_and_leaving_clients, 4, 1, "an idle client and a client that leaves do not block the others")
+{
+    struct chat chat = start_chat();
+    struct chatter *idle = join(&chat), *leaver = join(&chat), *talker = join(&chat);
+    close(leaver->fd);
+    say(talker, "anyone?\n");
+    expect_line(&chat, idle, "3: anyone?\n", "client 1 stayed idle, client 2 left, client 3 sent \"anyone?\\n\"");
+    struct chatter *late = join(&chat);
+    say(late, "new here\n");
+    enum io_result r;
+    const char *line = next_line(idle, &r);
+    const char *colon = strstr(line, ": new here\n");
+    if (r == IO_OK && colon && colon > line && strspn(line, "0123456789") == (size_t)(colon - line))
+        return;
+    sent("then a new client connected and sent \"new here\\n\"");
+    expected("client 1 to receive \"<its number>: new here\\n\"");
+    got("%s", r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &idle->pending));
+    if (exits_soon(chat.server))
+        tell_about(chat.server);
+    fail();
+}
+
+CHECK(poll_chat, survives_reset, 5, 1, "a client that resets its connection in the middle of a line does not stop the server")
+{
+    struct chat chat = start_chat();
+    struct chatter *one = join(&chat), *rude = join(&chat), *three = join(&chat);
+    say(rude, "I am leav");
+    wait_peer_consumed(rude->fd);
+    struct linger hard = { .l_onoff = 1, .l_linger = 0 };
+    setsockopt(rude->fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    close(rude->fd);
+    say(three, "still here\n");
+    expect_line(&chat, one, "3: still here\n", "client 2 sent half a line and reset its connection; client 3 sent \"still here\\n\"");
+}
+
+CHECK(poll_chat, fifty_clients, 6, 2, "50 clients, each sending a line, all get the 49 lines of the others (one process)")
+{
+    struct chat chat = start_chat();
+    struct chatter *c[50];
+    for (int i = 0; i < 50; i++)
+        c[i] = join(&chat);
+    struct children kids = procinfo_children(chat.server->pid);
+    if (kids.running + kids.zombies > 0) {
+        sent("50 clients, connected one after another");
+        expected("one server process: poll() serves them all");
+        got("%d child processes", kids.running + kids.zombies);
+        cause("this exercise is about serving many clients from a single process, without fork().");
+        fail();
+    }
+    for (int i = 0; i < 50; i++)
+        say(c[i], fmt("line from %d\n", i + 1));
+    for (int i = 0; i < 50; i++) {
+        bool seen[51] = { false };
+        for (int k = 0; k < 49; k++) {
+            enum io_result r;
+            const char *line = next_line(c[i], &r);
+            int from = atoi(line);
+            if (r == IO_OK && from >= 1 && from <= 50 && from != i + 1 && !seen[from]
+                && strcmp(line, fmt("%d: line from %d\n", from, from)) == 0) {
+                seen[from] = true;
+                continue;
+            }
+            sent("50 clients connected; each sent \"line from <its number>\\n\"");
+            expected("client %d to receive the 49 lines of the others, \"<n>: line from <n>\\n\", in any order", i + 1);
+            got("after %d of them, %s", k, r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &c[i]->pending));
+            if (exits_soon(chat.server))
+                tell_about(chat.server);
+            fail();
+        }
+    }
+}
