@@ -4,6 +4,10 @@
 #   make check      grade your work in exercises/ (EX=<exercise-id> for one)
 #   make test       test the kit itself (solutions, skeletons, broken variants, JSON)
 #   make bench      time the grading of the reference solutions
+#   make docker     build the kit's Docker image (get-connected), even where no image can be pulled
+#   make docker-check [EX=...]   `make check` inside that image, on your exercises/
+#   make docker-shell            a shell inside that image, with your exercises/ mounted
+#   make gradescope build dist/gradescope-autograder.zip for Gradescope
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -16,7 +20,12 @@ GRADER_OBJ := $(patsubst grader/%.c,build/grader/%.o,$(GRADER_SRC))
 HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grader/suites/%,$(GRADER_OBJ))
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 
-.PHONY: all deps check test bench clean
+IMAGE   ?= get-connected
+# Interactive (-t) only when there is a terminal, so the same commands work in scripts.
+DOCKER_RUN = docker run --rm -i $$([ -t 0 ] && echo -t) \
+             -v "$(CURDIR)/exercises:/opt/get-connected/exercises" -w /opt/get-connected $(IMAGE)
+
+.PHONY: all deps check test bench clean docker docker-check docker-shell gradescope
 
 all: deps bin/grader
 
@@ -43,5 +52,17 @@ test: all build/unit-tests
 bench: all
 	@bash tests/benchmark.sh
 
+docker:
+	@sh docker/build-image.sh
+
+docker-check:
+	@$(DOCKER_RUN) make -s check $(if $(EX),EX=$(EX))
+
+docker-shell:
+	@$(DOCKER_RUN) bash
+
+gradescope:
+	@sh docker/gradescope/build.sh
+
 clean:
-	rm -rf bin build
+	rm -rf bin build dist

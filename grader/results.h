@@ -35,7 +35,7 @@ double results_score(const struct results *r, const char *exercise /* NULL: all 
 double results_max_score(const struct results *r, const char *exercise /* NULL: all */);
 void results_free(struct results *r);
 
-/* Writes results.json. Returns 0, or -1 with a message on stderr. */
+/* Writes results.json to path ("-": stdout). Returns 0, or -1 with a message on stderr. */
 int results_write_json(const struct results *r, const char *path);
 
 /* The human-readable report, in colour when colour is true. */

@@ -144,3 +144,19 @@ void runner_run(struct criterion_test_set *set, const struct exercise_build *bui
     }
     results_sort(results);
 }
+
+void runner_not_graded(struct criterion_test_set *set, const char *why, struct results *results)
+{
+    FOREACH_SET(struct criterion_suite_set *s, set->suites) {
+        const struct exercise *ex = exercise_of(s);
+        if (ex == NULL)
+            continue;
+        results_add(results, ex->id, ex->number, 0, "compiles with " COMPILE_FLAGS, 0, false, why);
+        FOREACH_SET(struct criterion_test *t, s->tests) {
+            const struct rubric_item *item = t->data->data;
+            results_add(results, ex->id, ex->number, item->number, t->data->description, item->points,
+                        false, why);
+        }
+    }
+    results_sort(results);
+}

@@ -19,4 +19,8 @@ int runner_exercises(struct criterion_test_set *set, const struct exercise **out
 void runner_run(struct criterion_test_set *set, const struct exercise_build *builds, int nbuilds, int jobs,
                 struct results *results);
 
+/* One failed result per check of every exercise, each saying why (the grading timed out, or
+ * could not run), so that a gradebook still sees every check and the full max_score. */
+void runner_not_graded(struct criterion_test_set *set, const char *why, struct results *results);
+
 #endif

@@ -229,6 +229,11 @@ bool proc_running(struct proc *p)
     return p->pid > 0 && !reap(p, WNOHANG);
 }
 
+bool exited_with_zero(const struct proc *p)
+{
+    return p->exited && WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0;
+}
+
 void proc_kill(struct proc *p)
 {
     if (p->pid > 0) {
