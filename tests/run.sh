@@ -168,6 +168,9 @@ fi
 "$grader" grade "$work/does-not-exist" >/dev/null 2>&1
 [ $? -eq 2 ] && ok "a missing submission folder is a usage error (exit 2)" || not_ok "missing folder: exit 2"
 
+# --- Docker: the image, and batch grading in containers --------------------------------------
+source "$root/tests/docker.sh"
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
