@@ -16,8 +16,8 @@ LDLIBS  += -lcriterion -ljansson
 
 GRADER_SRC := $(wildcard grader/*.c) $(wildcard grader/suites/*.c)
 GRADER_OBJ := $(patsubst grader/%.c,build/grader/%.o,$(GRADER_SRC))
-# The helpers the unit tests exercise: everything but the command line, runner and suites.
-HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grader/suites/%,$(GRADER_OBJ))
+# The helpers the unit tests exercise: everything but the commands, the runner and the suites.
+HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grader/batch.o build/grader/suites/%,$(GRADER_OBJ))
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 
 IMAGE   ?= get-connected

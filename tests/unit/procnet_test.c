@@ -13,6 +13,7 @@ Test(procnet, parses_a_listening_socket)
     cr_assert_eq(s.local_port, 20001);
     cr_assert_eq(s.state, PROCNET_TCP_LISTEN);
     cr_assert_eq(s.inode, 123456);
+    cr_assert_eq(s.uid, 1000);
 }
 
 Test(procnet, parses_queues_and_loopback_addresses)
