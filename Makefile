@@ -2,6 +2,9 @@
 #
 #   make            build bin/grader (installing what is missing first)
 #   make check      grade your work in exercises/ (EX=<exercise-id> for one)
+#   make status     every exercise's state and score, and what to do next
+#   make hint EX=<exercise-id>   the next hint for that exercise
+#   make watch [EX=<exercise-id>]   grade again on every save
 #   make test       test the kit itself (solutions, skeletons, broken variants, JSON)
 #   make bench      time the grading of the reference solutions
 #   make docker     build the kit's Docker image (get-connected), even where no image can be pulled
@@ -17,7 +20,9 @@ LDLIBS  += -lcriterion -ljansson
 GRADER_SRC := $(wildcard grader/*.c) $(wildcard grader/suites/*.c)
 GRADER_OBJ := $(patsubst grader/%.c,build/grader/%.o,$(GRADER_SRC))
 # The helpers the unit tests exercise: everything but the commands, the runner and the suites.
-HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grader/batch.o build/grader/suites/%,$(GRADER_OBJ))
+HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grader/batch.o \
+               build/grader/status.o build/grader/hint.o build/grader/watch.o \
+               build/grader/suites/%,$(GRADER_OBJ))
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 
 IMAGE   ?= get-connected
@@ -25,7 +30,7 @@ IMAGE   ?= get-connected
 DOCKER_RUN = docker run --rm -i $$([ -t 0 ] && echo -t) \
              -v "$(CURDIR)/exercises:/opt/get-connected/exercises" -w /opt/get-connected $(IMAGE)
 
-.PHONY: all deps check test bench clean docker docker-check docker-shell gradescope
+.PHONY: all deps check status hint watch test bench clean docker docker-check docker-shell gradescope
 
 all: deps bin/grader
 
@@ -41,7 +46,16 @@ build/grader/%.o: grader/%.c $(wildcard grader/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 check: all
-	@bin/grader grade $(if $(EX),--exercise $(EX)) exercises
+	@bin/grader grade --save .grades $(if $(EX),--exercise $(EX)) exercises
+
+status: all
+	@bin/grader status
+
+hint: all
+	@bin/grader hint $(if $(EX),$(EX),$$(echo "make hint EX=<exercise-id>" >&2; exit 2))
+
+watch: all
+	@bin/grader watch $(if $(EX),--exercise $(EX)) exercises
 
 build/unit-tests: $(UNIT_SRC) $(HELPER_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

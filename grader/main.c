@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "results.h"
 #include "runner.h"
 #include "sandbox.h"
+#include "student.h"
 
 #define VERSION "0.1.0"
 #define MAX_EXERCISES 32
@@ -26,6 +28,7 @@ enum { EXIT_GRADED = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2 };
 static const char usage[] =
     "usage: grader grade [--json FILE] [--exercise ID]... [--jobs N] [--keep] DIR\n"
     "       grader batch [--jobs N] [--timeout S] [--force] [--only NAME] --out OUTDIR SUBMISSIONS\n"
+    "       grader status | hint ID | watch [--exercise ID] DIR\n"
     "       grader list\n"
     "       grader --help | --version\n"
     "\n"
@@ -40,8 +43,11 @@ static const char usage[] =
     "  --keep           keep the work folder (builds, programs' output) and print its path\n"
     "  --no-color       no colours (also when NO_COLOR is set or stdout is not a terminal)\n"
     "  --timing         print how long building and checking took, on stderr\n"
+    "  --save DIR       also keep each exercise's results as DIR/<exercise-id>.json (for status)\n"
     "\n"
     "`batch` grades a class, each student in a container (grader batch --help).\n"
+    "`status` shows each exercise's state and what to do next (from make check's saved results);\n"
+    "`hint ID` the next hint for an exercise; `watch` grades again on every save.\n"
     "`list` prints the exercises and their programs.\n"
     "Exit status: 0 when grading completed, whatever the score; 1 on an internal error;\n"
     "2 on a usage error.\n";
@@ -54,6 +60,7 @@ struct grade_options {
     bool keep;
     bool colour;
     bool timing;
+    const char *save_dir;
     const char *submission;
 };
 
@@ -79,6 +86,7 @@ static int parse_grade_options(int argc, char **argv, struct grade_options *o)
         { "keep", no_argument, NULL, 'k' },
         { "no-color", no_argument, NULL, 'C' },
         { "timing", no_argument, NULL, 'T' },
+        { "save", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -102,6 +110,7 @@ static int parse_grade_options(int argc, char **argv, struct grade_options *o)
         case 'k': o->keep = true; break;
         case 'C': o->colour = false; break;
         case 'T': o->timing = true; break;
+        case 'S': o->save_dir = optarg; break;
         case 'h': fputs(usage, stdout); exit(EXIT_GRADED);
         default: return -1;
         }
@@ -190,6 +199,26 @@ static int build_all(const char *submission, struct exercise_build *builds, int 
     return rc;
 }
 
+/* DIR/<exercise-id>.json for each exercise graded: what `grader status` reads. */
+static int save_per_exercise(const struct results *results, const struct exercise_build *builds, int n,
+                             const char *dir)
+{
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        fprintf(stderr, "grader: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        struct results one;
+        char path[PATH_MAX];
+        results_of_exercise(results, builds[i].exercise->id, &one);
+        snprintf(path, sizeof path, "%s/%s.json", dir, builds[i].exercise->id);
+        rc |= results_write_json(&one, path);
+        results_free(&one);
+    }
+    return rc;
+}
+
 static int grade(int argc, char **argv, struct criterion_test_set *set)
 {
     struct grade_options o;
@@ -237,6 +266,8 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
         bool json_on_stdout = o.json_path && strcmp(o.json_path, "-") == 0;
         results_print(&results, json_on_stdout ? stderr : stdout, o.colour);
         if (o.json_path && results_write_json(&results, o.json_path) < 0)
+            rc = EXIT_INTERNAL;
+        if (o.save_dir && save_per_exercise(&results, builds, n, o.save_dir) < 0)
             rc = EXIT_INTERNAL;
     }
     for (int i = 0; i < n; i++)
@@ -310,6 +341,12 @@ int main(int argc, char **argv)
         rc = grade(argc - 1, argv + 1, set);
     } else if (strcmp(command, "batch") == 0) {
         rc = batch_main(argc - 1, argv + 1, set);
+    } else if (strcmp(command, "status") == 0) {
+        rc = status_main(argc - 1, argv + 1, set);
+    } else if (strcmp(command, "hint") == 0) {
+        rc = hint_main(argc - 1, argv + 1, set);
+    } else if (strcmp(command, "watch") == 0) {
+        rc = watch_main(argc - 1, argv + 1, set);
     } else if (strcmp(command, "list") == 0) {
         rc = list(set);
     } else {

@@ -77,6 +77,17 @@ double results_max_score(const struct results *r, const char *exercise)
     return sum;
 }
 
+void results_of_exercise(const struct results *r, const char *exercise, struct results *out)
+{
+    *out = (struct results){ .execution_time = r->execution_time };
+    for (size_t i = 0; i < r->count; i++) {
+        const struct result_item *item = &r->items[i];
+        if (in_exercise(item, exercise))
+            results_add(out, item->exercise, item->exercise_number, item->number, item->what,
+                        item->max_score, item->passed, item->feedback);
+    }
+}
+
 void results_free(struct results *r)
 {
     for (size_t i = 0; i < r->count; i++) {

@@ -35,6 +35,9 @@ double results_score(const struct results *r, const char *exercise /* NULL: all 
 double results_max_score(const struct results *r, const char *exercise /* NULL: all */);
 void results_free(struct results *r);
 
+/* Copies the items of one exercise into out (zeroed first). */
+void results_of_exercise(const struct results *r, const char *exercise, struct results *out);
+
 /* Writes results.json to path ("-": stdout). Returns 0, or -1 with a message on stderr. */
 int results_write_json(const struct results *r, const char *path);
 
