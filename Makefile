@@ -11,6 +11,7 @@
 #   make docker-check [EX=...]   `make check` inside that image, on your exercises/
 #   make docker-shell            a shell inside that image, with your exercises/ mounted
 #   make gradescope build dist/gradescope-autograder.zip for Gradescope
+#   make dist       build dist/get-connected-<version>.tar.gz, the student release
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -21,7 +22,7 @@ GRADER_SRC := $(wildcard grader/*.c) $(wildcard grader/suites/*.c)
 GRADER_OBJ := $(patsubst grader/%.c,build/grader/%.o,$(GRADER_SRC))
 # The helpers the unit tests exercise: everything but the commands, the runner and the suites.
 HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grader/batch.o \
-               build/grader/status.o build/grader/hint.o build/grader/watch.o \
+               build/grader/status.o build/grader/hint.o build/grader/watch.o build/grader/class_report.o \
                build/grader/suites/%,$(GRADER_OBJ))
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 
@@ -30,7 +31,7 @@ IMAGE   ?= get-connected
 DOCKER_RUN = docker run --rm -i $$([ -t 0 ] && echo -t) \
              -v "$(CURDIR)/exercises:/opt/get-connected/exercises" -w /opt/get-connected $(IMAGE)
 
-.PHONY: all deps check status hint watch test bench clean docker docker-check docker-shell gradescope
+.PHONY: all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist
 
 all: deps bin/grader
 
@@ -61,6 +62,8 @@ build/unit-tests: $(UNIT_SRC) $(HELPER_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 test: all build/unit-tests
+	@test -d solutions || { echo "make test needs the full kit (solutions/, tests/): this is the student release"; exit 2; }
+	@sh tests/install-test-deps.sh
 	@bash tests/run.sh
 
 bench: all
@@ -77,6 +80,9 @@ docker-shell:
 
 gradescope:
 	@sh docker/gradescope/build.sh
+
+dist:
+	@sh docker/make-dist.sh
 
 clean:
 	rm -rf bin build dist

@@ -13,6 +13,7 @@
 
 #include "batch.h"
 #include "build.h"
+#include "class_report.h"
 #include "deadline.h"
 #include "lease.h"
 #include "results.h"
@@ -28,6 +29,7 @@ enum { EXIT_GRADED = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2 };
 static const char usage[] =
     "usage: grader grade [--json FILE] [--exercise ID]... [--jobs N] [--keep] DIR\n"
     "       grader batch [--jobs N] [--timeout S] [--force] [--only NAME] --out OUTDIR SUBMISSIONS\n"
+    "       grader report OUTDIR\n"
     "       grader status | hint ID | watch [--exercise ID] DIR\n"
     "       grader list\n"
     "       grader --help | --version\n"
@@ -46,6 +48,7 @@ static const char usage[] =
     "  --save DIR       also keep each exercise's results as DIR/<exercise-id>.json (for status)\n"
     "\n"
     "`batch` grades a class, each student in a container (grader batch --help).\n"
+    "`report` writes OUTDIR/report.html, a page about a class graded by batch.\n"
     "`status` shows each exercise's state and what to do next (from make check's saved results);\n"
     "`hint ID` the next hint for an exercise; `watch` grades again on every save.\n"
     "`list` prints the exercises and their programs.\n"
@@ -341,6 +344,8 @@ int main(int argc, char **argv)
         rc = grade(argc - 1, argv + 1, set);
     } else if (strcmp(command, "batch") == 0) {
         rc = batch_main(argc - 1, argv + 1, set);
+    } else if (strcmp(command, "report") == 0) {
+        rc = class_report_main(argc - 1, argv + 1, set);
     } else if (strcmp(command, "status") == 0) {
         rc = status_main(argc - 1, argv + 1, set);
     } else if (strcmp(command, "hint") == 0) {

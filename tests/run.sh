@@ -186,6 +186,9 @@ else
     not_ok "gradescope: make gradescope" "$(tail -20 "$work/gradescope.txt")"
 fi
 
+# --- What students and instructors see: terminal, status, hints, watch, dist, HTML report ------
+source "$root/tests/ui.sh"
+
 # --- Docker: the image, and batch grading in containers --------------------------------------
 source "$root/tests/docker.sh"
 
