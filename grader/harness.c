@@ -234,8 +234,8 @@ struct proc *start_program(const char *program, const char *const *args, const v
         .limits = &student_limits,
     };
     text_printf(&check.commands, "%-10s%s", "Ran:", program);
-    for (int i = 0; args[i]; i++)
-        text_printf(&check.commands, " %s", args[i]);
+    for (int i = 0; args[i]; i++)   /* quoted as a shell would need it, to be run again by hand */
+        text_printf(&check.commands, strpbrk(args[i], " \t\"'$&;|<>*?") ? " '%s'" : " %s", args[i]);
     text_printf(&check.commands, "%s\n", stdin_bytes ? fmt(" < (%zu bytes)", stdin_len) : "");
     struct proc *p = &check.procs[k];
     struct text why = {0};
@@ -541,8 +541,62 @@ const char *test_bytes(size_t n, unsigned seed)
     return b;
 }
 
+/* True for short text made of printable lines: worth showing as a line diff. */
+static bool diffable(const char *s, size_t n)
+{
+    if (n == 0 || n > 4000 || memchr(s, '\n', n) == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t')
+            return false;
+    return true;
+}
+
+/* The next line of s (without its '\n'), advancing *pos; NULL at the end. */
+static const char *next_line_of(const char *s, size_t n, size_t *pos, size_t *len)
+{
+    if (*pos >= n)
+        return NULL;
+    const char *start = s + *pos;
+    const char *nl = memchr(start, '\n', n - *pos);
+    *len = nl ? (size_t)(nl - start) : n - *pos;
+    *pos += *len + (nl != NULL);
+    return start;
+}
+
+/* "- expected line" / "+ actual line" for the lines that differ, "  line" for those that match. */
+static void line_diff(const char *want, size_t n, const struct text *in)
+{
+    text_puts(&check.feedback, "Diff (- expected, + got):\n");
+    size_t wp = 0, gp = 0, wl = 0, gl = 0;
+    for (int lines = 0; lines < 40; lines++) {
+        const char *w = next_line_of(want, n, &wp, &wl);
+        const char *g = next_line_of(in->data, in->len, &gp, &gl);
+        if (w == NULL && g == NULL)
+            break;
+        if (w && g && wl == gl && memcmp(w, g, wl) == 0) {
+            text_puts(&check.feedback, "    ");
+            text_append_printable(&check.feedback, w, wl);
+            text_puts(&check.feedback, "\n");
+            continue;
+        }
+        if (w) {
+            text_puts(&check.feedback, "  - ");
+            text_append_printable(&check.feedback, w, wl);
+            text_puts(&check.feedback, "\n");
+        }
+        if (g) {
+            text_puts(&check.feedback, "  + ");
+            text_append_printable(&check.feedback, g, gl);
+            text_puts(&check.feedback, "\n");
+        }
+    }
+}
+
 void explain_difference(const void *want, size_t n, const struct text *in)
 {
+    if (diffable(want, n) && in->len > 0 && diffable(in->data, in->len))
+        line_diff(want, n, in);
     const char *w = want;
     size_t common = 0;
     while (common < n && common < in->len && w[common] == in->data[common])

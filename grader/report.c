@@ -7,28 +7,40 @@
 #include "text.h"
 
 struct palette {
-    const char *bold, *green, *red, *dim, *reset;
+    const char *bold, *green, *red, *yellow, *dim, *reset;
 };
 
-static const struct palette colours = { "\033[1m", "\033[32m", "\033[31m", "\033[2m", "\033[0m" };
-static const struct palette plain = { "", "", "", "", "" };
+static const struct palette colours = { "\033[1m", "\033[32m", "\033[31m", "\033[33m", "\033[2m", "\033[0m" };
+static const struct palette plain = { "", "", "", "", "", "" };
 
-/* Prints feedback indented, with control characters other than newline and tab shown as '?',
+/* The colour of a feedback line, by how it starts: what was expected in green, what came in
+ * red (a diff's "-" and "+" lines too), the likely cause in yellow. */
+static const char *line_colour(const char *line, const struct palette *p)
+{
+    if (strncmp(line, "Expected:", 9) == 0 || strncmp(line, "  - ", 4) == 0)
+        return p->green;
+    if (strncmp(line, "Got:", 4) == 0 || strncmp(line, "  + ", 4) == 0)
+        return p->red;
+    if (strncmp(line, "Likely cause:", 13) == 0)
+        return p->yellow;
+    return "";
+}
+
+/* Prints feedback indented, line by line, with control characters other than tab shown as '?',
  * so nothing a student's program printed can drive the terminal. */
 static void print_feedback(FILE *out, const char *feedback, const struct palette *p)
 {
-    fprintf(out, "%s        ", p->dim);
-    for (const char *c = feedback; *c; c++) {
-        if (*c == '\n')
-            fprintf(out, "\n        ");
-        else if ((unsigned char)*c < 0x20 && *c != '\t')
-            fputc('?', out);
-        else if (*c == 0x7f)
-            fputc('?', out);
-        else
-            fputc(*c, out);
+    for (const char *line = feedback; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        fprintf(out, "        %s", line_colour(line, p));
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)line[i];
+            fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, out);
+        }
+        fprintf(out, "%s\n", p->reset);
+        line = end ? end + 1 : NULL;
     }
-    fprintf(out, "%s\n", p->reset);
 }
 
 static void print_exercise_header(const struct results *r, const char *exercise, FILE *out,
