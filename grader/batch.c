@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "files.h"
 #include "results.h"
 #include "runner.h"
 #include "sandbox.h"
@@ -155,19 +155,8 @@ static int stage(const char *from, const char *to, int depth)
             stage(src, dst, depth + 1);
             continue;
         }
-        if (!S_ISREG(st.st_mode) || st.st_size > MAX_STAGED_BYTES)
-            continue;
-        int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        int out = in < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        char buf[65536];
-        ssize_t r;
-        while (out >= 0 && (r = read(in, buf, sizeof buf)) > 0)
-            if (write(out, buf, (size_t)r) != r)
-                break;
-        if (in >= 0)
-            close(in);
-        if (out >= 0)
-            close(out);
+        if (S_ISREG(st.st_mode))
+            copy_regular_file(src, dst, MAX_STAGED_BYTES);
     }
     closedir(d);
     return 0;
@@ -200,6 +189,8 @@ static int start_container(struct student *s, const struct batch_options *o, int
         "--cap-add", "KILL", "--cap-add", "CHOWN", "--cap-add", "DAC_OVERRIDE",
         "--security-opt", "no-new-privileges",
         "--memory", memory, "--memory-swap", memory, "--cpus", "1", "--pids-limit", pids,
+        /* User ids apart from the host's graders', whose sweeps see every container's processes. */
+        "--env", "GC_SANDBOX_UID_BASE=1710000000",
         "--mount", mount, o->image,
         "grader", "grade", "--no-color", "--json", "-", "/submission", NULL,
     };
@@ -419,13 +410,6 @@ static int image_exists(const char *image)
     return ok;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    remove(path);
-    return 0;
-}
-
 int batch_main(int argc, char **argv, struct criterion_test_set *set)
 {
     struct batch_options o;
@@ -470,7 +454,7 @@ int batch_main(int argc, char **argv, struct criterion_test_set *set)
     fprintf(stderr, "grader batch: %d student%s to grade, %d already graded\n", ntodo,
             ntodo == 1 ? "" : "s", n - ntodo);
     grade_all(todo, ntodo, &o, set);
-    nftw(stage_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    remove_tree(stage_root);
     int rc = write_summary(&o, students, n, set) == 0 ? 0 : 1;
     for (int i = 0; i < n; i++)
         free(students[i].name);

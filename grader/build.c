@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "diagnose.h"
+#include "files.h"
 #include "sandbox.h"
 
 #define MAX_SOURCES 64
@@ -38,37 +40,15 @@ static bool has_suffix(const char *name, const char *suffix)
     return n > s && strcmp(name + n - s, suffix) == 0;
 }
 
-/* Copies one regular file of at most MAX_SOURCE_BYTES, refusing links and devices. */
+/* Copies one source file; a link, a device or a file over MAX_SOURCE_BYTES is left out, and
+ * the student is told. */
 static int copy_source(const char *from, const char *to, struct text *note)
 {
-    int in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    struct stat st;
-    if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_SOURCE_BYTES) {
-        text_printf(note, "skipped %s: not a regular file of at most 1 MiB (symbolic links are not followed)\n",
-                    strrchr(from, '/') + 1);
-        if (in >= 0)
-            close(in);
-        return -1;
-    }
-    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0) {
-        close(in);
-        return -1;
-    }
-    char buf[65536];
-    ssize_t r;
-    int rc = 0;
-    while ((r = read(in, buf, sizeof buf)) > 0) {
-        if (write(out, buf, (size_t)r) != r) {
-            rc = -1;
-            break;
-        }
-    }
-    if (r < 0)
-        rc = -1;
-    close(in);
-    close(out);
-    return rc;
+    if (copy_regular_file(from, to, MAX_SOURCE_BYTES) == 0)
+        return 0;
+    text_printf(note, "skipped %s: not a regular file of at most 1 MiB (symbolic links are not followed)\n",
+                strrchr(from, '/') + 1);
+    return -1;
 }
 
 /* Copies the .c and .h files of exercise_dir into src_dir; adds the .c files to sources. */
@@ -212,6 +192,10 @@ static void finish_job(struct job *job, bool timed_out)
     text_read_file(&pb->log, job->log_path, 64 << 10);
     char *binary = job->paths[0];
     pb->built = !timed_out && job->proc.exited && job->proc.status == 0 && access(binary, X_OK) == 0;
+    if (!pb->built && pb->log.len == 0) {     /* no message of its own: say how it ended */
+        describe_end(&pb->log, &job->proc);
+        text_puts(&pb->log, ".\n");
+    }
     proc_kill(&job->proc);
 }
 

@@ -1,7 +1,6 @@
 /* main.c - the grader's command line: grade one submission, batch-grade a class, list. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "build.h"
 #include "class_report.h"
 #include "deadline.h"
+#include "files.h"
 #include "lease.h"
 #include "results.h"
 #include "runner.h"
@@ -66,13 +66,6 @@ struct grade_options {
     const char *save_dir;
     const char *submission;
 };
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    remove(path);
-    return 0;
-}
 
 static bool wants_colour(void)
 {
@@ -279,7 +272,7 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
     if (o.keep)
         fprintf(stderr, "grader: work folder kept: %s\n", run_dir);
     else
-        nftw(run_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        remove_tree(run_dir);
     free(run_dir);
     return rc;
 }

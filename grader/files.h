@@ -1,0 +1,15 @@
+/* files.h - copying and removing files without ever following a symbolic link: what the grader
+ * does with submissions, which may contain anything. */
+#ifndef GC_FILES_H
+#define GC_FILES_H
+
+#include <stddef.h>
+
+/* Copies the regular file from (at most max_bytes; never through a link) to a new file to,
+ * readable by anyone. Returns 0, or -1 when from is not such a file or the copy failed. */
+int copy_regular_file(const char *from, const char *to, size_t max_bytes);
+
+/* Removes path and everything below it (links themselves, not what they point to). */
+void remove_tree(const char *path);
+
+#endif
