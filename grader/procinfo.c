@@ -4,11 +4,12 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Reads the state and parent of a process from /proc/PID/stat ("12 (name) S 1 ..."). The name
  * may hold spaces and parentheses, so parsing starts after its last ')'. */
-static int read_stat(const char *pid, char *state, int *ppid)
+static int read_stat(const char *pid, char *state, int *ppid, int *pgrp)
 {
     char path[300], line[1024];
     snprintf(path, sizeof path, "/proc/%s/stat", pid);
@@ -18,7 +19,7 @@ static int read_stat(const char *pid, char *state, int *ppid)
     char *ok = fgets(line, sizeof line, f);
     fclose(f);
     char *end = ok ? strrchr(line, ')') : NULL;
-    if (end == NULL || sscanf(end + 1, " %c %d", state, ppid) != 2)
+    if (end == NULL || sscanf(end + 1, " %c %d %d", state, ppid, pgrp) != 3)
         return -1;
     return 0;
 }
@@ -32,14 +33,12 @@ struct children procinfo_children(pid_t pid)
     struct dirent *e;
     while ((e = readdir(proc)) != NULL) {
         char state;
-        int ppid;
-        if (e->d_name[0] < '0' || e->d_name[0] > '9' || read_stat(e->d_name, &state, &ppid) < 0)
+        int ppid, pgrp;
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || read_stat(e->d_name, &state, &ppid, &pgrp) < 0)
             continue;
-        if (ppid != pid)
-            continue;
-        if (state == 'Z')
+        if (ppid == pid && state == 'Z')
             c.zombies++;
-        else
+        else if (pgrp == pid && atoi(e->d_name) != pid && state != 'Z')
             c.running++;
     }
     closedir(proc);

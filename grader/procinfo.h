@@ -7,11 +7,12 @@
 #include <sys/types.h>
 
 struct children {
-    int running;    /* children that have not ended */
-    int zombies;    /* children that ended and were never waited for */
+    int running;    /* processes of its group (its children, and theirs) still running */
+    int zombies;    /* its children that ended and were never waited for */
 };
 
-/* Counts the children of pid. */
+/* Counts the helpers of the server pid, which leads its own process group: a child that forks
+ * again to serve (the "double fork" that avoids zombies) still counts. */
 struct children procinfo_children(pid_t pid);
 
 #endif
