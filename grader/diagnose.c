@@ -32,7 +32,7 @@ void describe_end(struct text *t, const struct proc *p)
     if (!p->exited) {
         text_printf(t, "%s is still running", p->name);
     } else if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == SANITIZER_EXIT_STATUS) {
-        text_printf(t, "%s was stopped by a sanitizer: it has a memory error or undefined behaviour", p->name);
+        text_printf(t, "%s was stopped by AddressSanitizer or UndefinedBehaviorSanitizer", p->name);
     } else if (WIFEXITED(p->status)) {
         text_printf(t, "%s exited with status %d", p->name, WEXITSTATUS(p->status));
     } else if (WIFSIGNALED(p->status)) {
@@ -64,6 +64,12 @@ static bool first_student_frame(const char *report, char *where, size_t size)
 
 bool describe_sanitizer_report(struct text *t, const char *report)
 {
+    if (strstr(report, "AddressSanitizer: hard rss limit exhausted")
+        || strstr(report, "AddressSanitizer: out of memory")) {
+        text_puts(t, "It ran out of memory: it used more than the 512 MiB it may use. Memory "
+                     "allocated in a loop and never freed, or one huge allocation?\n");
+        return true;
+    }
     const char *asan = strstr(report, "ERROR: AddressSanitizer: ");
     const char *ubsan = strstr(report, ": runtime error: ");
     if (asan) {
