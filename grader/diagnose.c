@@ -66,7 +66,7 @@ bool describe_sanitizer_report(struct text *t, const char *report)
 {
     if (strstr(report, "AddressSanitizer: hard rss limit exhausted")
         || strstr(report, "AddressSanitizer: out of memory")) {
-        text_puts(t, "It ran out of memory: it used more than the 512 MiB it may use. Memory "
+        text_puts(t, "It ran out of memory: it used more than the 256 MiB it may use. Memory "
                      "allocated in a loop and never freed, or one huge allocation?\n");
         return true;
     }

@@ -118,7 +118,7 @@ static _Noreturn void exec_child(const struct proc_spec *spec, int report_fd)
         "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=/tmp",
         /* Sanitizer reports end the program with status SANITIZER_EXIT_STATUS, so the grader
          * knows to read the report; leaks are not this kit's subject. */
-        "ASAN_OPTIONS=detect_leaks=0:hard_rss_limit_mb=512:allocator_may_return_null=1"
+        "ASAN_OPTIONS=detect_leaks=0:hard_rss_limit_mb=256:allocator_may_return_null=1"
             ":exitcode=" SANITIZER_EXIT_STATUS_TEXT ":handle_abort=0",
         "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=" SANITIZER_EXIT_STATUS_TEXT,
         NULL,
