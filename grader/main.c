@@ -31,7 +31,7 @@ static const char usage[] =
     "       grader batch [--jobs N] [--timeout S] [--force] [--only NAME] --out OUTDIR SUBMISSIONS\n"
     "       grader report OUTDIR\n"
     "       grader status | hint ID | watch [--exercise ID] DIR\n"
-    "       grader list\n"
+    "       grader list [--checks]\n"
     "       grader --help | --version\n"
     "\n"
     "Get Connected's autograder. `grade` compiles each program of the submission in DIR\n"
@@ -51,7 +51,7 @@ static const char usage[] =
     "`report` writes OUTDIR/report.html, a page about a class graded by batch.\n"
     "`status` shows each exercise's state and what to do next (from make check's saved results);\n"
     "`hint ID` the next hint for an exercise; `watch` grades again on every save.\n"
-    "`list` prints the exercises and their programs.\n"
+    "`list` prints the exercises and their programs; --checks also every check and its points.\n"
     "Exit status: 0 when grading completed, whatever the score; 1 on an internal error;\n"
     "2 on a usage error.\n";
 
@@ -277,8 +277,11 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
     return rc;
 }
 
-static int list(struct criterion_test_set *set)
+/* `grader list`: the exercises and their programs; with --checks, every check and its points
+ * ("1.3 2 echo_server echoes 1 MiB..."), the rubric as the suites define it. */
+static int list(int argc, char **argv, struct criterion_test_set *set)
 {
+    bool checks = argc > 1 && strcmp(argv[1], "--checks") == 0;
     const struct exercise *all[MAX_EXERCISES];
     int n = runner_exercises(set, all, MAX_EXERCISES);
     for (int i = 0; i < n; i++) {
@@ -286,6 +289,15 @@ static int list(struct criterion_test_set *set)
         for (int p = 0; all[i]->programs[p]; p++)
             printf(" %s", all[i]->programs[p]);
         printf("\n");
+    }
+    if (checks) {
+        struct results rubric = {0};
+        runner_not_graded(set, "", &rubric);
+        for (size_t i = 0; i < rubric.count; i++)
+            if (rubric.items[i].number > 0)
+                printf("%d.%d %g %s\n", rubric.items[i].exercise_number, rubric.items[i].number,
+                       rubric.items[i].max_score, rubric.items[i].what);
+        results_free(&rubric);
     }
     return EXIT_GRADED;
 }
@@ -346,7 +358,7 @@ int main(int argc, char **argv)
     } else if (strcmp(command, "watch") == 0) {
         rc = watch_main(argc - 1, argv + 1, set);
     } else if (strcmp(command, "list") == 0) {
-        rc = list(set);
+        rc = list(argc - 1, argv + 1, set);
     } else {
         fprintf(stderr, "grader: unknown command '%s'\n\n%s", command, usage);
         rc = EXIT_USAGE;

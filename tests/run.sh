@@ -154,6 +154,15 @@ else
     not_ok "missing exercise" "$(head -30 "$work/missing.txt")"
 fi
 
+# --- Each exercise README's grading table is the suite's rubric, number for number ------------
+readme_rubric=$(sed -n 's/^| \([0-9]*\.[0-9]*\) | \([0-9]*\) | .*/\1 \2/p' "$root"/exercises/*/README.md)
+suite_rubric=$("$grader" list --checks | awk '/^[0-9]+\.[0-9]+ / { print $1, $2 }')
+if [ -n "$suite_rubric" ] && [ "$readme_rubric" = "$suite_rubric" ]; then
+    ok "the exercises' READMEs list exactly the checks and points the suites grade"
+else
+    not_ok "README grading tables differ from the suites" "$(diff <(echo "$readme_rubric") <(echo "$suite_rubric"))"
+fi
+
 # --- The header students see is the one the grader builds with ---------------------------------
 if cmp -s "$root/exercises/05-stream-framing/framing.h" "$root/grader/support/05-stream-framing/framing.h"; then
     ok "05: the students' framing.h is the kit's"
