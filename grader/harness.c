@@ -628,4 +628,7 @@ void explain_difference(const void *want, size_t n, const struct text *in)
     if (nul == w + common)
         cause("a NUL byte went missing: socket data is bytes, not a C string (strlen, strcpy, printf "
               "%%s stop at NUL).");
+    else if (w[common] == '\n' && in->data[common] != '\n')
+        cause("extra bytes at the end of a line: a received buffer printed as a C string, with no "
+              "NUL after the data? Print exactly the bytes received: printf(\"%%.*s\\n\", (int)n, buf).");
 }
