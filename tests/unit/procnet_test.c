@@ -43,3 +43,17 @@ Test(procnet, formats_an_address)
 {
     cr_assert_str_eq(procnet_address(0x7f000001, 80), "127.0.0.1:80");
 }
+
+Test(procnet, reads_a_dual_stack_socket_as_ipv4)
+{
+    struct inet_socket s;
+    const char *any = "   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1";
+    cr_assert(procnet_parse_line(any, &s));
+    cr_assert_eq(s.local_ip, 0);
+    cr_assert_eq(s.local_port, 8080);
+    cr_assert_eq(s.inode, 4242);
+    const char *mapped = "   1: 0000000000000000FFFF00000100007F:1F90 0000000000000000FFFF00000100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 4243 1";
+    cr_assert(procnet_parse_line(mapped, &s));
+    cr_assert_eq(s.local_ip, 0x7f000001);
+    cr_assert_eq(s.remote_port, 40000);
+}
