@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -134,12 +135,32 @@ void check_setup(void)
     }
 }
 
+/* Socket files the check's programs left in /tmp (a client killed before it could unlink its
+ * own): with a user id of its own, the check knows they are its. They would otherwise collide
+ * with a later client that happens to get the same process id. */
+static void remove_leftover_sockets(uid_t uid)
+{
+    DIR *d = opendir("/tmp");
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode)
+            && st.st_uid == uid)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 void check_teardown(void)
 {
     for (int i = 0; i < check.nprocs; i++)
         proc_kill(&check.procs[i]);
-    if (check.uid.fd >= 0)
+    if (check.uid.fd >= 0) {
         uid_sweep((uid_t)check.uid.value);
+        remove_leftover_sockets((uid_t)check.uid.value);
+    }
     lease_release(&check.uid);
     lease_release(&check.port);
     for (size_t i = 0; i < check.nscratch; i++)

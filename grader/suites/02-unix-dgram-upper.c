@@ -204,7 +204,8 @@ static void serve_message(struct client_run *run, int i)
     const char *want = client_msgs[i];
     static const char command[] = "ran upper_client PATH \"hello\" \"Datagram Two\" \"3rd one!\"";
     if (r != IO_OK || in.len != strlen(want) || memcmp(in.data, want, in.len) != 0) {
-        sent(command);        expected("datagram %d to be exactly %s", i + 1, quote(want, strlen(want)));
+        sent(command);
+        expected("datagram %d to be exactly %s", i + 1, quote(want, strlen(want)));
         if (r == IO_OK)
             got("%s", quote_text(&in));
         else if (proc_wait(run->client, deadline_in(0)))
@@ -263,7 +264,9 @@ CHECK(unix_dgram_upper, client_binds_own_address, 8, 1,
       "upper_client binds an address of its own, so that replies can reach it")
 {
     struct client_run run = start_client();
-    serve_message(&run, 0);   /* fails with the diagnosis when the sender is unnamed */
+    for (int i = 0; i < 3; i++)
+        serve_message(&run, i);   /* fails with the diagnosis when the sender is unnamed */
+    wait_client(&run);            /* and lets the client clean up after itself */
 }
 
 CHECK(unix_dgram_upper, client_removes_own_socket_file, 9, 1,

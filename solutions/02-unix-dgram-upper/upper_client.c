@@ -62,6 +62,7 @@ int main(int argc, char *argv[])
         perror("socket");
         return 1;
     }
+    unlink(self_path);                  /* left by an earlier process with our pid? */
     if (bind(fd, (struct sockaddr *)&self, sizeof self) < 0) {
         perror("bind");
         return 1;
