@@ -38,13 +38,18 @@ all: deps bin/grader
 deps:
 	@sh grader/install-deps.sh
 
+# Quiet by default (students see one line per file); make V=1 shows the commands.
+Q = $(if $(V),,@)
+
 bin/grader: $(GRADER_OBJ)
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(V),,echo "  LINK  $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/grader/%.o: grader/%.c $(wildcard grader/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(V),,echo "  CC    $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 check: all
 	@bin/grader grade --save .grades $(if $(EX),--exercise $(EX)) exercises
@@ -59,7 +64,8 @@ watch: all
 	@bin/grader watch $(if $(EX),--exercise $(EX)) exercises
 
 build/unit-tests: $(UNIT_SRC) $(HELPER_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(V),,echo "  LINK  $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 test: all build/unit-tests
 	@test -d solutions || { echo "make test needs the full kit (solutions/, tests/): this is the student release"; exit 2; }
