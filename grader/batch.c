@@ -171,13 +171,11 @@ static bool has_results(const struct student *s)
 
 static int start_container(struct student *s, const struct batch_options *o, int index)
 {
-    char mount[PATH_MAX + 64], json_tmp[PATH_MAX + 32], report[PATH_MAX + 32], memory[32], pids[32];
+    char mount[PATH_MAX + 64], json_tmp[PATH_MAX + 32], report[PATH_MAX + 32];
     snprintf(s->container, sizeof s->container, "gc-batch-%d-%d", (int)getpid(), index);
     snprintf(mount, sizeof mount, "type=bind,source=%s,target=/submission,readonly", s->stage_dir);
     snprintf(json_tmp, sizeof json_tmp, "%s/results.json.tmp", s->out_dir);
     snprintf(report, sizeof report, "%s/report.txt", s->out_dir);
-    snprintf(memory, sizeof memory, "1g");
-    snprintf(pids, sizeof pids, "256");
     const char *argv[] = {
         "/usr/bin/env", "docker", "run", "--rm", "--name", s->container,
         "--network", "none", "--read-only", "--tmpfs", "/tmp:rw,exec,nosuid,size=512m",
@@ -188,7 +186,7 @@ static int start_container(struct student *s, const struct batch_options *o, int
         "--user", "0:0", "--cap-drop", "ALL", "--cap-add", "SETUID", "--cap-add", "SETGID",
         "--cap-add", "KILL", "--cap-add", "CHOWN", "--cap-add", "DAC_OVERRIDE",
         "--security-opt", "no-new-privileges",
-        "--memory", memory, "--memory-swap", memory, "--cpus", "1", "--pids-limit", pids,
+        "--memory", "1g", "--memory-swap", "1g", "--cpus", "1", "--pids-limit", "256",
         /* User ids apart from the host's graders', whose sweeps see every container's processes. */
         "--env", "GC_SANDBOX_UID_BASE=1710000000",
         "--mount", mount, o->image,
@@ -376,7 +374,7 @@ static int write_summary(const struct batch_options *o, struct student *students
     struct proc jq;
     struct text why = {0}, body = {0};
     if (k == 0 || (proc_start(&jq, &(struct proc_spec){ .argv = argv, .name = "jq", .stdout_path = rows }, &why) == 0
-                   && proc_wait(&jq, deadline_in(60000)) && exited_with_zero(&jq))) {
+                   && proc_wait(&jq, deadline_in(60000)) && exited_with(&jq, 0))) {
         if (k > 0)
             text_read_file(&body, rows, 64 << 20);
         FILE *f = fopen(tmp, "we");
@@ -405,7 +403,7 @@ static int image_exists(const char *image)
     text_free(&why);
     if (rc < 0)
         return 0;
-    bool ok = proc_wait(&p, deadline_in(30000)) && exited_with_zero(&p);
+    bool ok = proc_wait(&p, deadline_in(30000)) && exited_with(&p, 0);
     proc_kill(&p);
     return ok;
 }

@@ -14,6 +14,8 @@
 #include "text.h"
 
 #define COMPILE_FLAGS "-std=gnu11 -Wall -Wextra -g"
+/* What check N.0 of each exercise, its build, is called. */
+#define BUILD_CHECK_NAME "compiles with " COMPILE_FLAGS
 /* What the kit adds: AddressSanitizer and UndefinedBehaviorSanitizer, so that a memory error is
  * reported with the student's function, file and line instead of a bare crash. */
 #define SANITIZE_FLAGS "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", \

@@ -311,11 +311,6 @@ void program_stdout(const struct proc *p, struct text *out, size_t cap)
     text_read_file(out, output_path(p, "out"), cap);
 }
 
-bool exited_with(const struct proc *p, int status)
-{
-    return p->exited && WIFEXITED(p->status) && WEXITSTATUS(p->status) == status;
-}
-
 /* --- Waiting until a server is ready -------------------------------------------------------- */
 
 /* Gives the server a few milliseconds before the next attempt; true if it exited meanwhile. */

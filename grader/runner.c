@@ -102,8 +102,7 @@ static void add_build_result(const struct exercise_build *b, struct results *res
         text_printf(&fb, "%s: %s\n", pb->program, pb->built ? "built, with warnings (warnings are often bugs)" : "not built");
         text_indent_tail(&fb, pb->log.data, pb->log.len, 30, 4000);
     }
-    const char *what = "compiles with " COMPILE_FLAGS;
-    results_add(results, b->exercise->id, b->exercise->number, 0, what, 0, all_built, fb.data);
+    results_add(results, b->exercise->id, b->exercise->number, 0, BUILD_CHECK_NAME, 0, all_built, fb.data);
     text_free(&fb);
 }
 
@@ -151,7 +150,7 @@ void runner_not_graded(struct criterion_test_set *set, const char *why, struct r
         const struct exercise *ex = exercise_of(s);
         if (ex == NULL)
             continue;
-        results_add(results, ex->id, ex->number, 0, "compiles with " COMPILE_FLAGS, 0, false, why);
+        results_add(results, ex->id, ex->number, 0, BUILD_CHECK_NAME, 0, false, why);
         FOREACH_SET(struct criterion_test *t, s->tests) {
             const struct rubric_item *item = t->data->data;
             results_add(results, ex->id, ex->number, item->number, t->data->description, item->points,

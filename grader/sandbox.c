@@ -229,9 +229,9 @@ bool proc_running(struct proc *p)
     return p->pid > 0 && !reap(p, WNOHANG);
 }
 
-bool exited_with_zero(const struct proc *p)
+bool exited_with(const struct proc *p, int status)
 {
-    return p->exited && WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0;
+    return p->exited && WIFEXITED(p->status) && WEXITSTATUS(p->status) == status;
 }
 
 void proc_kill(struct proc *p)

@@ -53,8 +53,8 @@ int proc_start(struct proc *p, const struct proc_spec *spec, struct text *why);
 bool proc_wait(struct proc *p, int64_t deadline);
 /* True while the process runs (reaps it if it has just exited). */
 bool proc_running(struct proc *p);
-/* True once it has exited normally with status 0. */
-bool exited_with_zero(const struct proc *p);
+/* True once it has exited normally with this status. */
+bool exited_with(const struct proc *p, int status);
 /* Kills the process's whole group, reaps the process and closes its pidfd. Safe to repeat. */
 void proc_kill(struct proc *p);
 

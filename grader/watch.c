@@ -74,15 +74,16 @@ int watch_main(int argc, char **argv, struct criterion_test_set *set)
         fprintf(stderr, "grader: nothing to watch in %s%s%s\n", dir, only ? " for " : "", only ? only : "");
         return 2;
     }
-    char *grade_argv[] = { "grader", "grade", only ? "--exercise" : (char *)dir, (char *)only, (char *)dir, NULL };
-    if (only == NULL)
-        grade_argv[3] = NULL;
-    char *with_save[8] = { "grader", "grade", "--save", ".grades" };
+    /* grader grade --save .grades [--exercise ID] DIR: saved, so that `make status` knows. */
+    char *grade_argv[8] = { "grader", "grade", "--save", ".grades" };
     int k = 4;
-    for (int i = 2; grade_argv[i] && k < 7; i++)
-        with_save[k++] = grade_argv[i];
-    with_save[k] = NULL;
-    grade_once(with_save);
+    if (only) {
+        grade_argv[k++] = "--exercise";
+        grade_argv[k++] = (char *)only;
+    }
+    grade_argv[k++] = (char *)dir;
+    grade_argv[k] = NULL;
+    grade_once(grade_argv);
     for (;;) {
         char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
         ssize_t len = read(fd, buf, sizeof buf);
@@ -99,6 +100,6 @@ int watch_main(int argc, char **argv, struct criterion_test_set *set)
         struct pollfd pfd = { .fd = fd, .events = POLLIN };
         while (poll(&pfd, 1, 50) > 0 && read(fd, buf, sizeof buf) > 0) {
         }
-        grade_once(with_save);
+        grade_once(grade_argv);
     }
 }

@@ -204,7 +204,7 @@ static void serve_message(struct client_run *run, int i)
     const char *want = client_msgs[i];
     static const char command[] = "ran upper_client PATH \"hello\" \"Datagram Two\" \"3rd one!\"";
     if (r != IO_OK || in.len != strlen(want) || memcmp(in.data, want, in.len) != 0) {
-        sent(command);
+        sent("%s", command);
         expected("datagram %d to be exactly %s", i + 1, quote(want, strlen(want)));
         if (r == IO_OK)
             got("%s", quote_text(&in));
@@ -219,7 +219,7 @@ static void serve_message(struct client_run *run, int i)
     memcpy(&run->from, &from, sizeof run->from);
     run->from_len = from_len;
     if (is_unnamed(&run->from, from_len)) {
-        sent(command);
+        sent("%s", command);
         expected("the datagram to come from an address the server can reply to");
         got("it came from an unnamed socket");
         cause("the client never bound its own address, so the server has nowhere to send the reply. "
