@@ -4,6 +4,8 @@
 # under CI=true, where that is a failure.
 
 class="$work/class"
+# Another name (IMAGE=...) keeps several checkouts' tests from sharing one image.
+image=${IMAGE:-get-connected}
 out="$work/batch"
 
 # make_student NAME PATCH...: a copy of the solutions with the patches applied.
@@ -34,6 +36,10 @@ expect_score() {
 }
 
 docker_tests() {
+    if [ -n "${GC_SKIP_DOCKER:-}" ] && [ "${CI:-}" != true ]; then
+        echo "skipped the Docker tests: GC_SKIP_DOCKER is set"
+        return
+    fi
     if ! docker version >/dev/null 2>&1; then
         if [ "${CI:-}" = true ]; then
             not_ok "docker: the engine answers (required under CI=true)"
@@ -61,7 +67,7 @@ docker_tests() {
     ln -s /etc/passwd "$class/mallory/01-unix-stream-echo/echo_client.c"
     ln -s /etc "$class/zed-is-a-link"
 
-    "$grader" batch --jobs 2 --timeout 120 --out "$out" "$class" >"$work/batch.txt" 2>&1
+    "$grader" batch --image "$image" --jobs 2 --timeout 120 --out "$out" "$class" >"$work/batch.txt" 2>&1
     local rc=$?
     [ $rc -eq 0 ] && ok "batch: exits 0" || not_ok "batch: exits 0 (got $rc)" "$(tail -20 "$work/batch.txt")"
 
@@ -107,13 +113,13 @@ docker_tests() {
     # limit too short for it, which must yield a clear "timed out" result and no hang.
     local before
     before=$(stat -c %Y "$out/alice/results.json")
-    "$grader" batch --out "$out" "$class" >"$work/batch2.txt" 2>&1
+    "$grader" batch --image "$image" --out "$out" "$class" >"$work/batch2.txt" 2>&1
     if grep -q '0 students to grade' "$work/batch2.txt" && [ "$(stat -c %Y "$out/alice/results.json")" = "$before" ]; then
         ok "batch: a second run keeps the students already graded"
     else
         not_ok "batch: a second run should grade no one" "$(cat "$work/batch2.txt")"
     fi
-    "$grader" batch --only dave-loops --timeout 3 --out "$out" "$class" >"$work/batch3.txt" 2>&1
+    "$grader" batch --image "$image" --only dave-loops --timeout 3 --out "$out" "$class" >"$work/batch3.txt" 2>&1
     if jq -e '.score == 0 and .max_score == 71 and all(.tests[]; .output | contains("timed out"))' \
         "$out/dave-loops/results.json" >/dev/null; then
         ok "batch: a student over the wall-clock limit gets a clear 'timed out' result, 0/71"
