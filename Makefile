@@ -15,7 +15,9 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Igrader
+# Warnings are errors in CI (make WERROR=1), never in a student's build: a newer compiler with
+# new warnings must not stop `make check`.
+CFLAGS  += -std=gnu11 -Wall -Wextra $(if $(WERROR),-Werror) -Igrader
 LDLIBS  += -lcriterion -ljansson
 
 GRADER_SRC := $(wildcard grader/*.c) $(wildcard grader/suites/*.c)
