@@ -149,7 +149,7 @@ static bool prepare_job(struct job *job, const struct exercise *ex, const char *
      * "echo_server.c:12:5", as they would on the student's own machine. */
     job->argv[a++] = "-I.";
     job->argv[a++] = "-o";
-    snprintf(job->paths[p], sizeof job->paths[p], "%s/%s", out_dir, program);
+    snprintf(job->paths[p], sizeof job->paths[p], "%s/bin/%s", out_dir, program);
     job->argv[a++] = job->paths[p++];
     job->argv[a++] = job->main_file;
     snprintf(job->main_file, sizeof job->main_file, "%s", main_file);
@@ -257,6 +257,49 @@ static int make_dir(const char *path, uid_t uid)
     return 0;
 }
 
+/* Hands bin/ to the grader's user once the compilers are done: its binaries become the
+ * grader's, and anything else the sandbox user left there (a link, a pipe) is removed. Later
+ * checks may run as that same user id, and must not be able to change what they run. */
+static int seal_bin_dir(const char *bin_dir)
+{
+    DIR *d = opendir(bin_dir);
+    if (d == NULL)
+        return -1;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (!S_ISREG(st.st_mode)) {
+            if (unlinkat(dirfd(d), e->d_name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
+                rc = -1;
+            continue;
+        }
+        if (fchownat(dirfd(d), e->d_name, getuid(), getgid(), AT_SYMLINK_NOFOLLOW) < 0
+            || fchmodat(dirfd(d), e->d_name, 0755, 0) < 0)
+            rc = -1;
+    }
+    closedir(d);
+    if (chown(bin_dir, getuid(), getgid()) < 0 || chmod(bin_dir, 0755) < 0)
+        rc = -1;
+    return rc;
+}
+
+void build_program_path(char *buf, size_t size, const char *build_dir, const char *exercise_id,
+                        const char *program)
+{
+    snprintf(buf, size, "%s/%s/bin/%s", build_dir, exercise_id, program);
+}
+
+void build_log_path(char *buf, size_t size, const char *build_dir, const char *exercise_id,
+                    const char *program)
+{
+    snprintf(buf, size, "%s/%s/%s.log", build_dir, exercise_id, program);
+}
+
 int build_submission(const char *submission, const char *build_dir, struct exercise_build *builds,
                      int n, int jobs, uid_t uid)
 {
@@ -281,11 +324,12 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
     for (int i = 0; i < n; i++) {
         struct exercise_build *b = &builds[i];
         const struct exercise *ex = b->exercise;
-        char exercise_dir[600], src_dir[700];
+        char exercise_dir[600], src_dir[700], bin_dir[700];
         snprintf(exercise_dir, sizeof exercise_dir, "%s/%s", submission, ex->id);
         snprintf(out_dirs[i], 600, "%s/%s", build_dir, ex->id);
         snprintf(src_dir, sizeof src_dir, "%s/src", out_dirs[i]);
-        if (make_dir(out_dirs[i], uid) < 0 || make_dir(src_dir, 0) < 0) {
+        snprintf(bin_dir, sizeof bin_dir, "%s/bin", out_dirs[i]);
+        if (make_dir(out_dirs[i], 0) < 0 || make_dir(src_dir, 0) < 0 || make_dir(bin_dir, uid) < 0) {
             fprintf(stderr, "grader: cannot create %s: %s\n", src_dir, strerror(errno));
             return -1;
         }
@@ -316,12 +360,22 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
         text_free(&note);
     }
     run_jobs(all, njobs, jobs, uid);
-    for (int i = 0; i < n; i++)
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        char bin_dir[700];
+        snprintf(bin_dir, sizeof bin_dir, "%s/bin", out_dirs[i]);
+        if (uid != 0)
+            uid_sweep(uid);     /* nothing may run as uid while its folder is taken from it */
+        if (uid != 0 && seal_bin_dir(bin_dir) < 0) {
+            fprintf(stderr, "grader: cannot take back %s: %s\n", bin_dir, strerror(errno));
+            rc = -1;
+        }
         save_logs(&builds[i], out_dirs[i]);
+    }
     free(all);
     free(sources);
     free(out_dirs);
-    return 0;
+    return rc;
 }
 
 void build_free(struct exercise_build *b)

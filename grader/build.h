@@ -8,6 +8,7 @@
 #define GC_BUILD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "harness.h"
@@ -39,5 +40,13 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
                      int n, int jobs, uid_t uid);
 
 void build_free(struct exercise_build *b);
+
+/* The build folder's layout, BUILD/<exercise-id>/: bin/<program>, the binaries, written by the
+ * compiler as the sandbox user and handed to the grader's user once built; <program>.log, what
+ * the compiler said; src/, the sources. */
+void build_program_path(char *buf, size_t size, const char *build_dir, const char *exercise_id,
+                        const char *program);
+void build_log_path(char *buf, size_t size, const char *build_dir, const char *exercise_id,
+                    const char *program);
 
 #endif

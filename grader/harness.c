@@ -7,21 +7,26 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "lease.h"
 #include "procnet.h"
 
 #define MAX_PROCS 64
 #define POLL_INTERVAL_MS 5
+/* How long a check waits for the orphans it swept to die before it ends anyway. */
+#define REAP_MS 1000
 
 static struct {
     const char *suite;
@@ -43,9 +48,15 @@ const struct exercise *exercise_of_suite(const char *suite)
     return NULL;
 }
 
+/* A check's folder has two parts: work/, where the student's programs run and may write
+ * (their socket files, say), owned by the check's sandbox user; and io/, the files of their
+ * stdin, stdout and stderr, which only the grader can write. The grader, privileged, opens
+ * files in io/ only, so a link a program plants in work/ can never redirect what it opens. */
 static struct {
     const struct exercise *exercise;
-    char dir[512];
+    char dir[512];              /* the check's folder, the grader's */
+    char work[540];             /* the programs' working folder, theirs */
+    char io[540];               /* their stdin/stdout/stderr files, the grader's */
     struct lease uid;
     struct lease port;
     struct proc procs[MAX_PROCS];
@@ -116,21 +127,29 @@ void check_setup(void)
     signal(SIGPIPE, SIG_IGN);
     umask(0);   /* socket files the check makes must be usable by the sandbox user */
 
+    /* Orphans of the check's programs (a server's children whose parent died, a daemon) come
+     * to this process instead of process 1, which in a container may never reap them; the
+     * check reaps them when it ends. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        internal_error("prctl(PR_SET_CHILD_SUBREAPER)");
+
     const char *run = getenv("GC_RUN_DIR");
     snprintf(check.dir, sizeof check.dir, "%s/checks/%d-XXXXXX", run ? run : "/tmp",
              check.exercise->number);
     if (mkdtemp(check.dir) == NULL)
         internal_error("mkdtemp");
-    if (chmod(check.dir, 0755) < 0)
-        internal_error("chmod");
+    snprintf(check.work, sizeof check.work, "%s/work", check.dir);
+    snprintf(check.io, sizeof check.io, "%s/io", check.dir);
+    if (chmod(check.dir, 0755) < 0 || mkdir(check.work, 0755) < 0 || mkdir(check.io, 0755) < 0)
+        internal_error("mkdir");
     /* The check works where the student's programs work, so that a relative socket path a
      * program binds (say "client.sock") means the same file to both. */
-    if (chdir(check.dir) < 0)
+    if (chdir(check.work) < 0)
         internal_error("chdir");
     if (getenv("GC_SANDBOX_UIDS")) {
         if (lease_uid(&check.uid) < 0)
             internal_error("no free sandbox user id");
-        if (chown(check.dir, (uid_t)check.uid.value, (gid_t)check.uid.value) < 0)
+        if (chown(check.work, (uid_t)check.uid.value, (gid_t)check.uid.value) < 0)
             internal_error("chown");
     }
 }
@@ -153,6 +172,29 @@ static void remove_leftover_sockets(uid_t uid)
     closedir(d);
 }
 
+/* Reaps the orphans that came to this check (it is their subreaper), once they are dead.
+ * SIGCHLD is blocked first, so a child that dies after a look is still announced to
+ * sigtimedwait(). */
+static void reap_adopted(void)
+{
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+    int64_t deadline = deadline_in(REAP_MS);
+    for (;;) {
+        pid_t r = waitpid(-1, NULL, WNOHANG);
+        if (r > 0 || (r < 0 && errno == EINTR))
+            continue;
+        if (r < 0 || now_ms() >= deadline)     /* ECHILD: none left */
+            break;
+        int left = ms_left(deadline);
+        struct timespec wait = { left / 1000, (long)(left % 1000) * 1000000 };
+        sigtimedwait(&chld, NULL, &wait);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 void check_teardown(void)
 {
     for (int i = 0; i < check.nprocs; i++)
@@ -161,6 +203,7 @@ void check_teardown(void)
         uid_sweep((uid_t)check.uid.value);
         remove_leftover_sockets((uid_t)check.uid.value);
     }
+    reap_adopted();
     lease_release(&check.uid);
     lease_release(&check.port);
     for (size_t i = 0; i < check.nscratch; i++)
@@ -177,7 +220,13 @@ void check_teardown(void)
 
 const char *scratch_path(const char *name)
 {
-    return fmt("%s/%s", check.dir, name);
+    return fmt("%s/%s", check.work, name);
+}
+
+/* A file of the grader's in io/: a program's stdin, stdout or stderr. */
+static const char *io_path(const char *name)
+{
+    return fmt("%s/%s", check.io, name);
 }
 
 uint16_t check_port(void)
@@ -189,16 +238,25 @@ uint16_t check_port(void)
 
 /* --- Student programs --------------------------------------------------------------------- */
 
-static const char *built_program(const char *program)
+static const char *build_dir(void)
 {
     const char *build = getenv("GC_BUILD_DIR");
-    return fmt("%s/%s/%s", build ? build : ".", check.exercise->id, program);
+    return build ? build : ".";
 }
 
-static _Noreturn void fail_not_built(const char *program, const char *path)
+static const char *built_program(const char *program)
+{
+    char path[PATH_MAX];
+    build_program_path(path, sizeof path, build_dir(), check.exercise->id, program);
+    return fmt("%s", path);
+}
+
+static _Noreturn void fail_not_built(const char *program)
 {
     struct text log = {0};
-    text_read_file(&log, fmt("%s.log", path), 64 << 10);
+    char path[PATH_MAX];
+    build_log_path(path, sizeof path, build_dir(), check.exercise->id, program);
+    text_read_file(&log, path, 64 << 10);
     expected("to run your %s", program);
     got("%s was not built, so this check could not run", program);
     if (log.len > 0) {
@@ -212,8 +270,8 @@ static _Noreturn void fail_not_built(const char *program, const char *path)
 
 static const char *write_stdin_file(const char *name, const void *bytes, size_t n)
 {
-    const char *path = scratch_path(name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const char *path = io_path(name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         internal_error("open stdin file");
     const char *p = bytes;
@@ -238,7 +296,7 @@ struct proc *start_program(const char *program, const char *const *args, const v
         internal_error("too many processes in one check");
     const char *path = built_program(program);
     if (access(path, X_OK) < 0)
-        fail_not_built(program, path);
+        fail_not_built(program);
 
     int k = check.nprocs;
     const char *argv[16] = { path };
@@ -247,10 +305,10 @@ struct proc *start_program(const char *program, const char *const *args, const v
     struct proc_spec spec = {
         .argv = argv,
         .name = program,
-        .cwd = check.dir,
+        .cwd = check.work,
         .stdin_path = stdin_bytes ? write_stdin_file(fmt("%s-%d.in", program, k), stdin_bytes, stdin_len) : NULL,
-        .stdout_path = scratch_path(fmt("%s-%d.out", program, k)),
-        .stderr_path = scratch_path(fmt("%s-%d.err", program, k)),
+        .stdout_path = io_path(fmt("%s-%d.out", program, k)),
+        .stderr_path = io_path(fmt("%s-%d.err", program, k)),
         .uid = (uid_t)(check.uid.fd >= 0 ? check.uid.value : 0),
         .limits = &student_limits,
     };
@@ -303,12 +361,17 @@ bool await_readable_or_exit(int fd, struct proc *p, int64_t deadline)
 static const char *output_path(const struct proc *p, const char *ext)
 {
     int k = (int)(p - check.procs);
-    return scratch_path(fmt("%s-%d.%s", p->name, k, ext));
+    return io_path(fmt("%s-%d.%s", p->name, k, ext));
 }
 
 void program_stdout(const struct proc *p, struct text *out, size_t cap)
 {
     text_read_file(out, output_path(p, "out"), cap);
+}
+
+void program_stderr(const struct proc *p, struct text *err, size_t cap)
+{
+    text_read_file(err, output_path(p, "err"), cap);
 }
 
 /* --- Waiting until a server is ready -------------------------------------------------------- */

@@ -105,6 +105,8 @@ bool exits_soon(struct proc *p);
 bool wait_for_exit(struct proc *p, int64_t deadline);
 /* Everything the program wrote on stdout (up to cap bytes). */
 void program_stdout(const struct proc *p, struct text *out, size_t cap);
+/* Everything the program wrote on stderr (up to cap bytes). */
+void program_stderr(const struct proc *p, struct text *err, size_t cap);
 
 /* Connects to a UNIX stream server at path, retrying until it is ready. Fails the check with a
  * diagnosis when it never is (exited, no socket file, stale file, not listening). */

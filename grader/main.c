@@ -165,12 +165,17 @@ static void set_run_environment(const char *run_dir, bool sandbox_uids)
     setenv("GC_RUN_DIR", run_dir, 1);
     snprintf(path, sizeof path, "%s/build", run_dir);
     setenv("GC_BUILD_DIR", path, 1);
+    /* With user ids of its own, a check's leftovers are found by uid (a sweep); without, by the
+     * process groups it started. (Killing a logged group later is only as safe as the group
+     * id still being the student's: the student's own user, whose processes these are.) */
     snprintf(path, sizeof path, "%s/process-groups", run_dir);
-    setenv("GC_PGID_LOG", path, 1);
-    if (sandbox_uids)
+    if (sandbox_uids) {
         setenv("GC_SANDBOX_UIDS", "1", 1);
-    else
+        unsetenv("GC_PGID_LOG");
+    } else {
         unsetenv("GC_SANDBOX_UIDS");
+        setenv("GC_PGID_LOG", path, 1);
+    }
 }
 
 /* Whatever a check left running when Criterion had to kill it. */

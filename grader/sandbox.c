@@ -18,6 +18,9 @@
 
 #include "deadline.h"
 
+/* Rounds of killing before a sweep gives up on a process that keeps reappearing. */
+#define SWEEP_ROUNDS 200
+
 const struct limits student_limits = {
     .cpu_seconds = 5,
     /* No address-space limit: student programs are built with AddressSanitizer, which reserves
@@ -42,7 +45,70 @@ static int pidfd_open_compat(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-int uid_process_count(uid_t uid)
+static int pidfd_kill(int pidfd)
+{
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+}
+
+/* How many PID namespaces a process is in, from the NSpid line of /proc/PID/status (readable
+ * by anyone). A process in this grader's namespace is in as many as the grader itself; one in
+ * a container started from here is in more. 0 when it cannot be read. */
+static int pid_namespace_depth(const char *pid)
+{
+    char path[300], line[256];
+    snprintf(path, sizeof path, "/proc/%s/status", pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return 0;
+    int depth = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "NSpid:", 6) != 0)
+            continue;
+        char *save = NULL;
+        for (char *tok = strtok_r(line + 6, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+            depth++;
+        break;
+    }
+    fclose(f);
+    return depth;
+}
+
+static bool in_my_pid_namespace(const char *pid)
+{
+    static int mine;
+    if (mine == 0)
+        mine = pid_namespace_depth("self");
+    return mine > 0 && pid_namespace_depth(pid) == mine;
+}
+
+/* The state letter of /proc/PID/stat ("12 (name) S ..."); the name may hold ')', so it is
+ * found after the last one. '?' when the process is gone. */
+static char process_state(const char *pid)
+{
+    char path[300], line[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return '?';
+    char *ok = fgets(line, sizeof line, f);
+    fclose(f);
+    char *end = ok ? strrchr(line, ')') : NULL;
+    return end && end[1] == ' ' ? end[2] : '?';
+}
+
+static bool owned_by(const char *pid, uid_t uid)
+{
+    char path[300];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%s", pid);
+    return stat(path, &st) == 0 && st.st_uid == uid;
+}
+
+enum which_processes { LIVE, ZOMBIES };
+
+/* Calls visit (when not NULL) on every process of uid in this PID namespace that is live (or
+ * a zombie); returns how many there were. */
+static int each_process_of(uid_t uid, enum which_processes which, void (*visit)(const char *pid, uid_t uid))
 {
     DIR *proc = opendir("/proc");
     if (proc == NULL)
@@ -50,16 +116,40 @@ int uid_process_count(uid_t uid)
     int count = 0;
     struct dirent *e;
     while ((e = readdir(proc)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || !owned_by(e->d_name, uid))
             continue;
-        char path[300];
-        struct stat st;
-        snprintf(path, sizeof path, "/proc/%s", e->d_name);
-        if (stat(path, &st) == 0 && st.st_uid == uid)
-            count++;
+        char state = process_state(e->d_name);
+        if (state == '?' || (state == 'Z') != (which == ZOMBIES) || !in_my_pid_namespace(e->d_name))
+            continue;
+        count++;
+        if (visit)
+            visit(e->d_name, uid);
     }
     closedir(proc);
     return count;
+}
+
+int uid_process_count(uid_t uid)
+{
+    return each_process_of(uid, LIVE, NULL);
+}
+
+int uid_zombie_count(uid_t uid)
+{
+    return each_process_of(uid, ZOMBIES, NULL);
+}
+
+/* Kills one process found in /proc through a pidfd, after checking that the pidfd names a
+ * process of the uid being swept: between the look in /proc and pidfd_open the process may
+ * have ended and its id gone to another. */
+static void kill_found(const char *pid, uid_t uid)
+{
+    int pidfd = pidfd_open_compat((pid_t)atoi(pid));
+    if (pidfd < 0)
+        return;
+    if (owned_by(pid, uid))
+        pidfd_kill(pidfd);
+    close(pidfd);
 }
 
 static void set_limit(int resource, rlim_t value)
@@ -86,15 +176,33 @@ static void apply_limits(const struct limits *l, bool own_uid)
      * count starts at zero; sharing the student's own user id, it starts at what already runs. */
     rlim_t nproc = l->processes;
     if (!own_uid && geteuid() != 0)
-        nproc += (rlim_t)uid_process_count(getuid());
+        nproc += (rlim_t)(uid_process_count(getuid()) + uid_zombie_count(getuid()));
     set_limit(RLIMIT_NPROC, nproc);
 }
 
 static int open_or_null(const char *path, int flags)
 {
     if (path == NULL)
-        path = "/dev/null";
-    return open(path, flags | O_CLOEXEC, 0644);
+        return open("/dev/null", (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+    return open(path, flags | O_CLOEXEC | O_NOFOLLOW, 0644);
+}
+
+/* Every descriptor but 0, 1 and 2 is closed at exec: the grader's own (Criterion's shared
+ * memory and sockets, lease files, the check's connections) must never reach a student
+ * program. The report pipe is close-on-exec already and still works until then. */
+static int close_inherited_descriptors(void)
+{
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        return 0;
+    struct rlimit rl;       /* a kernel before 5.11: mark each possible descriptor instead */
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return -1;
+    for (int fd = 3; fd < (int)rl.rlim_cur && fd < 65536; fd++) {
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0 && fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static void log_process_group(pid_t pgid)
@@ -125,10 +233,13 @@ static _Noreturn void exec_child(const struct proc_spec *spec, int report_fd)
     };
     setpgid(0, 0);
     signal(SIGPIPE, SIG_DFL);
+    /* Output files are created, never reused: O_EXCL with O_NOFOLLOW fails on anything that
+     * already stands there, a planted link included. */
     int in = open_or_null(spec->stdin_path, O_RDONLY);
-    int out = open_or_null(spec->stdout_path, O_WRONLY | O_CREAT | O_TRUNC);
-    int err = open_or_null(spec->stderr_path, O_WRONLY | O_CREAT | O_TRUNC);
-    if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+    int out = open_or_null(spec->stdout_path, O_WRONLY | O_CREAT | O_EXCL);
+    int err = open_or_null(spec->stderr_path, O_WRONLY | O_CREAT | O_EXCL);
+    if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0
+        || close_inherited_descriptors() < 0)
         goto fail;
     if (spec->cwd && chdir(spec->cwd) < 0)
         goto fail;
@@ -190,30 +301,37 @@ int proc_start(struct proc *p, const struct proc_spec *spec, struct text *why)
     return 0;
 }
 
-static bool reap(struct proc *p, int flags)
+/* A wait status (as waitpid gives) from what waitid says of a child. */
+static int wait_status_of(const siginfo_t *info)
 {
-    if (p->exited)
+    if (info->si_code == CLD_EXITED)
+        return (info->si_status & 0xff) << 8;
+    return (info->si_status & 0x7f) | (info->si_code == CLD_DUMPED ? 0x80 : 0);
+}
+
+/* Notes whether the process has exited, without reaping it (WNOWAIT): see struct proc. */
+static bool observe(struct proc *p)
+{
+    if (p->exited || p->pid <= 0)
         return true;
-    if (p->pid <= 0)
-        return true;
-    int status;
-    pid_t r;
+    siginfo_t info = {0};
+    int r;
     do {
-        r = waitpid(p->pid, &status, flags);
+        r = waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT);
     } while (r < 0 && errno == EINTR);
-    if (r == p->pid) {
-        p->exited = true;
-        p->status = status;
-    } else if (r < 0) {
-        p->exited = true;     /* not our child any more: treat as gone */
+    if (r < 0) {            /* not our child any more: treat as gone */
+        p->exited = p->reaped = true;
         p->status = 0;
+    } else if (info.si_pid == p->pid) {
+        p->exited = true;
+        p->status = wait_status_of(&info);
     }
     return p->exited;
 }
 
 bool proc_wait(struct proc *p, int64_t deadline)
 {
-    while (!reap(p, WNOHANG)) {
+    while (!observe(p)) {
         int left = ms_left(deadline);
         if (left == 0)
             return false;
@@ -226,7 +344,7 @@ bool proc_wait(struct proc *p, int64_t deadline)
 
 bool proc_running(struct proc *p)
 {
-    return p->pid > 0 && !reap(p, WNOHANG);
+    return p->pid > 0 && !observe(p);
 }
 
 bool exited_with(const struct proc *p, int status)
@@ -236,10 +354,23 @@ bool exited_with(const struct proc *p, int status)
 
 void proc_kill(struct proc *p)
 {
-    if (p->pid > 0) {
+    if (p->pid > 0 && !p->reaped) {
+        /* Not reaped yet, so its id still names it and its group (a zombie keeps both). */
+        if (!observe(p))
+            p->killed = true;
         kill(-p->pid, SIGKILL);
-        kill(p->pid, SIGKILL);
-        reap(p, 0);
+        if (p->pidfd >= 0)
+            pidfd_kill(p->pidfd);
+        int status;
+        pid_t r;
+        do {
+            r = waitpid(p->pid, &status, 0);
+        } while (r < 0 && errno == EINTR);
+        if (r == p->pid && !p->exited) {
+            p->exited = true;
+            p->status = status;
+        }
+        p->reaped = true;
     }
     if (p->pidfd >= 0) {
         close(p->pidfd);
@@ -251,19 +382,11 @@ void uid_sweep(uid_t uid)
 {
     if (uid == 0)
         return;
-    /* kill(-1, ...) from a process running as uid reaches every process of uid: a fork bomb
-     * that left its process group cannot hide from it. Repeat while processes remain. */
-    for (int round = 0; round < 50 && uid_process_count(uid) > 0; round++) {
-        pid_t pid = fork();
-        if (pid < 0)
+    /* A fork bomb makes new processes while the old ones are killed; each round kills all that
+     * exist, and RLIMIT_NPROC keeps them few. A round that finds none ends the sweep. */
+    for (int round = 0; round < SWEEP_ROUNDS; round++) {
+        if (each_process_of(uid, LIVE, kill_found) == 0)
             return;
-        if (pid == 0) {
-            if (setgid(uid) == 0 && setuid(uid) == 0)
-                kill(-1, SIGKILL);
-            _exit(0);
-        }
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-        }
     }
 }
 
@@ -286,7 +409,7 @@ bool sandbox_can_switch_uid(void)
 
 void sandbox_kill_logged_groups(const char *log_path)
 {
-    FILE *f = fopen(log_path, "re");
+    FILE *f = log_path ? fopen(log_path, "re") : NULL;
     if (f == NULL)
         return;
     int pgid;

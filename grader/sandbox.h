@@ -28,22 +28,29 @@ struct limits {
 extern const struct limits student_limits;
 extern const struct limits compiler_limits;
 
+/* stdout_path and stderr_path are created, never opened if they exist: O_EXCL | O_NOFOLLOW,
+ * so that nothing planted there (a link to a file of the grader's) can be written through.
+ * They must also lie in a folder the student's programs cannot write (see harness.c). */
 struct proc_spec {
     const char *const *argv;    /* argv[0] is the path to execute */
     const char *name;           /* how messages call it, e.g. "echo_server" */
     const char *cwd;
     const char *stdin_path;     /* NULL: /dev/null */
-    const char *stdout_path;    /* NULL: /dev/null */
-    const char *stderr_path;    /* NULL: /dev/null */
+    const char *stdout_path;    /* NULL: /dev/null; created, must not exist */
+    const char *stderr_path;    /* NULL: /dev/null; created, must not exist */
     uid_t uid;                  /* 0: keep the grader's identity */
     const struct limits *limits;
 };
 
+/* An exited process is left a zombie (observed with WNOWAIT) until proc_kill: while it is, its
+ * process id, and so its process group id, cannot be reused, and signalling the group is safe. */
 struct proc {
     pid_t pid;                  /* also its process group */
     int pidfd;
     bool exited;
-    int status;                 /* from waitpid, once exited */
+    bool reaped;                /* waited for: pid and group id may already belong to others */
+    bool killed;                /* this grader sent it SIGKILL */
+    int status;                 /* a wait status, once exited */
     char name[64];
 };
 
@@ -58,10 +65,16 @@ bool exited_with(const struct proc *p, int status);
 /* Kills the process's whole group, reaps the process and closes its pidfd. Safe to repeat. */
 void proc_kill(struct proc *p);
 
-/* Kills every process owned by uid, until none is left (fork bombs included). */
+/* Kills every live process owned by uid in this grader's PID namespace, until none is left
+ * (fork bombs included). Zombies are not counted: they are dead already. Returns at once when
+ * there is nothing to kill. Processes in other namespaces (another grader's container) are
+ * never touched. */
 void uid_sweep(uid_t uid);
-/* Number of processes owned by uid right now (from /proc). */
+/* Number of live (not zombie) processes owned by uid in this PID namespace, from /proc. */
 int uid_process_count(uid_t uid);
+/* Number of zombies owned by uid in this PID namespace: they still count against its
+ * RLIMIT_NPROC until someone reaps them. */
+int uid_zombie_count(uid_t uid);
 
 /* Whether this grader can give student processes user ids of their own (root with CAP_SETUID). */
 bool sandbox_can_switch_uid(void);

@@ -280,7 +280,7 @@ CHECK(unix_stream_echo, client_reports_connect_failure, 9, 1,
         fail();
     }
     struct text err = {0};
-    text_read_file(&err, scratch_path("echo_client-0.err"), 4096);
+    program_stderr(client, &err, 4096);
     if (exited_with(client, 1) && err.len > 0)
         return;
     expected("exit status 1 and a message on stderr (perror(\"connect\") says why)");

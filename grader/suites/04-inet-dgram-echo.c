@@ -270,7 +270,7 @@ CHECK(inet_dgram_echo, client_gives_up, 9, 1,
         fail();
     }
     struct text err = {0};
-    text_read_file(&err, scratch_path("udp_echo_client-0.err"), 4096);
+    program_stderr(run.client, &err, 4096);
     if (tries == 4 && exited_with(run.client, 2) && err.len > 0)
         return;
     expected("4 datagrams (the first try and 3 more), then exit status 2 and a message on stderr");
