@@ -13,10 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "deadline.h"
+#include "lease.h"
+#include "summary.h"
+#include "verify.h"
 #include "files.h"
 #include "results.h"
 #include "runner.h"
@@ -24,22 +30,39 @@
 #include "text.h"
 
 #define MAX_STUDENTS 4096
+#define MAX_JOBS 64
 #define MAX_STAGED_BYTES (4 << 20)     /* per file: submissions are source code */
+#define MAX_REPORT_BYTES (1 << 20)     /* the readable report kept beside results.json */
+
+/* The docker client: it may run as long as grading takes; what it prints (its own errors only:
+ * the container's output goes nowhere) is capped. */
+static const struct limits docker_limits = {
+    .cpu_seconds = 3600,
+    .processes = 4096,
+    .file_bytes = 1 << 20,
+    .open_files = 1024,
+};
 
 static const char batch_usage[] =
     "usage: grader batch [--jobs N] [--timeout SECONDS] [--image IMAGE] [--force] [--only NAME]\n"
     "                    --out OUTDIR SUBMISSIONS\n"
     "\n"
     "Grades every subdirectory of SUBMISSIONS (one per student) with `grader grade`, each in a\n"
-    "container of its own: submission read-only, no network, read-only root, no capabilities,\n"
-    "limits on memory, CPU, processes and time. Writes OUTDIR/<student>/results.json (and the\n"
-    "readable report.txt beside it) and OUTDIR/summary.csv (student, each exercise, total, max).\n"
+    "container of its own: submission read-only, no network, read-only root, limits on memory,\n"
+    "CPU, processes and time. In it the grader starts as root with five capabilities (SETUID,\n"
+    "SETGID, KILL, CHOWN, DAC_OVERRIDE: to run each check's programs as a user id of its own);\n"
+    "the student's programs have none. Results are checked against the rubric before they count.\n"
+    "Writes OUTDIR/<student>/results.json (and the readable report.txt beside it) and\n"
+    "OUTDIR/summary.csv (student, each exercise, total, max, status).\n"
     "\n"
-    "  --jobs N          grade N students at once (default: the number of CPUs)\n"
+    "  --jobs N          grade N students at once (default: the number of CPUs; at most 64)\n"
     "  --timeout S       wall-clock limit per student, in seconds (default 300)\n"
     "  --image IMAGE     the image to grade in (default get-connected; build it with make docker)\n"
     "  --force           grade again students that already have results\n"
-    "  --only NAME       grade only this student (again)\n";
+    "  --only NAME       grade only this student (again)\n"
+    "\n"
+    "A student whose grading timed out, whose container failed, or whose results do not match the\n"
+    "rubric is not graded: summary.csv gives a status instead of scores, results.json the reason.\n";
 
 struct batch_options {
     const char *out;
@@ -58,6 +81,8 @@ struct student {
     char container[64];
     struct proc docker;
     bool running;
+    int slot;                   /* which range of sandbox user ids its container uses */
+    const char *outcome;        /* STATUS_* once done */
     int64_t started, deadline;
 };
 
@@ -88,7 +113,7 @@ static int parse_options(int argc, char **argv, struct batch_options *o)
         default: return -1;
         }
     }
-    if (o->out == NULL || optind != argc - 1 || o->jobs < 1 || o->timeout_s < 1) {
+    if (o->out == NULL || optind != argc - 1 || o->jobs < 1 || o->jobs > MAX_JOBS || o->timeout_s < 1) {
         fprintf(stderr, "grader batch: needs --out OUTDIR and one SUBMISSIONS folder\n");
         return -1;
     }
@@ -162,6 +187,20 @@ static int stage(const char *from, const char *to, int depth)
     return 0;
 }
 
+/* The student's staging folder: submission/, a copy the container reads, and results/, where
+ * the container's grader writes; both the grader's alone (mode 0700 where it matters). */
+static int prepare(const struct batch_options *o, const struct student *s)
+{
+    char src[PATH_MAX], sub[PATH_MAX + 16], res[PATH_MAX + 16];
+    snprintf(src, sizeof src, "%s/%s", o->submissions, s->name);
+    snprintf(sub, sizeof sub, "%s/submission", s->stage_dir);
+    snprintf(res, sizeof res, "%s/results", s->stage_dir);
+    if ((mkdir(s->out_dir, 0755) < 0 && errno != EEXIST) || mkdir(s->stage_dir, 0700) < 0
+        || stage(src, sub, 0) < 0 || mkdir(res, 0700) < 0)
+        return -1;
+    return 0;
+}
+
 static bool has_results(const struct student *s)
 {
     char path[PATH_MAX + 16];
@@ -169,15 +208,20 @@ static bool has_results(const struct student *s)
     return access(path, F_OK) == 0;
 }
 
-static int start_container(struct student *s, const struct batch_options *o, int index)
+static int start_container(struct student *s, const struct batch_options *o, int index, long uid_base)
 {
-    char mount[PATH_MAX + 64], json_tmp[PATH_MAX + 32], report[PATH_MAX + 32];
+    char mount_in[PATH_MAX + 64], mount_out[PATH_MAX + 64], uids[64], err[PATH_MAX + 16];
     snprintf(s->container, sizeof s->container, "gc-batch-%d-%d", (int)getpid(), index);
-    snprintf(mount, sizeof mount, "type=bind,source=%s,target=/submission,readonly", s->stage_dir);
-    snprintf(json_tmp, sizeof json_tmp, "%s/results.json.tmp", s->out_dir);
-    snprintf(report, sizeof report, "%s/report.txt", s->out_dir);
+    snprintf(mount_in, sizeof mount_in, "type=bind,source=%s/submission,target=/submission,readonly", s->stage_dir);
+    snprintf(mount_out, sizeof mount_out, "type=bind,source=%s/results,target=/results", s->stage_dir);
+    snprintf(uids, sizeof uids, "GC_SANDBOX_UID_BASE=%ld", uid_base);
+    snprintf(err, sizeof err, "%s/docker.err", s->stage_dir);
     const char *argv[] = {
         "/usr/bin/env", "docker", "run", "--rm", "--name", s->container,
+        /* Nothing the container prints is kept or trusted: the results come through /results,
+         * a folder only the grader (root in the container) can write, never the student's
+         * programs; the engine keeps no log of it either. */
+        "--log-driver", "none",
         "--network", "none", "--read-only", "--tmpfs", "/tmp:rw,exec,nosuid,size=512m",
         /* The grader starts as root with five capabilities and nothing else: enough to give each
          * check's programs a user id of their own (so that the process limit holds per check
@@ -187,13 +231,15 @@ static int start_container(struct student *s, const struct batch_options *o, int
         "--cap-add", "KILL", "--cap-add", "CHOWN", "--cap-add", "DAC_OVERRIDE",
         "--security-opt", "no-new-privileges",
         "--memory", "1g", "--memory-swap", "1g", "--cpus", "1", "--pids-limit", "256",
-        /* User ids apart from the host's graders', whose sweeps see every container's processes. */
-        "--env", "GC_SANDBOX_UID_BASE=1710000000",
-        "--mount", mount, o->image,
-        "grader", "grade", "--no-color", "--json", "-", "/submission", NULL,
+        /* User ids of this container's own, apart from every other grader's. */
+        "--env", uids,
+        "--mount", mount_in, "--mount", mount_out, o->image,
+        "sh", "-c", "exec grader grade --no-color --json /results/results.json /submission "
+                    ">/results/report.txt 2>&1", NULL,
     };
     struct proc_spec spec = {
-        .argv = argv, .name = "docker", .stdout_path = json_tmp, .stderr_path = report,
+        .argv = argv, .name = "docker", .stdout_path = NULL, .stderr_path = err,
+        .limits = &docker_limits,
     };
     struct text why = {0};
     if (proc_start(&s->docker, &spec, &why) < 0) {
@@ -218,50 +264,131 @@ static void kill_container(const struct student *s)
     text_free(&why);
 }
 
-/* results.json for a student the grader could not grade: every check failed, saying why. */
-static void write_not_graded(const struct student *s, struct criterion_test_set *set, const char *why)
+/* "2026-11-25T01:02:03Z": when a result was written. */
+static void utc_now(char *buf, size_t size)
 {
-    struct results r = {0};
-    runner_not_graded(set, why, &r);
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/results.json", s->out_dir);
-    results_write_json(&r, path);
-    results_free(&r);
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Keeps the container's results if they are valid JSON; otherwise a clear "not graded". */
-static void finish(struct student *s, struct criterion_test_set *set, bool timed_out, int timeout_s)
+/* Adds the batch's note ("grading": status, reason, date) and writes OUTDIR/<student>/results.json. */
+static int save_with_note(json_t *root, const struct student *s, const char *status, const char *reason)
 {
-    char tmp[PATH_MAX + 32], path[PATH_MAX + 16];
-    snprintf(tmp, sizeof tmp, "%s/results.json.tmp", s->out_dir);
+    char date[32], path[PATH_MAX + 16];
+    utc_now(date, sizeof date);
+    json_object_set_new(root, GRADING_KEY, json_pack("{s:s, s:s, s:s}", "status", status,
+                                                     "reason", reason, "date", date));
     snprintf(path, sizeof path, "%s/results.json", s->out_dir);
+    return results_save_json(root, path);
+}
+
+/* results.json for a student the grader could not grade: every check failed, saying why, and
+ * the status that keeps it from ever being read as a score. report.txt says it too. */
+static void write_not_graded(const struct student *s, const struct results *rubric, const char *status,
+                             const char *why)
+{
+    struct results r = {0};
+    for (size_t i = 0; i < rubric->count; i++) {
+        const struct result_item *it = &rubric->items[i];
+        results_add(&r, it->exercise, it->exercise_number, it->number, it->what, it->max_score, false, why);
+    }
+    json_t *root = results_to_json(&r);
+    if (root)
+        save_with_note(root, s, status, why);
+    json_decref(root);
+    results_free(&r);
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/report.txt", s->out_dir);
+    FILE *f = fopen(path, "we");
+    if (f) {
+        fprintf(f, "%s: %s\n", status, why);
+        fclose(f);
+    }
+}
+
+/* Copies at most max_bytes of from (a regular file, not a link) to to. */
+static void copy_capped(const char *from, const char *to, size_t max_bytes)
+{
+    struct text t = {0};
+    text_read_file(&t, from, max_bytes);
+    FILE *f = fopen(to, "we");
+    if (f) {
+        fwrite(text_str(&t), 1, t.len, f);
+        fclose(f);
+    }
+    text_free(&t);
+}
+
+/* What the container said about its end, for a "not graded" result. */
+static void container_failure(const struct student *s, struct text *why)
+{
+    const struct proc *p = &s->docker;
+    int code = WIFEXITED(p->status) ? WEXITSTATUS(p->status) : -1;
+    if (code == 137)
+        text_puts(why, "Not graded: the grader was killed in its container (SIGKILL: out of memory, "
+                       "or stopped from outside).");
+    else if (code >= 0)
+        text_printf(why, "Not graded: the grading container ended with status %d.", code);
+    else
+        text_printf(why, "Not graded: docker itself was killed by signal %d (it printed too much?).",
+                    WIFSIGNALED(p->status) ? WTERMSIG(p->status) : 0);
+    char path[PATH_MAX + 32];
+    for (int i = 0; i < 2; i++) {
+        struct text tail = {0};
+        snprintf(path, sizeof path, "%s/%s", s->stage_dir, i == 0 ? "docker.err" : "results/report.txt");
+        text_read_file(&tail, path, 1 << 16);
+        if (tail.len > 0) {
+            text_puts(why, i == 0 ? "\nWhat docker said:\n" : "\nThe end of the grader's report:\n");
+            text_indent_tail(why, tail.data, tail.len, 10, 2000);
+        }
+        text_free(&tail);
+    }
+}
+
+/* Keeps the container's results only when the grader ended well and they are the rubric's;
+ * otherwise a clear "not graded", with the reason. */
+static void finish(struct student *s, const struct results *rubric, bool timed_out, int timeout_s)
+{
     s->running = false;
     if (timed_out) {
         kill_container(s);
         proc_kill(&s->docker);
-        remove(tmp);
-        char why[160];
+        char why[200];
         snprintf(why, sizeof why, "Grading timed out: it took more than %d s, so the container was "
                  "stopped. Not graded.", timeout_s);
-        write_not_graded(s, set, why);
+        write_not_graded(s, rubric, STATUS_TIMED_OUT, why);
+        s->outcome = STATUS_TIMED_OUT;
         return;
     }
-    json_error_t error;
-    json_t *results = json_load_file(tmp, 0, &error);
-    bool ok = results && json_is_object(results) && json_object_get(results, "tests");
-    json_decref(results);
-    if (ok && rename(tmp, path) == 0)
+    proc_kill(&s->docker);      /* it has exited: this reaps it */
+    struct text why = {0};
+    if (!exited_with(&s->docker, 0)) {
+        kill_container(s);      /* docker may have died while the container runs on */
+        container_failure(s, &why);
+        write_not_graded(s, rubric, STATUS_NOT_GRADED, text_str(&why));
+        s->outcome = STATUS_NOT_GRADED;
+        text_free(&why);
         return;
-    remove(tmp);
-    struct text why = {0}, report = {0};
-    char report_path[PATH_MAX + 16];
-    snprintf(report_path, sizeof report_path, "%s/report.txt", s->out_dir);
-    text_read_file(&report, report_path, 1 << 16);
-    text_puts(&why, "Not graded: the grading container failed. What it said:\n");
-    text_indent_tail(&why, report.data ? report.data : "", report.len, 10, 2000);
-    write_not_graded(s, set, text_str(&why));
+    }
+    char path[PATH_MAX + 32], report[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/results/results.json", s->stage_dir);
+    json_t *root = verify_load(path, VERIFY_MAX_BYTES, &why);
+    if (root && verify_results(root, rubric, &why) == 0 && save_with_note(root, s, STATUS_GRADED, "") == 0) {
+        snprintf(path, sizeof path, "%s/results/report.txt", s->stage_dir);
+        snprintf(report, sizeof report, "%s/report.txt", s->out_dir);
+        copy_capped(path, report, MAX_REPORT_BYTES);
+        s->outcome = STATUS_GRADED;
+    } else {
+        struct text reason = {0};
+        text_printf(&reason, "Not graded: invalid results (%s). Tell your instructor.", text_str(&why));
+        write_not_graded(s, rubric, STATUS_INVALID, text_str(&reason));
+        s->outcome = STATUS_INVALID;
+        text_free(&reason);
+    }
+    json_decref(root);
     text_free(&why);
-    text_free(&report);
 }
 
 static void show_progress(int done, int total, int64_t start, bool on_terminal, const struct student *s)
@@ -269,7 +396,7 @@ static void show_progress(int done, int total, int64_t start, bool on_terminal, 
     int64_t elapsed = (now_ms() - start) / 1000;
     if (!on_terminal) {
         if (s)
-            fprintf(stderr, "grader batch: [%d/%d] %s graded\n", done, total, s->name);
+            fprintf(stderr, "grader batch: [%d/%d] %s: %s\n", done, total, s->name, s->outcome);
         return;
     }
     fprintf(stderr, "\r\033[K[%d/%d] %lld:%02lld elapsed", done, total, (long long)elapsed / 60,
@@ -282,28 +409,36 @@ static void show_progress(int done, int total, int64_t start, bool on_terminal, 
         fputc('\n', stderr);
 }
 
-/* Runs the containers, at most jobs at once, each until it ends or its deadline. */
+/* Runs the containers, at most jobs at once, each until it ends or its deadline. Each running
+ * container has a slot, and each slot a range of sandbox user ids of its own. */
 static void grade_all(struct student *todo[], int n, const struct batch_options *o,
-                      struct criterion_test_set *set)
+                      const struct results *rubric, const struct lease *ranges)
 {
     int next = 0, running = 0, done = 0;
+    bool *slot_busy = calloc((size_t)o->jobs, sizeof *slot_busy);
     int64_t start = now_ms();
     bool on_terminal = isatty(STDERR_FILENO);
     show_progress(0, n, start, on_terminal, NULL);
     while (done < n) {
         while (next < n && running < o->jobs) {
-            if (start_container(todo[next], o, next) == 0) {
+            int slot = 0;
+            while (slot_busy[slot])
+                slot++;
+            todo[next]->slot = slot;
+            if (start_container(todo[next], o, next, ranges[slot].value) == 0) {
+                slot_busy[slot] = true;
                 running++;
             } else {
-                write_not_graded(todo[next], set, "Not graded: docker could not be started.");
+                write_not_graded(todo[next], rubric, STATUS_NOT_GRADED, "Not graded: docker could not be started.");
+                todo[next]->outcome = STATUS_NOT_GRADED;
                 done++;
             }
             next++;
         }
-        struct pollfd pfds[256];
-        int map[256], k = 0;
+        struct pollfd pfds[MAX_JOBS];
+        int map[MAX_JOBS], k = 0;
         int64_t nearest = INT64_MAX;
-        for (int i = 0; i < next && k < 256; i++) {
+        for (int i = 0; i < next && k < MAX_JOBS; i++) {
             if (!todo[i]->running)
                 continue;
             pfds[k] = (struct pollfd){ .fd = todo[i]->docker.pidfd, .events = POLLIN };
@@ -318,7 +453,8 @@ static void grade_all(struct student *todo[], int n, const struct batch_options 
             bool ended = !proc_running(&s->docker);
             if (!ended && now_ms() < s->deadline)
                 continue;
-            finish(s, set, !ended, o->timeout_s);
+            finish(s, rubric, !ended, o->timeout_s);
+            slot_busy[s->slot] = false;
             running--;
             done++;
             show_progress(done, n, start, on_terminal, s);
@@ -326,72 +462,7 @@ static void grade_all(struct student *todo[], int n, const struct batch_options 
         if (on_terminal && k > 0)
             show_progress(done, n, start, on_terminal, NULL);
     }
-}
-
-/* OUTDIR/summary.csv: a header, then one row per student with results, built by jq. */
-static int write_summary(const struct batch_options *o, struct student *students, int n,
-                         struct criterion_test_set *set)
-{
-    const struct exercise *ex[32];
-    int nex = runner_exercises(set, ex, 32);
-    struct text ids = {0}, header = {0};
-    text_puts(&ids, "[");
-    text_puts(&header, "student");
-    for (int i = 0; i < nex; i++) {
-        text_printf(&ids, "%s\"%s\"", i ? "," : "", ex[i]->id);
-        text_printf(&header, ",%s", ex[i]->id);
-    }
-    text_puts(&ids, "]");
-    text_puts(&header, ",total,max\n");
-
-    static const char program[] =
-        ". as $r | (input_filename | split(\"/\") | .[-2]) as $student"
-        " | [$student] + ($ids | map(. as $id | [$r.tests[] | select(.tags[0] == $id) | .score] | add // 0))"
-        " + [$r.score, $r.max_score] | @csv";
-    const char **argv = calloc((size_t)n + 8, sizeof *argv);
-    char (*files)[PATH_MAX + 16] = calloc((size_t)n + 1, sizeof *files);
-    int a = 0, k = 0;
-    argv[a++] = "/usr/bin/env";
-    argv[a++] = "jq";
-    argv[a++] = "-r";
-    argv[a++] = "--argjson";
-    argv[a++] = "ids";
-    argv[a++] = ids.data;
-    argv[a++] = program;
-    for (int i = 0; i < n; i++) {
-        if (!has_results(&students[i]))
-            continue;
-        snprintf(files[k], sizeof files[k], "%s/results.json", students[i].out_dir);
-        argv[a++] = files[k++];
-    }
-    argv[a] = NULL;
-
-    char rows[PATH_MAX], csv[PATH_MAX], tmp[PATH_MAX + 8];
-    snprintf(rows, sizeof rows, "%s/.summary-rows", o->out);
-    snprintf(csv, sizeof csv, "%s/summary.csv", o->out);
-    snprintf(tmp, sizeof tmp, "%s.tmp", csv);
-    int rc = -1;
-    struct proc jq;
-    struct text why = {0}, body = {0};
-    if (k == 0 || (proc_start(&jq, &(struct proc_spec){ .argv = argv, .name = "jq", .stdout_path = rows }, &why) == 0
-                   && proc_wait(&jq, deadline_in(60000)) && exited_with(&jq, 0))) {
-        if (k > 0)
-            text_read_file(&body, rows, 64 << 20);
-        FILE *f = fopen(tmp, "we");
-        if (f && fwrite(header.data, 1, header.len, f) == header.len
-            && fwrite(text_str(&body), 1, body.len, f) == body.len && fclose(f) == 0 && rename(tmp, csv) == 0)
-            rc = 0;
-    }
-    if (rc < 0)
-        fprintf(stderr, "grader batch: could not write %s (is jq installed?) %s\n", csv, text_str(&why));
-    remove(rows);
-    text_free(&why);
-    text_free(&body);
-    text_free(&ids);
-    text_free(&header);
-    free(argv);
-    free(files);
-    return rc;
+    free(slot_busy);
 }
 
 static int image_exists(const char *image)
@@ -406,6 +477,34 @@ static int image_exists(const char *image)
     bool ok = proc_wait(&p, deadline_in(30000)) && exited_with(&p, 0);
     proc_kill(&p);
     return ok;
+}
+
+/* The end of a run, on the terminal: what happened to whom, and where the summary is. */
+static void print_summary(const struct summary_counts *c, int kept, const char *out)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    fprintf(stderr, "grader batch: %d graded (%d kept from before), %d not graded, %d timed out, "
+            "%d with invalid results", c->graded, kept, c->not_graded, c->timed_out, c->invalid);
+    if (c->graded > 0)
+        fprintf(stderr, "; class average %.1f/%g", c->score_sum / c->graded, c->max_score);
+    fprintf(stderr, ".\ngrader batch: summary: %s/summary.csv (peak memory of this process: %ld MB)\n",
+            out, ru.ru_maxrss / 1024);
+    if (c->not_graded + c->timed_out + c->invalid > 0)
+        fprintf(stderr, "grader batch: the students not graded have the reason in their "
+                        "results.json and report.txt, and a status in summary.csv.\n");
+}
+
+/* One range of sandbox user ids per container that may run at once. */
+static int lease_ranges(struct lease *ranges, int jobs)
+{
+    for (int i = 0; i < jobs; i++) {
+        if (lease_free_uid_range(&ranges[i]) < 0) {
+            fprintf(stderr, "grader batch: no free range of sandbox user ids (%s)\n", lease_last_error());
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int batch_main(int argc, char **argv, struct criterion_test_set *set)
@@ -428,35 +527,50 @@ int batch_main(int argc, char **argv, struct criterion_test_set *set)
         fprintf(stderr, "grader batch: cannot create %s: %s\n", o.out, strerror(errno));
         return 1;
     }
+    /* Private to root: the staged submissions and the containers' result folders. */
     char stage_root[] = "/tmp/gc-stage-XXXXXX";
-    if (mkdtemp(stage_root) == NULL || chmod(stage_root, 0755) < 0) {
+    if (mkdtemp(stage_root) == NULL) {
         fprintf(stderr, "grader batch: cannot create a staging folder: %s\n", strerror(errno));
         return 1;
     }
+    struct lease ranges[MAX_JOBS];
+    if (lease_ranges(ranges, o.jobs) < 0)
+        return 1;
+    struct results rubric = {0};
+    runner_not_graded(set, "", &rubric);
+
     struct student **todo = calloc((size_t)n + 1, sizeof *todo);
+    char **names = calloc((size_t)n + 1, sizeof *names);
     int ntodo = 0;
     for (int i = 0; i < n; i++) {
         struct student *s = &students[i];
+        names[i] = s->name;
         snprintf(s->out_dir, sizeof s->out_dir, "%s/%s", o.out, s->name);
         snprintf(s->stage_dir, sizeof s->stage_dir, "%s/%d", stage_root, i);
         if (has_results(s) && !o.force && !o.only)
             continue;       /* graded before: keep it */
-        char src[PATH_MAX];
-        snprintf(src, sizeof src, "%s/%s", o.submissions, s->name);
-        if ((mkdir(s->out_dir, 0755) < 0 && errno != EEXIST) || stage(src, s->stage_dir, 0) < 0) {
+        if (prepare(&o, s) < 0) {
             fprintf(stderr, "grader batch: cannot prepare %s: %s\n", s->name, strerror(errno));
             continue;
         }
         todo[ntodo++] = s;
     }
+    int kept = n - ntodo;
     fprintf(stderr, "grader batch: %d student%s to grade, %d already graded\n", ntodo,
-            ntodo == 1 ? "" : "s", n - ntodo);
-    grade_all(todo, ntodo, &o, set);
+            ntodo == 1 ? "" : "s", kept);
+    grade_all(todo, ntodo, &o, &rubric, ranges);
     remove_tree(stage_root);
-    int rc = write_summary(&o, students, n, set) == 0 ? 0 : 1;
+    for (int i = 0; i < o.jobs; i++)
+        lease_release(&ranges[i]);
+
+    struct summary_counts counts;
+    int rc = summary_write(o.out, names, n, &rubric, &counts) == 0 ? 0 : 1;
+    print_summary(&counts, kept, o.out);
+    results_free(&rubric);
     for (int i = 0; i < n; i++)
         free(students[i].name);
     free(students);
     free(todo);
+    free(names);
     return rc;
 }

@@ -20,7 +20,8 @@ const char *signal_meaning(int sig)
     case SIGPIPE: return "it wrote to a socket whose peer had already closed it; ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, then handle the EPIPE error";
     case SIGXCPU: return "it used up its CPU time limit: an endless loop (a loop on a read that keeps returning 0 or -1?)";
     case SIGXFSZ: return "it wrote more output than the limit allows: an endless loop printing?";
-    case SIGKILL: return "it was killed with SIGKILL (by the grader's limits, or out of memory)";
+    case SIGKILL: return "it was killed with SIGKILL, which this check did not send: by the "
+                         "system's out-of-memory killer, or by another program on this machine";
     case SIGTERM: return "it was asked to stop with SIGTERM";
     case SIGILL: return "an illegal instruction (often a corrupted stack or function pointer)";
     default: return "an unexpected signal";

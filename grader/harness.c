@@ -148,7 +148,7 @@ void check_setup(void)
         internal_error("chdir");
     if (getenv("GC_SANDBOX_UIDS")) {
         if (lease_uid(&check.uid) < 0)
-            internal_error("no free sandbox user id");
+            internal_error(fmt("no free sandbox user id: %s", lease_last_error()));
         if (chown(check.work, (uid_t)check.uid.value, (gid_t)check.uid.value) < 0)
             internal_error("chown");
     }
@@ -232,7 +232,7 @@ static const char *io_path(const char *name)
 uint16_t check_port(void)
 {
     if (check.port.fd < 0 && lease_port(&check.port) < 0)
-        internal_error("no free port");
+        internal_error(fmt("no free port: %s", lease_last_error()));
     return (uint16_t)check.port.value;
 }
 

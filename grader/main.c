@@ -189,7 +189,7 @@ static int build_all(const char *submission, struct exercise_build *builds, int 
 {
     struct lease uid = { -1, 0 };
     if (sandbox_uids && lease_uid(&uid) < 0) {
-        fprintf(stderr, "grader: no free sandbox user id\n");
+        fprintf(stderr, "grader: no free sandbox user id (%s)\n", lease_last_error());
         return -1;
     }
     int rc = build_submission(submission, getenv("GC_BUILD_DIR"), builds, n, jobs,
@@ -246,6 +246,13 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
         return EXIT_INTERNAL;
     }
     bool sandbox_uids = sandbox_can_switch_uid();
+    struct lease uid_range = { -1, 0 };
+    if (sandbox_uids && lease_uid_range(&uid_range) < 0) {
+        fprintf(stderr, "grader: no range of sandbox user ids is free (%s)\n", lease_last_error());
+        remove_tree(run_dir);
+        free(run_dir);
+        return EXIT_INTERNAL;
+    }
     set_run_environment(run_dir, sandbox_uids);
     char build_dir[700];
     snprintf(build_dir, sizeof build_dir, "%s/build", run_dir);
@@ -253,7 +260,7 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
 
     int rc = EXIT_GRADED;
     struct results results = {0};
-    if (build_all(o.submission, builds, n, o.jobs, sandbox_uids) < 0) {
+    if (build_all(o.submission, builds, n, o.jobs, sandbox_uids) < 0 || runner_preflight() < 0) {
         rc = EXIT_INTERNAL;
     } else {
         int64_t built = now_ms();
@@ -279,6 +286,7 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
     else
         remove_tree(run_dir);
     free(run_dir);
+    lease_release(&uid_range);
     return rc;
 }
 

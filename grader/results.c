@@ -142,7 +142,7 @@ static char *summary_text(const struct results *r)
     return t.data;
 }
 
-int results_write_json(const struct results *r, const char *path)
+json_t *results_to_json(const struct results *r)
 {
     json_t *tests = json_array();
     for (size_t i = 0; i < r->count; i++)
@@ -155,13 +155,25 @@ int results_write_json(const struct results *r, const char *path)
                              "output", safe_string(summary),
                              "tests", tests);
     free(summary);
+    return root;
+}
+
+int results_write_json(const struct results *r, const char *path)
+{
+    json_t *root = results_to_json(r);
     if (root == NULL) {
         fprintf(stderr, "grader: could not build the results JSON\n");
         return -1;
     }
+    int rc = results_save_json(root, path);
+    json_decref(root);
+    return rc;
+}
+
+int results_save_json(json_t *root, const char *path)
+{
     if (strcmp(path, "-") == 0) {
         int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-        json_decref(root);
         fputc('\n', stdout);
         return rc == 0 && fflush(stdout) == 0 ? 0 : -1;
     }
@@ -169,7 +181,6 @@ int results_write_json(const struct results *r, const char *path)
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-    json_decref(root);
     if (rc != 0 || rename(tmp, path) != 0) {
         fprintf(stderr, "grader: cannot write %s: %s\n", path, strerror(errno));
         remove(tmp);

@@ -5,6 +5,7 @@
 #ifndef GC_RESULTS_H
 #define GC_RESULTS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -40,6 +41,11 @@ void results_of_exercise(const struct results *r, const char *exercise, struct r
 
 /* Writes results.json to path ("-": stdout). Returns 0, or -1 with a message on stderr. */
 int results_write_json(const struct results *r, const char *path);
+/* The results.json object for r (valid UTF-8 whatever the feedback holds); NULL on failure. */
+json_t *results_to_json(const struct results *r);
+/* Writes a JSON object to path ("-": stdout), atomically (a reader never sees half a file).
+ * Returns 0, or -1 with a message on stderr. */
+int results_save_json(json_t *root, const char *path);
 
 /* The human-readable report, in colour when colour is true. */
 void results_print(const struct results *r, FILE *out, bool colour);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "text.h"
 
@@ -36,7 +38,11 @@ static void record(struct criterion_test_stats *stats, bool crashed)
         text_printf(&fb, "%sThe check did not finish within %.0f s and was stopped: a program kept it "
                     "waiting longer than any of its own deadlines.", fb.len ? "\n" : "",
                     stats->test->data->timeout);
-    if (crashed) {
+    if (crashed && stats->signal == SIGKILL) {
+        text_printf(&fb, "%sThe check was killed from outside (SIGKILL): by the system's "
+                    "out-of-memory killer, or by another program on this machine. This is not "
+                    "about your code: grade again.", fb.len ? "\n" : "");
+    } else if (crashed) {
         const char *name = sigabbrev_np(stats->signal);
         text_printf(&fb, "%sThe check itself crashed (SIG%s). This is a bug in the grader, not in "
                     "your code: please report it.", fb.len ? "\n" : "", name ? name : "?");
@@ -80,6 +86,23 @@ int runner_exercises(struct criterion_test_set *set, const struct exercise **out
     }
     qsort(out, (size_t)count, sizeof *out, by_number);
     return count;
+}
+
+int runner_preflight(void)
+{
+    char path[64];
+    /* The name Criterion 2.4 gives its socket: ipc:///tmp/criterion_%llu.sock with its pid. */
+    snprintf(path, sizeof path, "/tmp/criterion_%llu.sock", (unsigned long long)getpid());
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return 0;
+    if (st.st_uid == geteuid() && S_ISSOCK(st.st_mode) && unlink(path) == 0)
+        return 0;           /* a stale one of ours, from a grader that was killed */
+    fprintf(stderr, "grader: %s already exists (it belongs to user id %ld), and Criterion, the "
+            "engine that runs the checks, needs that path. Remove it (or ask its owner to), or "
+            "simply grade again: the next run has another process id, so another path.\n",
+            path, (long)st.st_uid);
+    return -1;
 }
 
 static const struct exercise_build *selected(const struct exercise *ex, const struct exercise_build *builds, int n)

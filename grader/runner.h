@@ -14,6 +14,11 @@
 /* The exercises whose suites are linked in, in order of number. Returns how many (at most max). */
 int runner_exercises(struct criterion_test_set *set, const struct exercise **out, int max);
 
+/* Whether Criterion can run here: it listens on /tmp/criterion_<pid>.sock, a path anyone can
+ * take first on a shared machine. Removes a stale one of this user's; otherwise says what is
+ * wrong on stderr and returns -1. */
+int runner_preflight(void);
+
 /* Runs the checks of the given exercises with `jobs` tests at once and adds one result per check,
  * after one result per exercise for its build. */
 void runner_run(struct criterion_test_set *set, const struct exercise_build *builds, int nbuilds, int jobs,
