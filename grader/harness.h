@@ -35,6 +35,8 @@ struct exercise {
      * the submission's files of the same name, and a program's main file may be one of them. */
     bool kit_files;
     const char *link_flags[8];             /* extra flags for linking, e.g. "-Wl,--wrap=read" */
+    /* The files a student writes; none listed: each program's <program>.c. */
+    const char *student_files[MAX_PROGRAMS];
 };
 
 struct rubric_item {

@@ -31,7 +31,7 @@ static const char usage[] =
     "       grader batch [--jobs N] [--timeout S] [--force] [--only NAME] --out OUTDIR SUBMISSIONS\n"
     "       grader report OUTDIR\n"
     "       grader status | hint ID | watch [--exercise ID] DIR\n"
-    "       grader list [--checks]\n"
+    "       grader list [--checks | --files]\n"
     "       grader --help | --version\n"
     "\n"
     "Get Connected's autograder. `grade` compiles each program of the submission in DIR\n"
@@ -46,12 +46,14 @@ static const char usage[] =
     "  --no-color       no colours (also when NO_COLOR is set or stdout is not a terminal)\n"
     "  --timing         print how long building and checking took, on stderr\n"
     "  --save DIR       also keep each exercise's results as DIR/<exercise-id>.json (for status)\n"
+    "  --note TEXT      say TEXT before the results, in the report and in results.json's output\n"
     "\n"
     "`batch` grades a class, each student in a container (grader batch --help).\n"
     "`report` writes OUTDIR/report.html, a page about a class graded by batch.\n"
     "`status` shows each exercise's state and what to do next (from make check's saved results);\n"
     "`hint ID` the next hint for an exercise; `watch` grades again on every save.\n"
-    "`list` prints the exercises and their programs; --checks also every check and its points.\n"
+    "`list` prints the exercises and their programs; --checks also every check and its points;\n"
+    "--files the files a student writes for each exercise.\n"
     "Exit status: 0 when grading completed, whatever the score; 1 on an internal error;\n"
     "2 on a usage error.\n";
 
@@ -64,6 +66,7 @@ struct grade_options {
     bool colour;
     bool timing;
     const char *save_dir;
+    const char *note;
     const char *submission;
 };
 
@@ -83,6 +86,7 @@ static int parse_grade_options(int argc, char **argv, struct grade_options *o)
         { "no-color", no_argument, NULL, 'C' },
         { "timing", no_argument, NULL, 'T' },
         { "save", required_argument, NULL, 'S' },
+        { "note", required_argument, NULL, 'N' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -107,6 +111,7 @@ static int parse_grade_options(int argc, char **argv, struct grade_options *o)
         case 'C': o->colour = false; break;
         case 'T': o->timing = true; break;
         case 'S': o->save_dir = optarg; break;
+        case 'N': o->note = optarg; break;
         case 'h': fputs(usage, stdout); exit(EXIT_GRADED);
         default: return -1;
         }
@@ -259,7 +264,7 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
     mkdir(build_dir, 0755);
 
     int rc = EXIT_GRADED;
-    struct results results = {0};
+    struct results results = { .note = o.note };
     if (build_all(o.submission, builds, n, o.jobs, sandbox_uids) < 0 || runner_preflight() < 0) {
         rc = EXIT_INTERNAL;
     } else {
@@ -291,16 +296,23 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
 }
 
 /* `grader list`: the exercises and their programs; with --checks, every check and its points
- * ("1.3 2 echo_server echoes 1 MiB..."), the rubric as the suites define it. */
+ * ("1.3 2 echo_server echoes 1 MiB..."), the rubric as the suites define it; with --files, the
+ * files a student writes for each exercise. */
 static int list(int argc, char **argv, struct criterion_test_set *set)
 {
     bool checks = argc > 1 && strcmp(argv[1], "--checks") == 0;
+    bool files = argc > 1 && strcmp(argv[1], "--files") == 0;
     const struct exercise *all[MAX_EXERCISES];
     int n = runner_exercises(set, all, MAX_EXERCISES);
     for (int i = 0; i < n; i++) {
         printf("%s:", all[i]->id);
-        for (int p = 0; all[i]->programs[p]; p++)
-            printf(" %s", all[i]->programs[p]);
+        if (files && all[i]->student_files[0]) {
+            for (int f = 0; all[i]->student_files[f]; f++)
+                printf(" %s", all[i]->student_files[f]);
+        } else {
+            for (int p = 0; all[i]->programs[p]; p++)
+                printf(files ? " %s.c" : " %s", all[i]->programs[p]);
+        }
         printf("\n");
     }
     if (checks) {

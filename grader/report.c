@@ -54,6 +54,12 @@ static void print_exercise_header(const struct results *r, const char *exercise,
 void results_print(const struct results *r, FILE *out, bool colour)
 {
     const struct palette *p = colour ? &colours : &plain;
+    if (r->note && *r->note) {
+        struct text note = {0};
+        text_append_utf8_sanitized(&note, r->note, strlen(r->note));
+        fprintf(out, "%s\n\n", text_str(&note));
+        text_free(&note);
+    }
     for (size_t i = 0; i < r->count; i++) {
         const struct result_item *item = &r->items[i];
         if (i == 0 || strcmp(r->items[i - 1].exercise, item->exercise) != 0)

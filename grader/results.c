@@ -139,6 +139,8 @@ static char *summary_text(const struct results *r)
     }
     if (t.len && t.data[t.len - 1] == ';')
         t.data[--t.len] = '\0';
+    if (r->note && *r->note)
+        text_printf(&t, "\n%s", r->note);
     return t.data;
 }
 

@@ -26,6 +26,7 @@ struct results {
     size_t count;
     size_t cap;
     double execution_time;   /* seconds */
+    const char *note;        /* said before the results (e.g. files of an upload left out) */
 };
 
 void results_add(struct results *r, const char *exercise, int exercise_number, int number,

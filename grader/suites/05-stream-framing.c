@@ -22,6 +22,7 @@
 
 EXERCISE(stream_framing, .id = "05-stream-framing", .number = 5,
          .programs = { "frame_send", "frame_recv" }, .kit_files = true,
+         .student_files = { "framing.c" },
          .link_flags = { "-Wl,--wrap=read,--wrap=recv,--wrap=recvfrom,--wrap=write,--wrap=send,--wrap=sendto" });
 
 struct driver_run {
