@@ -77,6 +77,11 @@ static int open_lock_dir(void)
     return 0;
 }
 
+int lease_ready(void)
+{
+    return open_lock_dir();
+}
+
 static int try_lock(const char *kind, long value)
 {
     if (open_lock_dir() < 0)

@@ -28,6 +28,8 @@ int lease_uid_range(struct lease *l);
  * what batch gives each container it runs at once. */
 int lease_free_uid_range(struct lease *l);
 void lease_release(struct lease *l);
+/* 0 when the lock folder can be used; -1 otherwise (see lease_last_error). */
+int lease_ready(void);
 /* Why the last lease failed, for the message (e.g. a lock folder that is not the user's). */
 const char *lease_last_error(void);
 

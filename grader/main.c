@@ -244,6 +244,10 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
     if (n < 0)
         return EXIT_USAGE;
 
+    if (lease_ready() < 0) {
+        fprintf(stderr, "grader: %s\n", lease_last_error());
+        return EXIT_INTERNAL;
+    }
     int64_t start = now_ms();
     char *run_dir = make_run_dir();
     if (run_dir == NULL) {

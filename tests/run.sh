@@ -125,6 +125,9 @@ for patch in "$root"/tests/broken/*.patch "$root"/tests/hostile/*.patch; do
     check_patch "$patch"
 done
 
+# --- Red team: attacks on the grader from inside a correct submission; shared machines ------
+source "$root/tests/redteam.sh"
+
 # --- A submission that prints garbage still yields valid UTF-8 JSON -----------------------------
 garbage="$work/01-server-prints-garbage-and-crashes.json"
 if iconv -f UTF-8 -t UTF-8 "$garbage" >/dev/null 2>&1 && jq -e . "$garbage" >/dev/null 2>&1 \
