@@ -263,6 +263,8 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
         return EXIT_INTERNAL;
     }
     set_run_environment(run_dir, sandbox_uids);
+    if (o.keep)
+        setenv("GC_KEEP", "1", 1);      /* the checks keep their folders too */
     char build_dir[700];
     snprintf(build_dir, sizeof build_dir, "%s/build", run_dir);
     mkdir(build_dir, 0755);

@@ -26,18 +26,31 @@ static const char *const programs[] = {
     "conc_echo_server", "chat_server", "http_server", NULL,
 };
 
+/* The names of this program and of its partner (echo_server and echo_client, say). */
+static void own_names(char names[2][64])
+{
+    snprintf(names[0], 64, "%s", program_invocation_short_name);
+    snprintf(names[1], 64, "%s", program_invocation_short_name);
+    char *server = strstr(names[1], "_server"), *client = strstr(names[1], "_client");
+    if (server)
+        memcpy(server, "_client", 7);
+    else if (client)
+        memcpy(client, "_server", 7);
+}
+
 /* A link named like every file the grader might open for a later program of this check (its
  * stdin, stdout, stderr), wherever this program can write, and where it should not be able to. */
 static void plant_links(void)
 {
     static const char *const dirs[] = { ".", "..", "../io", NULL };
-    static const char *const exts[] = { "out", "err", "in", "log", NULL };
-    char name[512];
+    static const char *const exts[] = { "out", "err", "in", NULL };
+    char names[2][64], name[512];
+    own_names(names);
     for (int d = 0; dirs[d]; d++)
-        for (int p = 0; programs[p]; p++)
-            for (int k = 0; k < 12; k++)
+        for (int p = 0; p < 2; p++)
+            for (int k = 0; k < 8; k++)
                 for (int e = 0; exts[e]; e++) {
-                    snprintf(name, sizeof name, "%s/%s-%d.%s", dirs[d], programs[p], k, exts[e]);
+                    snprintf(name, sizeof name, "%s/%s-%d.%s", dirs[d], names[p], k, exts[e]);
                     if (symlink(CANARY, name) < 0 && errno != EEXIST) { /* refused: as it should be */ }
                 }
 }
