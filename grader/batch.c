@@ -4,6 +4,7 @@
 #include "batch.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -82,6 +83,7 @@ struct student {
     struct proc docker;
     bool running;
     int slot;                   /* which range of sandbox user ids its container uses */
+    char hash[32];              /* the submission's fingerprint, kept with its results */
     const char *outcome;        /* STATUS_* once done */
     int64_t started, deadline;
 };
@@ -201,6 +203,83 @@ static int prepare(const struct batch_options *o, const struct student *s)
     return 0;
 }
 
+/* A fingerprint of a submission's content: FNV-1a (64 bits) over the relative path, size and
+ * bytes of every file stage() would copy, in name order. Not a cryptographic hash: it tells an
+ * instructor's own files apart from their earlier version, which is all a regrade needs. */
+static void fnv1a(uint64_t *h, const void *bytes, size_t n)
+{
+    const unsigned char *p = bytes;
+    for (size_t i = 0; i < n; i++) {
+        *h ^= p[i];
+        *h *= 0x100000001b3ULL;
+    }
+}
+
+static int hash_file(uint64_t *h, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_STAGED_BYTES) {
+        if (fd >= 0)
+            close(fd);
+        return 0;       /* stage() leaves it out too */
+    }
+    uint64_t size = (uint64_t)st.st_size;
+    fnv1a(h, &size, sizeof size);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        fnv1a(h, buf, (size_t)n);
+    close(fd);
+    return n < 0 ? -1 : 0;
+}
+
+static int hash_tree(uint64_t *h, const char *dir, const char *rel, int depth)
+{
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0 || depth > 8)
+        return n < 0 ? -1 : 0;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        char path[PATH_MAX], sub[PATH_MAX];
+        struct stat st;
+        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0
+            && snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path
+            && snprintf(sub, sizeof sub, "%s/%s", rel, name) < (int)sizeof sub
+            && lstat(path, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+            fnv1a(h, sub, strlen(sub) + 1);
+            rc |= S_ISDIR(st.st_mode) ? hash_tree(h, path, sub, depth + 1) : hash_file(h, path);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* "fnv1a64:0123456789abcdef" for the submission in dir. */
+static void submission_hash(const char *dir, char *out, size_t size)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    if (hash_tree(&h, dir, "", 0) < 0)
+        h = 0;          /* unreadable: never equal to a stored fingerprint, so it is regraded */
+    snprintf(out, size, "fnv1a64:%016llx", (unsigned long long)h);
+}
+
+/* The fingerprint stored with a student's results, "" when there is none. */
+static void stored_hash(const struct student *s, char *out, size_t size)
+{
+    char path[PATH_MAX + 16];
+    struct text why = {0};
+    snprintf(path, sizeof path, "%s/results.json", s->out_dir);
+    json_t *root = verify_load(path, VERIFY_MAX_BYTES, &why);
+    const json_t *hash = json_object_get(json_object_get(root, GRADING_KEY), "submission_hash");
+    snprintf(out, size, "%s", json_is_string(hash) ? json_string_value(hash) : "");
+    json_decref(root);
+    text_free(&why);
+}
+
 static bool has_results(const struct student *s)
 {
     char path[PATH_MAX + 16];
@@ -278,8 +357,9 @@ static int save_with_note(json_t *root, const struct student *s, const char *sta
 {
     char date[32], path[PATH_MAX + 16];
     utc_now(date, sizeof date);
-    json_object_set_new(root, GRADING_KEY, json_pack("{s:s, s:s, s:s}", "status", status,
-                                                     "reason", reason, "date", date));
+    json_object_set_new(root, GRADING_KEY, json_pack("{s:s, s:s, s:s, s:s}", "status", status,
+                                                     "reason", reason, "date", date,
+                                                     "submission_hash", s->hash));
     snprintf(path, sizeof path, "%s/results.json", s->out_dir);
     return results_save_json(root, path);
 }
@@ -479,20 +559,35 @@ static int image_exists(const char *image)
     return ok;
 }
 
-/* The end of a run, on the terminal: what happened to whom, and where the summary is. */
-static void print_summary(const struct summary_counts *c, int kept, const char *out)
+/* The end of a run: what happened to whom, and where the summary is. */
+static void print_summary(FILE *f, const struct summary_counts *c, int kept, const char *out)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    fprintf(stderr, "grader batch: %d graded (%d kept from before), %d not graded, %d timed out, "
-            "%d with invalid results", c->graded, kept, c->not_graded, c->timed_out, c->invalid);
+    char date[32];
+    utc_now(date, sizeof date);
+    fprintf(f, "grader batch: %s: %d graded (%d kept from before), %d not graded, %d timed out, "
+            "%d with invalid results", date, c->graded, kept, c->not_graded, c->timed_out, c->invalid);
     if (c->graded > 0)
-        fprintf(stderr, "; class average %.1f/%g", c->score_sum / c->graded, c->max_score);
-    fprintf(stderr, ".\ngrader batch: summary: %s/summary.csv (peak memory of this process: %ld MB)\n",
+        fprintf(f, "; class average %.1f/%g", c->score_sum / c->graded, c->max_score);
+    fprintf(f, ".\ngrader batch: summary: %s/summary.csv (peak memory of this process: %ld MB)\n",
             out, ru.ru_maxrss / 1024);
     if (c->not_graded + c->timed_out + c->invalid > 0)
-        fprintf(stderr, "grader batch: the students not graded have the reason in their "
-                        "results.json and report.txt, and a status in summary.csv.\n");
+        fprintf(f, "grader batch: the students not graded have the reason in their results.json "
+                   "and report.txt, and a status in summary.csv.\n");
+}
+
+/* The summary on the terminal, and appended to OUTDIR/batch.log, the record of every run. */
+static void report_run(const struct summary_counts *c, int kept, const char *out)
+{
+    print_summary(stderr, c, kept, out);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/batch.log", out);
+    FILE *log = fopen(path, "ae");
+    if (log) {
+        print_summary(log, c, kept, out);
+        fclose(log);
+    }
 }
 
 /* One range of sandbox user ids per container that may run at once. */
@@ -541,14 +636,22 @@ int batch_main(int argc, char **argv, struct criterion_test_set *set)
 
     struct student **todo = calloc((size_t)n + 1, sizeof *todo);
     char **names = calloc((size_t)n + 1, sizeof *names);
-    int ntodo = 0;
+    int ntodo = 0, regraded = 0;
     for (int i = 0; i < n; i++) {
         struct student *s = &students[i];
         names[i] = s->name;
         snprintf(s->out_dir, sizeof s->out_dir, "%s/%s", o.out, s->name);
         snprintf(s->stage_dir, sizeof s->stage_dir, "%s/%d", stage_root, i);
-        if (has_results(s) && !o.force && !o.only)
-            continue;       /* graded before: keep it */
+        char src[PATH_MAX], before[32];
+        snprintf(src, sizeof src, "%s/%s", o.submissions, s->name);
+        submission_hash(src, s->hash, sizeof s->hash);
+        if (has_results(s) && !o.force && !o.only) {
+            stored_hash(s, before, sizeof before);
+            if (before[0] == '\0' || strcmp(before, s->hash) == 0)
+                continue;       /* graded before, and not changed since: keep it */
+            fprintf(stderr, "grader batch: %s changed since it was graded: grading again\n", s->name);
+            regraded++;
+        }
         if (prepare(&o, s) < 0) {
             fprintf(stderr, "grader batch: cannot prepare %s: %s\n", s->name, strerror(errno));
             continue;
@@ -556,8 +659,8 @@ int batch_main(int argc, char **argv, struct criterion_test_set *set)
         todo[ntodo++] = s;
     }
     int kept = n - ntodo;
-    fprintf(stderr, "grader batch: %d student%s to grade, %d already graded\n", ntodo,
-            ntodo == 1 ? "" : "s", kept);
+    fprintf(stderr, "grader batch: %d student%s to grade (%d changed since graded), %d already graded\n",
+            ntodo, ntodo == 1 ? "" : "s", regraded, kept);
     grade_all(todo, ntodo, &o, &rubric, ranges);
     remove_tree(stage_root);
     for (int i = 0; i < o.jobs; i++)
@@ -565,7 +668,7 @@ int batch_main(int argc, char **argv, struct criterion_test_set *set)
 
     struct summary_counts counts;
     int rc = summary_write(o.out, names, n, &rubric, &counts) == 0 ? 0 : 1;
-    print_summary(&counts, kept, o.out);
+    report_run(&counts, kept, o.out);
     results_free(&rubric);
     for (int i = 0; i < n; i++)
         free(students[i].name);

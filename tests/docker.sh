@@ -168,6 +168,17 @@ $(grep -h -A8 FAIL "$out/$student/report.txt" "$ref/$student.txt" | head -50)"
     else
         not_ok "batch: a second run should grade no one" "$(cat "$work/batch2.txt")"
     fi
+    # A late fix: a submission that changed since it was graded is graded again, and said so.
+    cp "$root/solutions/03-inet-stream-seqnum/seqnum_server.c" "$class/bob (broken)/03-inet-stream-seqnum/"
+    "$grader" batch --image "$image" --out "$out" "$class" >"$work/batch-late.txt" 2>&1
+    if grep -q 'bob (broken) changed since it was graded' "$work/batch-late.txt" \
+        && grep -q '1 student to grade' "$work/batch-late.txt" \
+        && [ "$(jq '[.tests[] | select(.tags[0] == "03-inet-stream-seqnum") | .score] | add' "$out/bob (broken)/results.json")" \
+             = "$(jq '[.tests[] | select(.tags[0] == "03-inet-stream-seqnum") | .max_score] | add' "$out/bob (broken)/results.json")" ]; then
+        ok "batch: a submission fixed after grading is graded again (content fingerprint), and only it"
+    else
+        not_ok "batch: regrade of a changed submission" "$(cat "$work/batch-late.txt")"
+    fi
     # Over the wall-clock limit: a clear "timed out", no score, no hang.
     "$grader" batch --image "$image" --only dave-loops --timeout 3 --out "$out" "$class" >"$work/batch3.txt" 2>&1
     if [ "$(status_of dave-loops)" = "timed out" ] && [ "$(csv_status dave-loops)" = "timed out" ] \
