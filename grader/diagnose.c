@@ -148,6 +148,13 @@ void diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port)
         }
     }
     for (int i = 0; i < n; i++) {
+        if (s[i].local_port == port && s[i].state == PROCNET_TCP_LISTEN) {
+            text_printf(t, "It listens on port %u now, but only after the check stopped waiting: does it "
+                        "do slow work (or sleep) before listen()?\n", port);
+            return;
+        }
+    }
+    for (int i = 0; i < n; i++) {
         if (s[i].local_port == port && s[i].state != PROCNET_TCP_LISTEN) {
             text_printf(t, "It has a socket bound to port %u that is not listening: call listen() after bind().\n", port);
             return;
