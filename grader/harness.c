@@ -458,6 +458,19 @@ void wait_unix_dgram_server(struct proc *server, const char *path)
     }
 }
 
+/* True when the server has a socket on the byte-swapped port (forgot htons): the outcome is
+ * known at once, there is no point in waiting for it to appear on the right one. */
+static bool on_swapped_port(const struct proc *server, const char *protocol, uint16_t port)
+{
+    struct inet_socket s[64];
+    int n = procnet_sockets_of(server->pid, protocol, s, 64);
+    for (int i = 0; i < n; i++)
+        if (s[i].local_port == port_byte_swapped(port)
+            && (strcmp(protocol, "udp") == 0 || s[i].state == PROCNET_TCP_LISTEN))
+            return true;
+    return false;
+}
+
 int connect_tcp_server(struct proc *server, const char *ip, uint16_t port)
 {
     int64_t deadline = deadline_in(STARTUP_MS);
@@ -468,9 +481,13 @@ int connect_tcp_server(struct proc *server, const char *ip, uint16_t port)
         int err = errno;
         if (server_exited_while_waiting(server))
             fail_server_exited(server, fmt("%s to accept connections on %s:%u", server->name, ip, port));
-        if (now_ms() >= deadline) {
+        bool swapped = on_swapped_port(server, "tcp", port);
+        if (swapped || now_ms() >= deadline) {
             expected("%s to accept connections on %s:%u", server->name, ip, port);
-            got("connect() kept failing for %d s with %s", STARTUP_MS / 1000, errno_text(err));
+            if (swapped)
+                got("connect() failed with %s: it listens on port %u", errno_text(err), port_byte_swapped(port));
+            else
+                got("connect() kept failing for %d s with %s", STARTUP_MS / 1000, errno_text(err));
             struct text why = {0};
             diagnose_tcp_listener(&why, server->pid, port);
             cause("%s", text_str(&why));
@@ -492,9 +509,13 @@ void wait_udp_server(struct proc *server, uint16_t port)
         }
         if (server_exited_while_waiting(server))
             fail_server_exited(server, fmt("%s to receive datagrams on port %u", server->name, port));
-        if (now_ms() >= deadline) {
+        bool swapped = on_swapped_port(server, "udp", port);
+        if (swapped || now_ms() >= deadline) {
             expected("%s to receive datagrams on port %u", server->name, port);
-            got("no UDP socket bound to port %u after %d s", port, STARTUP_MS / 1000);
+            if (swapped)
+                got("its UDP socket is on port %u", port_byte_swapped(port));
+            else
+                got("no UDP socket bound to port %u after %d s", port, STARTUP_MS / 1000);
             struct text why = {0};
             diagnose_udp_binding(&why, server->pid, port);
             cause("%s", text_str(&why));
