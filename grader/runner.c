@@ -3,10 +3,14 @@
 #include "runner.h"
 
 #include <criterion/hooks.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,6 +141,49 @@ static const struct verdict *verdict_of(const struct criterion_test *t)
     return NULL;
 }
 
+/* A watchdog over Criterion's runner. Under heavy load its runner has been seen to hang for
+ * good on a lock (a worker had ended, and nothing noticed). Every check has its own time limit,
+ * so the whole run has one too: past it, the grader says what happened and exits, instead of
+ * hanging a student's make check or a batch container until someone kills it. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    bool done;
+    int seconds;
+    int stderr_fd;      /* the grader's stderr: Criterion points fd 2 at /dev/null while it runs */
+} watchdog = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, -1 };
+
+static void *watch_run(void *unused)
+{
+    (void)unused;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += watchdog.seconds;
+    pthread_mutex_lock(&watchdog.lock);
+    int rc = 0;
+    while (!watchdog.done && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&watchdog.done_cond, &watchdog.lock, &until);
+    bool done = watchdog.done;
+    pthread_mutex_unlock(&watchdog.lock);
+    if (!done) {
+        dprintf(watchdog.stderr_fd, "grader: the checks did not finish within %d s, far beyond "
+                "their own time limits: the test engine (Criterion) stopped responding. Nothing was "
+                "graded; grade again (on a very busy machine, with fewer --jobs).\n", watchdog.seconds);
+        _exit(1);
+    }
+    return NULL;
+}
+
+static int count_enabled(struct criterion_test_set *set)
+{
+    int enabled = 0;    /* (not n: FOREACH_SET's own cursor is called n) */
+    FOREACH_SET(struct criterion_suite_set *s, set->suites) {
+        FOREACH_SET(struct criterion_test *t, s->tests)
+            enabled += !t->data->disabled;
+    }
+    return enabled;
+}
+
 void runner_run(struct criterion_test_set *set, const struct exercise_build *builds, int nbuilds,
                 int jobs, struct results *results)
 {
@@ -148,7 +195,20 @@ void runner_run(struct criterion_test_set *set, const struct exercise_build *bui
     criterion_options.jobs = (size_t)jobs;
     criterion_options.logging_threshold = getenv("GC_DEBUG") ? CRITERION_INFO : CRITERION_LOG_LEVEL_QUIET;
     criterion_options.always_succeed = true;
+    /* Each check ends within CHECK_TIMEOUT_SECONDS; jobs of them run at once. */
+    watchdog.seconds = (int)((count_enabled(set) + jobs - 1) / jobs * CHECK_TIMEOUT_SECONDS) + 60;
+    watchdog.stderr_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    pthread_t watcher;
+    bool watching = pthread_create(&watcher, NULL, watch_run, NULL) == 0;
     criterion_run_all_tests(set);
+    if (watching) {
+        pthread_mutex_lock(&watchdog.lock);
+        watchdog.done = true;
+        pthread_cond_signal(&watchdog.done_cond);
+        pthread_mutex_unlock(&watchdog.lock);
+        pthread_join(watcher, NULL);
+    }
+    close(watchdog.stderr_fd);
 
     FOREACH_SET(struct criterion_suite_set *s, set->suites) {
         const struct exercise *ex = exercise_of(s);
