@@ -201,6 +201,9 @@ fi
 # --- What students and instructors see: terminal, status, hints, watch, dist, HTML report ------
 source "$root/tests/ui.sh"
 
+# --- The diagrams the READMEs show: well-formed, inside their viewBox, rendered light and dark ---
+source "$root/tests/diagrams.sh"
+
 # --- Docker: the image, and batch grading in containers --------------------------------------
 source "$root/tests/docker.sh"
 
