@@ -44,9 +44,9 @@ int main(int argc, char *argv[])
      * failure, say why on stderr (perror) and exit with status 1. man 2 connect */
     TODO(2);
 
-    /* TODO 4: copy() all of stdin to the socket, then tell the server you are done sending:
-     * it echoes until it sees end-of-file. Closing the socket would stop you from reading the
-     * reply; which call closes only one direction? man 2 shutdown */
+    /* TODO 4: copy() all of stdin to the socket, then shutdown() its writing side (SHUT_WR):
+     * the server echoes until it sees that end-of-file, and you can still read the reply,
+     * which close() would prevent. man 2 shutdown */
     TODO(4);
 
     /* TODO 5: copy() everything the server sends back to stdout, until end-of-file. */

@@ -55,9 +55,9 @@ int main(int argc, char *argv[])
     /* TODO 1: create a UNIX domain stream socket. man 2 socket, man 7 unix */
     TODO(1);
 
-    /* TODO 2: fill in a struct sockaddr_un with PATH (check that it fits in sun_path), remove a
-     * stale file left at PATH by an earlier run, and bind() the socket to it. Which error does
-     * bind() give when the file exists? man 2 bind, man 2 unlink, TLPI 57.2 */
+    /* TODO 2: fill in a struct sockaddr_un with PATH (check that it fits in sun_path), unlink()
+     * the stale file an earlier run may have left at PATH (bind() fails with EADDRINUSE while
+     * it exists), and bind() the socket to it. man 2 bind, man 2 unlink, TLPI 57.2 */
     TODO(2);
 
     /* TODO 3: mark the socket as listening for connections. man 2 listen */

@@ -54,13 +54,13 @@ int main(int argc, char *argv[])
     TODO(1);
 
     /* TODO 2: a restarted server must be able to bind the port again at once, while the last
-     * connections linger in TIME_WAIT: set the socket option for that. man 2 setsockopt,
+     * connections linger in TIME_WAIT: set SO_REUSEADDR, before bind(). man 2 setsockopt,
      * man 7 socket, TLPI 61.10 */
     TODO(2);
 
-    /* TODO 3: bind() to PORT on every IPv4 address of the host, then listen(). The port and the
-     * address go into struct sockaddr_in in network byte order: which conversion functions?
-     * man 7 ip, man 3 htons, TLPI 59.2 */
+    /* TODO 3: bind() to PORT on every IPv4 address of the host (INADDR_ANY), then listen().
+     * struct sockaddr_in holds the port and the address in network byte order: convert them
+     * with htons() and htonl(). man 7 ip, man 3 htons, TLPI 59.2 */
     TODO(3);
 
     /* TODO 4: keep the sequence number (starting at 0) where it survives from one client to

@@ -48,8 +48,8 @@ int main(int argc, char *argv[])
         return 1;
     }
 
-    /* TODO 1: a client that resets its connection must not kill the server: what does a send()
-     * to such a socket raise, and how is that signal ignored? man 7 signal, man 2 send */
+    /* TODO 1: a send() to a connection the client has reset raises SIGPIPE, which would kill
+     * the server: ignore that signal, as exercise 01's server does. man 2 signal, man 7 signal */
     TODO(1);
 
     /* TODO 2: install reap_children() as the SIGCHLD handler with sigaction(), with SA_RESTART
