@@ -2,7 +2,9 @@
 # The diagrams students look at (exercises/*.svg, exercises/*/*.svg), sourced by run.sh: each
 # is well-formed XML with a <title> and a <desc>, draws nothing outside its viewBox, is shown by
 # the README of its folder, and renders in headless Chromium as an <img> (the way GitHub and a
-# browser show a README's pictures), in light and in dark mode, not blank either way.
+# browser show a README's pictures), in light and in dark mode, not blank either way. Broken
+# copies of a diagram (unclosed, no title, no desc, overflowing, no dark style, blank) and a
+# README that does not show its diagram go through the same checks, which must catch each.
 #
 # Run on its own, `bash tests/diagrams.sh [DIR]` does the same and leaves the screenshots in
 # DIR (NAME-light.png, NAME-dark.png), to look at them while drawing.
@@ -33,7 +35,7 @@ diagram_check_page() {
         printf 'const slack = %s, svgs = [\n' "$DIAGRAM_SLACK"
         local svg
         for svg in "$@"; do
-            printf '["%s", "%s"],\n' "${svg#"$root/"}" "$(base64 -w0 "$svg")"
+            printf '["%s", "%s"],\n' "$svg" "$(base64 -w0 "$svg")"
         done
         cat <<'EOF'
 ];
@@ -88,8 +90,8 @@ diagram_shots() {
     local name w h
     printf '<!doctype html><meta charset="utf-8"><body style="margin:0;background:#808080">\n' >"$page"
     while read -r name w h _; do
-        printf '<img src="file://%s/%s" style="position:absolute;left:0;top:%dpx;width:%dpx;height:%dpx">\n' \
-            "$root" "$name" "$top" "$w" "$h" >>"$page"
+        printf '<img src="file://%s" style="position:absolute;left:0;top:%dpx;width:%dpx;height:%dpx">\n' \
+            "$name" "$top" "$w" "$h" >>"$page"
         top=$((top + h + DIAGRAM_GAP))
         [ "$w" -gt "$width" ] && width=$w
     done <"$list"
@@ -102,47 +104,88 @@ diagram_shots() {
     done <"$list"
 }
 
-# diagram_looks NAME MODE PNG: not blank (some spread, some colours), and light or dark as asked
-# (the dark-mode style of an SVG shown through <img> follows the browser, not the page).
+# diagram_looks MODE PNG: true when the screenshot is not blank (some spread, some colours) and
+# is light or dark as asked (an SVG shown through <img> follows the browser's colour scheme, not
+# the page's). Prints what it measured.
 diagram_looks() {
-    local name=$1 mode=$2 png=$3 stats
+    local mode=$1 png=$2 stats
     stats=$(identify -format '%[fx:standard_deviation] %k %[fx:mean]' "$png" 2>/dev/null) || stats="0 0 0"
-    if awk -v mode="$mode" -v s="$stats" 'BEGIN {
-            split(s, v, " ")
-            exit !(v[1] > 0.05 && v[2] > 8 && (mode == "dark" ? v[3] < 0.35 : v[3] > 0.65)) }'; then
-        ok "diagram $name renders in $mode mode (spread, colours, mean: $stats)"
-    else
-        not_ok "diagram $name in $mode mode looks blank or not $mode (spread, colours, mean: $stats)" "$png"
-    fi
+    echo "spread, colours, mean: $stats"
+    awk -v mode="$mode" -v s="$stats" 'BEGIN {
+        split(s, v, " ")
+        exit !(v[1] > 0.05 && v[2] > 8 && (mode == "dark" ? v[3] < 0.35 : v[3] > 0.65)) }'
 }
 
-# Every diagram in a folder whose README.md exists is shown by that README (the top one,
-# exercises/*.svg, by the top README.md), and every .svg a README shows exists.
+# diagram_broken DIR SVG: broken copies of a good diagram, one per way of going wrong, that the
+# checks must catch (so each check is seen to fail). Prints "FILE WHAT-MUST-FAIL" per copy.
+diagram_broken() {
+    local dir=$1 good=$2
+    sed '$d' "$good" >"$dir/broken-unclosed.svg"
+    echo "$dir/broken-unclosed.svg structure:not well-formed"
+    sed '/<title/d' "$good" >"$dir/broken-no-title.svg"
+    echo "$dir/broken-no-title.svg structure:the first element is not a non-empty <title>"
+    sed '/<desc/d' "$good" >"$dir/broken-no-desc.svg"
+    echo "$dir/broken-no-desc.svg structure:no <desc>"
+    sed 's|^</svg>$|<text x="700" y="40">this text runs off the right edge</text></svg>|' "$good" \
+        >"$dir/broken-overflow.svg"
+    echo "$dir/broken-overflow.svg structure:outside the viewBox"
+    sed '/@media (prefers-color-scheme: dark)/,/^    }$/d' "$good" >"$dir/broken-no-dark-style.svg"
+    echo "$dir/broken-no-dark-style.svg dark"
+    sed -n '1,/<\/defs>/p' "$good" >"$dir/broken-blank.svg"
+    echo '<rect class="bg" width="100%" height="100%"/></svg>' >>"$dir/broken-blank.svg"
+    echo "$dir/broken-blank.svg light"
+}
+
+# diagram_shown SVG [KIT]: true when the README of the SVG's folder shows it (exercises/*.svg:
+# KIT's top README.md; KIT is the kit's root unless given), or when that README does not exist
+# yet (a folder still being written). Prints the README and the link it looked for.
+diagram_shown() {
+    local svg=$1 kit=${2:-$root} readme link
+    case $svg in
+        "$kit"/exercises/*/*) readme="$(dirname "$svg")/README.md"; link=$(basename "$svg") ;;
+        *) readme="$kit/README.md"; link="exercises/$(basename "$svg")" ;;
+    esac
+    if [ ! -f "$readme" ]; then
+        echo "${readme#"$kit/"}, which does not exist yet"
+        return 0
+    fi
+    echo "${readme#"$kit/"} (\"]($link)\")"
+    grep -qF "]($link)" "$readme"
+}
+
+# Every diagram is shown by its README, and every .svg a README shows exists.
 diagram_links() {
-    local svg readme name link
+    local dir=$1 svg readme link where
+    shift
     for svg in "$@"; do
-        name=$(basename "$svg")
-        case $svg in
-            "$root"/exercises/*/*) readme="$(dirname "$svg")/README.md"; link=$name ;;
-            *) readme="$root/README.md"; link="exercises/$name" ;;
-        esac
-        [ -f "$readme" ] || continue     # a folder still being written
-        if grep -qF "]($link)" "$readme"; then
-            ok "diagram ${svg#"$root/"} is shown by ${readme#"$root/"}"
+        if where=$(diagram_shown "$svg"); then
+            ok "diagram ${svg#"$root/"} is shown by its README: $where"
         else
-            not_ok "diagram ${svg#"$root/"} is not shown by ${readme#"$root/"} (no \"]($link)\")"
+            not_ok "diagram ${svg#"$root/"} is not shown by its README: $where"
         fi
     done
+    # A copy of the kit's layout with a README that does not show its diagram must be caught.
+    mkdir -p "$dir/kit/exercises/00-example"
+    echo "# An exercise without its picture" >"$dir/kit/exercises/00-example/README.md"
+    echo '<svg xmlns="http://www.w3.org/2000/svg"/>' >"$dir/kit/exercises/00-example/unshown.svg"
+    if diagram_shown "$dir/kit/exercises/00-example/unshown.svg" "$dir/kit" >/dev/null; then
+        not_ok "diagrams: a diagram its README does not show should be caught"
+    else
+        ok "diagrams: the checks catch a diagram its README does not show"
+    fi
     for readme in "$root/README.md" "$root"/exercises/*/README.md; do
         while read -r link; do
-            [ -f "$(dirname "$readme")/$link" ] \
-                || not_ok "${readme#"$root/"} shows $link, which does not exist"
+            if [ -f "$(dirname "$readme")/$link" ]; then
+                ok "${readme#"$root/"} shows $link, which exists"
+            else
+                not_ok "${readme#"$root/"} shows $link, which does not exist"
+            fi
         done < <(grep -o '](\([^)]*\.svg\))' "$readme" | sed 's/^](\(.*\))$/\1/')
     done
 }
 
 diagram_tests() {
-    local dir=$1 svgs line name problem
+    local dir=$1 svgs broken line path name problem mode png measured must
     mapfile -t svgs < <(find "$root/exercises" -maxdepth 2 -name '*.svg' | sort)
     if [ "${#svgs[@]}" -eq 0 ]; then
         not_ok "diagrams: there are SVG diagrams under exercises/"
@@ -152,30 +195,56 @@ diagram_tests() {
         not_ok "diagrams: chromium and ImageMagick are installed (tests/install-test-deps.sh)"
         return
     fi
-    diagram_check_page "$dir/check.html" "${svgs[@]}"
+    # The broken copies go through the same three Chromium runs as the real diagrams.
+    diagram_broken "$dir" "${svgs[0]}" >"$dir/broken.txt"
+    mapfile -t broken < <(cut -d' ' -f1 "$dir/broken.txt")
+    diagram_check_page "$dir/check.html" "${svgs[@]}" "${broken[@]}"
     diagram_chromium --dump-dom "$DIAGRAM_SCHEME_LIGHT" "$dir/check.html" \
         | sed -n 's/^DIAGRAM //p' | sed 's/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' >"$dir/results.txt"
-    if [ "$(wc -l <"$dir/results.txt")" -ne "${#svgs[@]}" ]; then
+    if [ "$(wc -l <"$dir/results.txt")" -ne $((${#svgs[@]} + ${#broken[@]})) ]; then
         not_ok "diagrams: Chromium checked every diagram" "$(cat "$dir/results.txt")"
         return
     fi
+    grep -v ' 0 0 ' "$dir/results.txt" >"$dir/drawable.txt"
+    diagram_shots "$dir" "$dir/drawable.txt" "$DIAGRAM_SCHEME_LIGHT" light
+    diagram_shots "$dir" "$dir/drawable.txt" "$DIAGRAM_SCHEME_DARK" dark
+
+    # What each diagram got: "structure:<problem>", and "light"/"dark" when that screenshot fails.
+    : >"$dir/verdicts.txt"
     while read -r line; do
-        name=${line%% *}
+        path=${line%% *}
+        name=${path#"$root/"}
         problem=$(cut -d' ' -f4- <<<"$line")
+        [ "$problem" = ok ] || echo "$path structure:$problem" >>"$dir/verdicts.txt"
+        case $path in "$dir"/*) continue ;; esac
         if [ "$problem" = ok ]; then
             ok "diagram $name is well-formed, has a title and a desc, and stays in its viewBox"
         else
             not_ok "diagram $name: $problem"
         fi
     done <"$dir/results.txt"
-    grep -v ' 0 0 ' "$dir/results.txt" >"$dir/drawable.txt"
-    diagram_shots "$dir" "$dir/drawable.txt" "$DIAGRAM_SCHEME_LIGHT" light
-    diagram_shots "$dir" "$dir/drawable.txt" "$DIAGRAM_SCHEME_DARK" dark
-    while read -r name _; do
-        diagram_looks "$name" light "$dir/$(basename "$name" .svg)-light.png"
-        diagram_looks "$name" dark "$dir/$(basename "$name" .svg)-dark.png"
+    while read -r path _; do
+        name=${path#"$root/"}
+        for mode in light dark; do
+            png="$dir/$(basename "$path" .svg)-$mode.png"
+            if measured=$(diagram_looks "$mode" "$png"); then
+                case $path in "$dir"/*) ;; *) ok "diagram $name renders in $mode mode ($measured)" ;; esac
+            else
+                echo "$path $mode" >>"$dir/verdicts.txt"
+                case $path in "$dir"/*) ;; *) not_ok "diagram $name in $mode mode looks blank or not $mode ($measured)" "$png" ;; esac
+            fi
+        done
     done <"$dir/drawable.txt"
-    diagram_links "${svgs[@]}"
+
+    # Each broken copy fails the check it was made to fail.
+    while read -r path must; do
+        if grep -F "$path $must" "$dir/verdicts.txt" >/dev/null; then
+            ok "diagrams: the checks catch $(basename "$path" .svg) ($must)"
+        else
+            not_ok "diagrams: $(basename "$path" .svg) should fail \"$must\"" "$(grep -F "$path" "$dir/verdicts.txt")"
+        fi
+    done <"$dir/broken.txt"
+    diagram_links "$dir" "${svgs[@]}"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
