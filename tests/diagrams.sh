@@ -96,12 +96,14 @@ diagram_shots() {
         [ "$w" -gt "$width" ] && width=$w
     done <"$list"
     diagram_chromium --screenshot="$dir/shots-$mode.png" "$scheme" "$page" "$width,$top" >/dev/null
+    # One convert for all the cuts: decoding the tall screenshot once per cut was most of the time.
+    local cuts=()
     top=0
     while read -r name w h _; do
-        convert "$dir/shots-$mode.png" -crop "${w}x${h}+0+${top}" +repage \
-            "$dir/$(basename "$name" .svg)-$mode.png" 2>/dev/null
+        cuts+=('(' +clone -crop "${w}x${h}+0+${top}" +repage -write "$dir/$(basename "$name" .svg)-$mode.png" +delete ')')
         top=$((top + h + DIAGRAM_GAP))
     done <"$list"
+    convert "$dir/shots-$mode.png" "${cuts[@]}" null: 2>/dev/null
 }
 
 # diagram_looks MODE PNG: true when the screenshot is not blank (some spread, some colours) and
