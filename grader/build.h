@@ -21,6 +21,10 @@
  * reported with the student's function, file and line instead of a bare crash. */
 #define SANITIZE_FLAGS "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", \
                        "-fno-omit-frame-pointer"
+/* Everything the compiler is given before the exercise's own flags and the files (also when
+ * grader/symbols.c compiles a file alone, so that it vets the very code that is linked). */
+#define BUILD_FLAGS "-std=gnu11", "-Wall", "-Wextra", "-g", "-pipe", "-fdiagnostics-color=never", \
+                    SANITIZE_FLAGS
 
 struct program_build {
     const char *program;
