@@ -1,12 +1,16 @@
 /* 05-stream-framing: messages over a byte stream (TLPI 61.1). The rubric, 10 points.
  *
  * The student writes framing.c; the kit's drivers frame_send and frame_recv call it, connected to
- * the check, which plays the peer. Options of the drivers make every read return at most 1 byte
- * and every write move at most 3 (--short), or every other call fail with EINTR (--eintr).
+ * the check, which plays the peer. The faults come from two sides (see faults.h): the check
+ * feeds bytes one piece at a time and sends SIGUSR1 while a call waits (the kernel then makes
+ * the call short or fail with EINTR, however framing.c makes it), and the drivers' wrappers can
+ * make every read return at most 1 byte and every write move at most 3 (--short), or every
+ * other call fail with EINTR (--eintr). The grader refuses a framing.c that calls anything
+ * outside an allow-list (grader/symbols.h), so neither can be stepped around.
  *
  *   5.1  2  send_msg sends a 4-byte big-endian length, then the bytes
  *   5.2  2  recv_msg receives frames that arrive together, then 0 at a clean end-of-file
- *   5.3  1  recv_msg handles short reads (a frame arrives one byte at a time)
+ *   5.3  1  recv_msg handles short reads (a frame arrives a few bytes at a time)
  *   5.4  1  recv_msg retries a read interrupted by a signal (EINTR)
  *   5.5  1  send_msg handles short writes and EINTR
  *   5.6  1  recv_msg returns -1 at an end-of-file in the middle of a frame
@@ -14,8 +18,14 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sockios.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -23,7 +33,15 @@
 EXERCISE(stream_framing, .id = "05-stream-framing", .number = 5,
          .programs = { "frame_send", "frame_recv" }, .kit_files = true,
          .student_files = { "framing.c" },
-         .link_flags = { "-Wl,--wrap=read,--wrap=recv,--wrap=recvfrom,--wrap=write,--wrap=send,--wrap=sendto" });
+         .link_flags = { "-Wl,--wrap=read,--wrap=recv,--wrap=recvfrom,--wrap=recvmsg,--wrap=readv",
+                         "-Wl,--wrap=write,--wrap=send,--wrap=sendto,--wrap=sendmsg,--wrap=writev" });
+
+/* The signal the check interrupts the drivers' calls with (they catch it without SA_RESTART). */
+#define INTERRUPT_SIGNAL SIGUSR1
+#define SIGNAL_BIT (1ULL << (INTERRUPT_SIGNAL - 1))
+/* Looks at the driver's state without pausing before napping 1 ms between looks: it usually
+ * takes the driver microseconds to read what was sent, or to start waiting. */
+#define QUICK_LOOKS 200
 
 struct driver_run {
     struct proc *driver;
@@ -32,9 +50,9 @@ struct driver_run {
     const char *path;
 };
 
-/* Starts a driver connected to the check; args are the driver's options and arguments after
- * PATH (NULL-terminated). */
-static struct driver_run start_driver(const char *program, const char *options, const char *const *args)
+/* Starts a driver connected to the check; options (e.g. "--short", "--eintr") and args are
+ * NULL-terminated lists: the driver's options, then its arguments after PATH. */
+static struct driver_run start_driver(const char *program, const char *const *options, const char *const *args)
 {
     static int runs;
     struct driver_run run = { .path = scratch_path(fmt("peer-%d.sock", runs++)), .peer = -1 };
@@ -43,8 +61,8 @@ static struct driver_run start_driver(const char *program, const char *options, 
         cr_assert_fail("could not listen at %s: %s", run.path, errno_text(errno));
     const char *argv[16];
     int n = 0;
-    if (options && *options)
-        argv[n++] = options;
+    for (int i = 0; options[i] && n < 4; i++)
+        argv[n++] = options[i];
     argv[n++] = run.path;
     for (int i = 0; args[i] && n < 15; i++)
         argv[n++] = args[i];
@@ -62,6 +80,8 @@ static struct driver_run start_driver(const char *program, const char *options, 
     }
     return run;
 }
+
+#define NO_OPTIONS ((const char *const[]){ NULL })
 
 /* The driver's output once it has exited, one entry per line. Fails if it does not exit. */
 static const char *driver_output(struct driver_run *run, const char *what_happened)
@@ -114,83 +134,234 @@ static const char *hex(const void *bytes, size_t n)
     return h;
 }
 
+/* --- Faults from the check's side ------------------------------------------------------------ */
+
+/* What /proc/PID/status says about the driver: its state ('S': waiting in a call) and its
+ * signals (bit n-1 for signal n). */
+struct driver_state {
+    char state;
+    unsigned long long pending, blocked, caught;
+};
+
+static bool read_state(const struct proc *p, struct driver_state *s)
+{
+    FILE *f = fopen(fmt("/proc/%d/status", (int)p->pid), "re");
+    if (f == NULL)
+        return false;
+    char line[256];
+    unsigned long long thread_pending = 0;
+    *s = (struct driver_state){0};
+    while (fgets(line, sizeof line, f)) {
+        sscanf(line, "State: %c", &s->state);
+        sscanf(line, "SigPnd: %llx", &thread_pending);
+        sscanf(line, "ShdPnd: %llx", &s->pending);
+        sscanf(line, "SigBlk: %llx", &s->blocked);
+        sscanf(line, "SigCgt: %llx", &s->caught);
+    }
+    fclose(f);
+    s->pending |= thread_pending;
+    return s->state != 0 && s->state != 'Z' && s->state != 'X';
+}
+
+/* The kernel offers no event for "the driver has read what we sent" or "it waits in a call
+ * now": look again at once a few times, then in a millisecond (or at its exit). */
+static void look_again(const struct proc *p, int looks)
+{
+    if (looks < QUICK_LOOKS) {
+        sched_yield();
+        return;
+    }
+    struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+    poll(&pfd, 1, 1);
+}
+
+/* Waits until the driver has read everything the check sent. False if it stops reading (it
+ * exited, or it still has not read it at the deadline). */
+static bool wait_consumed(struct driver_run *run)
+{
+    int64_t deadline = deadline_in(ANSWER_MS);
+    for (int looks = 0; now_ms() < deadline; looks++) {
+        int unread;
+        if (ioctl(run->peer, SIOCOUTQ, &unread) < 0)
+            cr_assert_fail("ioctl(SIOCOUTQ): %s", errno_text(errno));
+        if (unread == 0)
+            return true;
+        if (!proc_running(run->driver))
+            return false;
+        look_again(run->driver, looks);
+    }
+    return false;
+}
+
+enum waiting { WAITING, EXITED, BUSY };
+
+/* Waits until the driver waits in a call (sleeps), with no signal of ours still pending: the
+ * moment when a signal interrupts the call framing.c is in. */
+static enum waiting wait_until_waiting(struct driver_run *run)
+{
+    int64_t deadline = deadline_in(ANSWER_MS);
+    for (int looks = 0; now_ms() < deadline; looks++) {
+        struct driver_state s;
+        if (!read_state(run->driver, &s))
+            return EXITED;
+        if (s.state == 'S' && !(s.pending & SIGNAL_BIT))
+            return WAITING;
+        look_again(run->driver, looks);
+    }
+    return BUSY;
+}
+
+/* Interrupts the call the driver waits in. The driver catches the signal without SA_RESTART,
+ * so the kernel ends the call: EINTR if it moved nothing yet, else the count it moved. */
+static void interrupt(struct driver_run *run, const char *context)
+{
+    struct driver_state s;
+    if (read_state(run->driver, &s) && (!(s.caught & SIGNAL_BIT) || (s.blocked & SIGNAL_BIT))) {
+        sent("%s", context);
+        expected("the driver to catch SIGUSR1, as it set up before calling your function");
+        got("SIGUSR1 is %s", s.blocked & SIGNAL_BIT ? "blocked" : "no longer caught");
+        cause("framing.c must leave signals alone: handle EINTR instead of avoiding it.");
+        fail();
+    }
+    if (kill(run->driver->pid, INTERRUPT_SIGNAL) < 0 && errno != ESRCH)
+        cr_assert_fail("kill: %s", errno_text(errno));
+}
+
+/* Fails when the driver kept running instead of waiting in a call. */
+static void expect_waiting(enum waiting w, struct driver_run *run, const char *context, const char *call)
+{
+    if (w != BUSY)
+        return;
+    sent("%s", context);
+    expected("your function to wait in %s() for the peer", call);
+    got("it kept running for %d s without waiting", ANSWER_MS / 1000);
+    cause("a busy loop (on a non-blocking socket, or on %s() returning 0 or -1?): let the call "
+          "block until there is something to do.", call);
+    tell_about(run->driver);
+    fail();
+}
+
 /* --- send_msg ---------------------------------------------------------------------------------- */
 
-static void check_sent_frames(const char *options, const char *what)
+/* Reads what the driver sends until end-of-file and expects the frames of msgs (driver
+ * arguments, "@N" for N bytes of pattern) and a 0 from each send_msg(). */
+static void expect_frames(struct driver_run *run, const char *const *msgs, const char *context,
+                          const char *likely)
 {
-    static const char *const args[] = { "hello", "@300", "x", NULL };
-    struct driver_run run = start_driver("frame_send", options, args);
-    struct text want = {0}, in = {0};
-    append_frame(&want, "hello", 5);
-    append_frame(&want, pattern(300), 300);
-    append_frame(&want, "x", 1);
-    enum io_result r = recv_until(run.peer, &in, 4096, false, deadline_in(ANSWER_MS));
-    const char *context = fmt("send_msg() of \"hello\", of 300 bytes, and of \"x\"%s", what);
+    struct text want = {0}, in = {0}, returns = {0};
+    for (int i = 0; msgs[i]; i++) {
+        uint32_t n = msgs[i][0] == '@' ? (uint32_t)strtoul(msgs[i] + 1, NULL, 10) : (uint32_t)strlen(msgs[i]);
+        append_frame(&want, msgs[i][0] == '@' ? pattern(n) : msgs[i], n);
+        text_puts(&returns, "0\n");
+    }
+    enum io_result r = recv_until(run->peer, &in, want.len + 4096, false, deadline_in(ANSWER_MS));
     if (r == IO_EOF && in.len == want.len && memcmp(in.data, want.data, want.len) == 0) {
-        const char *out = driver_output(&run, context);
-        if (strcmp(out, "0\n0\n0\n") != 0) {
+        const char *out = driver_output(run, context);
+        if (strcmp(out, returns.data) != 0) {
             sent("%s", context);
             expected("each send_msg() to return 0");
             got("the returns %s", quote(out, strlen(out)));
+            if (strstr(out, "EINTR"))
+                cause("EINTR means a signal interrupted send() before it sent anything: call it again.");
             fail();
         }
-        expect_clean_exit(&run, context);
+        expect_clean_exit(run, context);
         return;
     }
     sent("%s", context);
     expected("the frames %s", quote(want.data, 24));
-    if (r == IO_TIMEOUT && in.len < want.len) {
+    if (r == IO_TIMEOUT && in.len < want.len)
         got("%zu bytes, then nothing more within %d s: %s", in.len, ANSWER_MS / 1000, quote_text(&in));
-    } else {
+    else
         explain_difference(want.data, want.len, &in);
-    }
     if (in.len >= 4 && memcmp(in.data, "\x05\0\0\0", 4) == 0)
         cause("the length went out in host byte order (little-endian here): convert it with htonl().");
     else if (in.len >= 5 && memcmp(in.data, "hello", 5) == 0)
         cause("the message went out without its 4-byte length in front.");
-    else if (*what && in.len < want.len)
-        cause("send() moved fewer bytes than asked, or failed with EINTR, and the rest was never "
-              "sent: loop until every byte is out, retrying on EINTR.");
-    if (exits_soon(run.driver))
-        tell_about(run.driver);
+    else if (likely && in.len < want.len)
+        cause("%s", likely);
+    if (exits_soon(run->driver))
+        tell_about(run->driver);
     fail();
 }
 
+static const char *const three_messages[] = { "hello", "@300", "x", NULL };
+
 CHECK(stream_framing, send_writes_frames, 1, 2, "send_msg sends a 4-byte big-endian length, then the bytes")
 {
-    check_sent_frames("", "");
+    struct driver_run run = start_driver("frame_send", NO_OPTIONS, three_messages);
+    expect_frames(&run, three_messages, "send_msg() of \"hello\", of 300 bytes, and of \"x\"", NULL);
 }
 
 CHECK(stream_framing, send_handles_short_writes_and_eintr, 5, 1, "send_msg handles short writes and EINTR")
 {
-    check_sent_frames("--short --eintr", ", with each send() moving at most 3 bytes and every other one failing with EINTR");
+    /* The kernel's own faults: a send that waits for room in a small buffer is interrupted by
+     * a signal twice: once after part of the message went out (it returns short), then at the
+     * start of the next call (EINTR). */
+    static const char *const long_messages[] = { "hello", "@20000", "x", NULL };
+    const char *context = "send_msg() of \"hello\", of 20000 bytes and of \"x\", into a small socket buffer, "
+                          "with a signal (no SA_RESTART) interrupting send() twice while it waited for room";
+    struct driver_run run = start_driver("frame_send", (const char *const[]){ "--signals", NULL }, long_messages);
+    for (int k = 0; k < 2; k++) {
+        enum waiting w = wait_until_waiting(&run);
+        expect_waiting(w, &run, context, "send");
+        if (w != WAITING)
+            break;
+        interrupt(&run, context);
+    }
+    expect_frames(&run, long_messages, context,
+                  "a signal ended send() after part of the message went out (it returned fewer bytes "
+                  "than asked), and the rest was never sent: loop until every byte is out, retrying "
+                  "on EINTR.");
+
+    /* The same faults on every call, in the driver's wrappers. */
+    run = start_driver("frame_send", (const char *const[]){ "--short", "--eintr", NULL }, three_messages);
+    expect_frames(&run, three_messages,
+                  "send_msg() of \"hello\", of 300 bytes, and of \"x\", with each send() moving at most 3 "
+                  "bytes and every other one failing with EINTR",
+                  "send() moved fewer bytes than asked, or failed with EINTR, and the rest was never "
+                  "sent: loop until every byte is out, retrying on EINTR.");
 }
 
 /* --- recv_msg ---------------------------------------------------------------------------------- */
 
-/* Sends the wire bytes, closes, and expects the driver's lines to be want. */
-static void check_received(const char *options, size_t cap, const struct text *wire, const char *want,
-                           const char *what, const char *likely)
+/* Closes the check's end and expects the driver's lines to be want. */
+static void expect_received(struct driver_run *run, const char *want, const char *what, const char *likely)
 {
-    struct driver_run run = start_driver("frame_recv", options, (const char *const[]){ fmt("%zu", cap), NULL });
-    send_all(run.peer, wire->data, wire->len, deadline_in(ANSWER_MS));
-    close(run.peer);
-    const char *context = what;
-    const char *out = driver_output(&run, context);
+    close(run->peer);
+    const char *out = driver_output(run, what);
     if (strcmp(out, want) == 0) {
-        expect_clean_exit(&run, context);
+        expect_clean_exit(run, what);
         return;
     }
-    sent("%s", context);
+    sent("%s", what);
     expected("recv_msg() to return, call after call (length and bytes in hex):\n%s", want);
-    if (!run.driver->exited || !exited_with(run.driver, 0))
-        tell_about(run.driver);
+    if (!run->driver->exited || !exited_with(run->driver, 0))
+        tell_about(run->driver);
     else
         got("%s", out);
     if (likely)
         cause("%s", likely);
     fail();
 }
+
+static struct driver_run start_receiver(const char *const *options, size_t cap)
+{
+    return start_driver("frame_recv", options, (const char *const[]){ fmt("%zu", cap), NULL });
+}
+
+/* Sends the wire bytes in one go, closes, and expects the driver's lines to be want. */
+static void check_received(size_t cap, const struct text *wire, const char *want, const char *what,
+                           const char *likely)
+{
+    struct driver_run run = start_receiver(NO_OPTIONS, cap);
+    send_all(run.peer, wire->data, wire->len, deadline_in(ANSWER_MS));
+    expect_received(&run, want, what, likely);
+}
+
+/* The frames "hello", 300 bytes and "x"; FIRST_BODY and SECOND_BODY are where their bodies
+ * start on the wire. */
+enum { FIRST_BODY = 4, SECOND_BODY = 4 + 5 + 4, THIRD_FRAME = SECOND_BODY + 300 };
 
 static void three_frames(struct text *wire, struct text *want)
 {
@@ -205,41 +376,79 @@ CHECK(stream_framing, recv_reads_frames, 2, 2,
 {
     struct text wire = {0}, want = {0};
     three_frames(&wire, &want);
-    check_received("", 1024, &wire, want.data,
+    check_received(1024, &wire, want.data,
                    "three frames (\"hello\", 300 bytes, \"x\") in one write, then end-of-file",
                    "read exactly the 4 bytes of the length, then exactly that many bytes: one recv() "
                    "may return parts of two frames. Convert the length with ntohl().");
 }
 
+/* Sends wire[from, to) in pieces of `piece` bytes, each once the driver has read the one
+ * before: every read then returns less than a frame. False if the driver stops reading. */
+static bool feed(struct driver_run *run, const struct text *wire, size_t from, size_t to, size_t piece)
+{
+    for (size_t at = from; at < to; at += piece) {
+        size_t n = to - at < piece ? to - at : piece;
+        if (send_all(run->peer, wire->data + at, n, deadline_in(ANSWER_MS)) != IO_OK || !wait_consumed(run))
+            return false;
+    }
+    return true;
+}
+
 CHECK(stream_framing, recv_handles_short_reads, 3, 1,
-      "recv_msg handles short reads (a frame arrives one byte at a time)")
+      "recv_msg handles short reads (a frame arrives a few bytes at a time)")
 {
     struct text wire = {0}, want = {0};
     three_frames(&wire, &want);
-    check_received("--short", 1024, &wire, want.data,
-                   "three frames (\"hello\", 300 bytes, \"x\"), each recv() returning at most 1 byte",
-                   "one recv() may return fewer bytes than asked: keep reading until you have all "
-                   "4 bytes of the length, then all the bytes of the message.");
+    const char *likely = "one recv() may return fewer bytes than asked: keep reading until you have all "
+                         "4 bytes of the length, then all the bytes of the message.";
+    struct driver_run run = start_receiver(NO_OPTIONS, 1024);
+    (void)(feed(&run, &wire, 0, SECOND_BODY, 1) && feed(&run, &wire, SECOND_BODY, THIRD_FRAME, 25)
+           && feed(&run, &wire, THIRD_FRAME, wire.len, 1));
+    expect_received(&run, want.data,
+                    "three frames (\"hello\", 300 bytes, \"x\"), one byte at a time (the 300 bytes 25 at "
+                    "a time), each piece sent once your recv_msg() had read the one before", likely);
+
+    /* The same in the driver's wrappers, which also make MSG_WAITALL no promise. */
+    run = start_receiver((const char *const[]){ "--short", NULL }, 1024);
+    send_all(run.peer, wire.data, wire.len, deadline_in(ANSWER_MS));
+    expect_received(&run, want.data,
+                    "three frames (\"hello\", 300 bytes, \"x\"), each recv() returning at most 1 byte", likely);
 }
 
 CHECK(stream_framing, recv_retries_after_eintr, 4, 1, "recv_msg retries a read interrupted by a signal (EINTR)")
 {
     struct text wire = {0}, want = {0};
     three_frames(&wire, &want);
-    check_received("--eintr", 1024, &wire, want.data,
-                   "three frames, with every other recv() failing with EINTR",
-                   "EINTR means a signal interrupted the call before it read anything: call it again.");
+    const char *context = "three frames (\"hello\", 300 bytes, \"x\"), each length and each message sent "
+                          "once your recv_msg() waited for it, and a signal (no SA_RESTART) interrupting "
+                          "it each time it waited";
+    /* Each piece whole (a length, a message), so that only EINTR is tested here, not short reads. */
+    static const size_t pieces[] = { 0, FIRST_BODY, SECOND_BODY - 4, SECOND_BODY, THIRD_FRAME,
+                                     THIRD_FRAME + 4, THIRD_FRAME + 5 };
+    struct driver_run run = start_receiver((const char *const[]){ "--signals", NULL }, 1024);
+    for (size_t k = 0; k + 1 < sizeof pieces / sizeof pieces[0]; k++) {
+        enum waiting w = wait_until_waiting(&run);
+        expect_waiting(w, &run, context, "recv");
+        if (w != WAITING)
+            break;
+        interrupt(&run, context);
+        if (wait_until_waiting(&run) != WAITING     /* it handled the signal, and waits again */
+            || !feed(&run, &wire, pieces[k], pieces[k + 1], pieces[k + 1] - pieces[k]))
+            break;
+    }
+    expect_received(&run, want.data, context,
+                    "EINTR means a signal interrupted the call before it read anything: call it again.");
 }
 
 CHECK(stream_framing, recv_rejects_cut_frames, 6, 1, "recv_msg returns -1 at an end-of-file in the middle of a frame")
 {
     struct text header_cut = {0}, body_cut = {0};
     text_append(&header_cut, "\0\0", 2);
-    check_received("", 1024, &header_cut, "-1\n", "2 of the 4 bytes of a length, then end-of-file",
+    check_received(1024, &header_cut, "-1\n", "2 of the 4 bytes of a length, then end-of-file",
                    "end-of-file after part of a frame is an error (-1), not a clean end (0).");
     append_frame(&body_cut, "hello", 5);
     body_cut.len -= 3;
-    check_received("", 1024, &body_cut, "-1\n", "the length 5 and \"he\", then end-of-file",
+    check_received(1024, &body_cut, "-1\n", "the length 5 and \"he\", then end-of-file",
                    "end-of-file in the middle of a message is an error: return -1, not the bytes so far.");
 }
 
@@ -248,6 +457,6 @@ CHECK(stream_framing, recv_respects_cap, 7, 2,
 {
     struct text wire = {0};
     append_frame(&wire, pattern(100), 100);
-    check_received("", 16, &wire, "-1\n", "a frame of 100 bytes to a buffer of cap = 16 bytes",
+    check_received(16, &wire, "-1\n", "a frame of 100 bytes to a buffer of cap = 16 bytes",
                    "compare the length with cap before reading the message into buf.");
 }

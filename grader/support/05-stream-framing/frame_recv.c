@@ -1,6 +1,6 @@
 /* frame_recv.c - the kit's driver for recv_msg().
  *
- * Usage: frame_recv [--short] [--eintr] PATH CAP
+ * Usage: frame_recv [--short] [--eintr] [--signals] PATH CAP
  *
  * Connects to PATH and calls recv_msg() with a buffer of exactly CAP bytes (so that a write past
  * it is caught by AddressSanitizer) until it returns 0 or -1. For each call it prints a line:
@@ -16,8 +16,8 @@ int main(int argc, char *argv[])
 {
     int i = 1;
     int mode = faults_parse_options(argc, argv, &i);
-    if (argc - i != 2) {
-        fprintf(stderr, "usage: frame_recv [--short] [--eintr] PATH CAP\n");
+    if (mode < 0 || argc - i != 2) {
+        fprintf(stderr, "usage: frame_recv [--short] [--eintr] [--signals] PATH CAP\n");
         return 1;
     }
     int fd = driver_connect(argv[i]);

@@ -1,9 +1,11 @@
 /* frame_send.c - the kit's driver for send_msg().
  *
- * Usage: frame_send [--short] [--eintr] PATH MSG...
+ * Usage: frame_send [--short] [--eintr] [--signals] PATH MSG...
  *
  * Connects to PATH and calls send_msg() once per MSG ("@N" stands for N bytes of a pattern),
- * printing each return value on a line of its own, then closes the connection. */
+ * printing each return value on a line of its own (-1 with the name of errno: "-1 EINVAL"),
+ * then closes the connection. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,8 @@ int main(int argc, char *argv[])
 {
     int i = 1;
     int mode = faults_parse_options(argc, argv, &i);
-    if (argc - i < 2) {
-        fprintf(stderr, "usage: frame_send [--short] [--eintr] PATH MSG...\n");
+    if (mode < 0 || argc - i < 2) {
+        fprintf(stderr, "usage: frame_send [--short] [--eintr] [--signals] PATH MSG...\n");
         return 1;
     }
     int fd = driver_connect(argv[i++]);
@@ -34,7 +36,11 @@ int main(int argc, char *argv[])
                 pattern[k] = (char)(k % 251);
             msg = pattern;
         }
-        printf("%d\n", send_msg(fd, msg, len));
+        int r = send_msg(fd, msg, len);
+        if (r < 0)
+            printf("%d %s\n", r, errno == EINVAL ? "EINVAL" : errno == EINTR ? "EINTR" : strerror(errno));
+        else
+            printf("%d\n", r);
         fflush(stdout);
         free(pattern);
     }

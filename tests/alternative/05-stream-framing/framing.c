@@ -1,28 +1,19 @@
-/* read()/write() and a byte-by-byte header. */
+/* writev() and readv() over an array of iovecs, advanced past what each call moved. */
 #include "framing.h"
 #include <errno.h>
-#include <unistd.h>
+#include <sys/uio.h>
 
-static int put(int fd, const unsigned char *p, size_t n)
+/* Moves every byte described by iov[0..n) with op (readv or writev). 1: all moved; 0: EOF
+ * before any byte; -1: error, or EOF after some. */
+static int move_all(int fd, struct iovec *iov, int n, ssize_t (*op)(int, const struct iovec *, int))
 {
     size_t done = 0;
-    while (done < n) {
-        ssize_t w = write(fd, p + done, n - done);
-        if (w < 0 && errno == EINTR)
+    while (n > 0) {
+        if (iov->iov_len == 0) {
+            iov++, n--;
             continue;
-        if (w <= 0)
-            return -1;
-        done += (size_t)w;
-    }
-    return 0;
-}
-
-/* 1: got all n; 0: EOF before any byte; -1: error or EOF after some. */
-static int get(int fd, unsigned char *p, size_t n)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = read(fd, p + done, n - done);
+        }
+        ssize_t r = op(fd, iov, n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -30,6 +21,14 @@ static int get(int fd, unsigned char *p, size_t n)
         if (r == 0)
             return done == 0 ? 0 : -1;
         done += (size_t)r;
+        for (size_t left = (size_t)r; left > 0;) {      /* skip what went through */
+            size_t step = left < iov->iov_len ? left : iov->iov_len;
+            iov->iov_base = (char *)iov->iov_base + step;
+            iov->iov_len -= step;
+            left -= step;
+            if (iov->iov_len == 0)
+                iov++, n--;
+        }
     }
     return 1;
 }
@@ -37,17 +36,22 @@ static int get(int fd, unsigned char *p, size_t n)
 int send_msg(int fd, const void *buf, uint32_t len)
 {
     unsigned char h[4] = { len >> 24, (len >> 16) & 255, (len >> 8) & 255, len & 255 };
-    return put(fd, h, 4) == 0 && put(fd, buf, len) == 0 ? 0 : -1;
+    struct iovec iov[2] = { { h, 4 }, { (void *)buf, len } };
+    return move_all(fd, iov, 2, writev) == 1 ? 0 : -1;
 }
 
 ssize_t recv_msg(int fd, void *buf, size_t cap)
 {
     unsigned char h[4];
-    int r = get(fd, h, 4);
+    struct iovec head = { h, 4 };
+    int r = move_all(fd, &head, 1, readv);
     if (r <= 0)
         return r;
     size_t len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
     if (len > cap)
         return -1;
-    return len == 0 ? 0 : get(fd, buf, len) == 1 ? (ssize_t)len : -1;
+    if (len == 0)
+        return 0;
+    struct iovec body = { buf, len };
+    return move_all(fd, &body, 1, readv) == 1 ? (ssize_t)len : -1;
 }
