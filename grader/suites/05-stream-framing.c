@@ -1,4 +1,4 @@
-/* 05-stream-framing: messages over a byte stream (TLPI 61.1). The rubric, 10 points.
+/* 05-stream-framing: messages over a byte stream (TLPI 61.1). The rubric, 11 points.
  *
  * The student writes framing.c; the kit's drivers frame_send and frame_recv call it, connected to
  * the check, which plays the peer. The faults come from two sides (see faults.h): the check
@@ -15,6 +15,7 @@
  *   5.5  1  send_msg handles short writes and EINTR
  *   5.6  1  recv_msg returns -1 at an end-of-file in the middle of a frame
  *   5.7  2  recv_msg returns -1 for a frame longer than cap, without writing past cap
+ *   5.8  1  messages are never empty: send_msg refuses len 0 (EINVAL); a length of 0 received is -1
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -459,4 +460,39 @@ CHECK(stream_framing, recv_respects_cap, 7, 2,
     append_frame(&wire, pattern(100), 100);
     check_received(16, &wire, "-1\n", "a frame of 100 bytes to a buffer of cap = 16 bytes",
                    "compare the length with cap before reading the message into buf.");
+}
+
+CHECK(stream_framing, messages_are_never_empty, 8, 1,
+      "messages are never empty: send_msg refuses len 0 (EINVAL); a length of 0 received is -1")
+{
+    static const char *const with_empty[] = { "hello", "@0", "x", NULL };
+    const char *context = "send_msg() of \"hello\", of 0 bytes, and of \"x\"";
+    struct driver_run run = start_driver("frame_send", NO_OPTIONS, with_empty);
+    struct text want = {0}, in = {0};
+    append_frame(&want, "hello", 5);
+    append_frame(&want, "x", 1);
+    enum io_result r = recv_until(run.peer, &in, 4096, false, deadline_in(ANSWER_MS));
+    const char *out = r == IO_EOF ? driver_output(&run, context) : "";
+    if (r != IO_EOF || in.len != want.len || memcmp(in.data, want.data, want.len) != 0
+        || strcmp(out, "0\n-1 EINVAL\n0\n") != 0) {
+        sent("%s", context);
+        expected("the frames of \"hello\" and \"x\" only, and send_msg() to return 0, then -1 with errno "
+                 "EINVAL, then 0");
+        if (r == IO_EOF)
+            got("the frames %s and the returns %s", quote_text(&in), quote(out, strlen(out)));
+        else
+            got("%s", io_outcome(r, &in));
+        cause("a message is never empty: send_msg() with len 0 sets errno = EINVAL and returns -1 "
+              "without sending anything, so that 0 from recv_msg() can only mean end-of-file.");
+        fail();
+    }
+    expect_clean_exit(&run, context);
+
+    struct text wire = {0};
+    append_frame(&wire, "hello", 5);
+    append_frame(&wire, "", 0);
+    append_frame(&wire, "x", 1);
+    check_received(1024, &wire, fmt("5 %s\n-1\n", hex("hello", 5)),
+                   "a frame of \"hello\", then a frame of length 0, then one of \"x\"",
+                   "a length of 0 is a protocol error: return -1 (0 would mean a clean end-of-file).");
 }

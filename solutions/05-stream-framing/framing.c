@@ -49,6 +49,10 @@ static ssize_t read_fully(int fd, void *buf, size_t n)
 
 int send_msg(int fd, const void *buf, uint32_t len)
 {
+    if (len == 0) {                     /* messages are never empty: 0 from recv_msg means EOF */
+        errno = EINVAL;
+        return -1;
+    }
     uint32_t header = htonl(len);       /* network byte order: big-endian */
     if (write_fully(fd, &header, sizeof header) < 0)
         return -1;
@@ -62,9 +66,7 @@ ssize_t recv_msg(int fd, void *buf, size_t cap)
     if (r <= 0)
         return r;                       /* 0: clean end-of-file; -1: error or a cut header */
     uint32_t len = ntohl(header);
-    if (len > cap)
-        return -1;                      /* never write past cap */
-    if (len == 0)
-        return 0;
+    if (len == 0 || len > cap)
+        return -1;                      /* an empty message is a protocol error; never write past cap */
     return read_fully(fd, buf, len) == (ssize_t)len ? (ssize_t)len : -1;
 }

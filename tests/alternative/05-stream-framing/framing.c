@@ -35,6 +35,10 @@ static int move_all(int fd, struct iovec *iov, int n, ssize_t (*op)(int, const s
 
 int send_msg(int fd, const void *buf, uint32_t len)
 {
+    if (len == 0) {
+        errno = EINVAL;
+        return -1;
+    }
     unsigned char h[4] = { len >> 24, (len >> 16) & 255, (len >> 8) & 255, len & 255 };
     struct iovec iov[2] = { { h, 4 }, { (void *)buf, len } };
     return move_all(fd, iov, 2, writev) == 1 ? 0 : -1;
@@ -48,10 +52,8 @@ ssize_t recv_msg(int fd, void *buf, size_t cap)
     if (r <= 0)
         return r;
     size_t len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
-    if (len > cap)
+    if (len == 0 || len > cap)
         return -1;
-    if (len == 0)
-        return 0;
     struct iovec body = { buf, len };
     return move_all(fd, &body, 1, readv) == 1 ? (ssize_t)len : -1;
 }
