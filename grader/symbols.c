@@ -16,6 +16,7 @@
 
 #define VET_MS 30000
 #define MAX_SYMBOL_TABLE (4 << 20)
+#define MAX_DISASSEMBLY (16 << 20)
 #define MAX_REFUSED 8
 #define MAX_FILES 32
 
@@ -98,20 +99,44 @@ const char *symbols_refused_definition(const char *name)
     return NULL;
 }
 
-/* The readelf on PATH, or NULL. */
-static const char *find_readelf(void)
+/* The tool (readelf, objdump) on PATH, in path; NULL when there is none. */
+static const char *find_tool(const char *name, char path[PATH_MAX])
 {
-    static char path[PATH_MAX];
     const char *env = getenv("PATH");
     char *dirs = strdup(env ? env : "/usr/bin:/bin");
     const char *found = NULL;
     for (char *dir = strtok(dirs, ":"); dir && !found; dir = strtok(NULL, ":")) {
-        snprintf(path, sizeof path, "%s/readelf", dir);
+        snprintf(path, PATH_MAX, "%s/%s", dir, name);
         if (access(path, X_OK) == 0)
             found = path;
     }
     free(dirs);
     return found;
+}
+
+/* Whether objdump's disassembly holds an instruction that enters the kernel: inline assembly
+ * making its own system calls (the compiler never emits one for C code). */
+static bool makes_system_calls(const char *disassembly)
+{
+    static const char *const entries[] = { "syscall", "sysenter", "int $0x80", "svc", NULL };
+    for (const char *line = disassembly; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+        const char *tab = strchr(line, '\t');      /* "   4:\tsyscall" */
+        const char *end = strchr(line, '\n');
+        if (tab == NULL || (end && tab > end))
+            continue;
+        char insn[64];
+        if (sscanf(tab + 1, "%63[^\n]", insn) != 1)
+            continue;
+        for (char *c = insn; *c; c++)   /* "int    $0x80": one space, as in the list */
+            while (c[0] == ' ' && c[1] == ' ')
+                memmove(c, c + 1, strlen(c));
+        for (int i = 0; entries[i]; i++) {
+            size_t n = strlen(entries[i]);
+            if (strncmp(insn, entries[i], n) == 0 && (insn[n] == '\0' || insn[n] == ' '))
+                return true;
+        }
+    }
+    return false;
 }
 
 /* Runs argv as the sandbox user in cwd, stdout into out_path; true when it exits with 0. */
@@ -264,9 +289,10 @@ static int shadowing_headers(const struct student_files *f, const char *compiler
 static int refused_in_object(const struct student_files *f, const char *compiler, const char *src_dir,
                              const char *out_dir, uid_t uid, struct text *refused, struct text *why)
 {
-    char object[PATH_MAX], table_path[PATH_MAX];
+    char object[PATH_MAX], table_path[PATH_MAX], code_path[PATH_MAX];
     snprintf(object, sizeof object, "%s/bin/student.o", out_dir);     /* where the compiler may write */
     snprintf(table_path, sizeof table_path, "%s/student.symbols", out_dir);
+    snprintf(code_path, sizeof code_path, "%s/student.asm", out_dir);
     const char *argv[MAX_FILES + 32];
     int a = 0;
     static const char *const flags[] = { BUILD_FLAGS, "-I.", "-r", "-o", NULL };
@@ -277,21 +303,33 @@ static int refused_in_object(const struct student_files *f, const char *compiler
     for (int i = 0; i < f->nsources; i++)
         argv[a++] = f->sources[i];
     argv[a] = NULL;
-    const char *readelf = find_readelf();
-    if (readelf == NULL) {
-        text_puts(why, "no readelf on PATH\n");
+    char readelf[PATH_MAX], objdump[PATH_MAX];
+    if (find_tool("readelf", readelf) == NULL || find_tool("objdump", objdump) == NULL) {
+        text_puts(why, "no readelf or objdump on PATH\n");
         return -1;
     }
-    struct text table = {0};
-    if (!run_tool(argv, "the compiler", src_dir, NULL, uid, why)
-        || !run_tool((const char *const[]){ readelf, "-sW", object, NULL }, "readelf", src_dir, table_path,
-                     uid, why)
-        || text_read_file(&table, table_path, MAX_SYMBOL_TABLE) < 0 || table.len == 0) {
+    struct text table = {0}, code = {0};
+    bool ok = run_tool(argv, "the compiler", src_dir, NULL, uid, why)
+              && run_tool((const char *const[]){ readelf, "-sW", object, NULL }, "readelf", src_dir,
+                          table_path, uid, why)
+              && run_tool((const char *const[]){ objdump, "-d", "--no-show-raw-insn", object, NULL },
+                          "objdump", src_dir, code_path, uid, why);
+    unlink(object);                     /* bin/ is for the programs */
+    if (!ok || text_read_file(&table, table_path, MAX_SYMBOL_TABLE) < 0 || table.len == 0
+        || table.len >= MAX_SYMBOL_TABLE        /* cut: what was left out could not be vetted */
+        || text_read_file(&code, code_path, MAX_DISASSEMBLY) < 0 || code.len >= MAX_DISASSEMBLY) {
         text_free(&table);
+        text_free(&code);
         return -1;
     }
     int count = refused_symbols(table.data, refused);
+    if (makes_system_calls(text_str(&code))) {
+        text_puts(refused, "  - makes system calls itself, in assembly, behind the kit's back: call "
+                  "read(), recv(), send() and co. by name.\n");
+        count++;
+    }
     text_free(&table);
+    text_free(&code);
     return count;
 }
 
