@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -146,6 +147,8 @@ struct driver_state {
 
 static bool read_state(const struct proc *p, struct driver_state *s)
 {
+    if (p->exited)          /* reaped: its pid may be another process's now */
+        return false;
     FILE *f = fopen(fmt("/proc/%d/status", (int)p->pid), "re");
     if (f == NULL)
         return false;
@@ -224,8 +227,9 @@ static void interrupt(struct driver_run *run, const char *context)
         cause("framing.c must leave signals alone: handle EINTR instead of avoiding it.");
         fail();
     }
-    if (kill(run->driver->pid, INTERRUPT_SIGNAL) < 0 && errno != ESRCH)
-        cr_assert_fail("kill: %s", errno_text(errno));
+    /* By its pidfd: the signal can only reach the driver, even once it has exited. */
+    if (syscall(SYS_pidfd_send_signal, run->driver->pidfd, INTERRUPT_SIGNAL, NULL, 0) < 0 && errno != ESRCH)
+        cr_assert_fail("pidfd_send_signal: %s", errno_text(errno));
 }
 
 /* Fails when the driver kept running instead of waiting in a call. */

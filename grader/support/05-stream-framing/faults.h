@@ -43,8 +43,8 @@ static void on_signal(int sig)
 }
 
 /* SIGUSR1 caught without SA_RESTART, so a waiting call fails with EINTR (or returns what it
- * moved so far); a send buffer as small as the kernel allows, so that a long send waits. */
-static void prepare_signals(int fd)
+ * moved so far). */
+static void catch_signal(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -54,26 +54,29 @@ static void prepare_signals(int fd)
     sigset_t usr1;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
-    int small = 1;
-    if (sigaction(SIGUSR1, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &usr1, NULL) < 0
-        || setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small) < 0) {
-        perror("driver: preparing for signals");
+    if (sigaction(SIGUSR1, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &usr1, NULL) < 0) {
+        perror("driver: catching SIGUSR1");
         exit(1);
     }
 }
 
-/* Injects the faults in mode (a mix of FAULT_*) into calls on fd. Exits with status 1 when the
- * signal handler cannot be installed. */
+/* Injects the faults in mode (a mix of FAULT_*) into calls on fd. Under FAULT_SIGNALS, gives fd
+ * a send buffer as small as the kernel allows, so that a long send waits. */
 static void faults_inject(int fd, int mode)
 {
     fault_fd = fd;
     fault_mode = mode;
-    if (mode & FAULT_SIGNALS)
-        prepare_signals(fd);
+    int small = 1;
+    if ((mode & FAULT_SIGNALS) && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small) < 0) {
+        perror("driver: setsockopt(SO_SNDBUF)");
+        exit(1);
+    }
 }
 
 /* Reads the options ("--short", "--eintr", "--signals") at argv[*i...]; returns the mode, or -1
- * for an unknown option (so that a check passing a wrong one finds out at once). */
+ * for an unknown option (so that a check passing a wrong one finds out at once). With
+ * --signals, it starts catching SIGUSR1 at once: before the driver connects, so that the check's
+ * first signal cannot find it unprepared. */
 static int faults_parse_options(int argc, char *argv[], int *i)
 {
     int mode = 0;
@@ -87,6 +90,8 @@ static int faults_parse_options(int argc, char *argv[], int *i)
         else
             return -1;
     }
+    if (mode & FAULT_SIGNALS)
+        catch_signal();
     return mode;
 }
 
