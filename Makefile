@@ -29,9 +29,15 @@ HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grad
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 
 IMAGE   ?= get-connected
-# Interactive (-t) only when there is a terminal, so the same commands work in scripts.
-DOCKER_RUN = docker run --rm -i $$([ -t 0 ] && echo -t) \
-             -v "$(CURDIR)/exercises:/opt/get-connected/exercises" -w /opt/get-connected $(IMAGE)
+# The student's exercises/ and .grades/ mounted where the image's kit has them, so that results
+# outlive the container and `make status` on the host reads them. The container starts as root
+# only for as-student, which gives the student's files' owner to the `student` user and runs
+# the command as it. Interactive (-t) only when there is a terminal, so that scripts work too.
+DOCKER_RUN = mkdir -p .grades && docker run --rm -i $$([ -t 0 ] && echo -t) \
+             --user 0:0 --security-opt no-new-privileges \
+             -v "$(CURDIR)/exercises:/opt/get-connected/exercises" \
+             -v "$(CURDIR)/.grades:/opt/get-connected/.grades" \
+             -w /opt/get-connected $(IMAGE) as-student
 
 .PHONY: all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist
 
