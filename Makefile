@@ -38,6 +38,8 @@ DOCKER_RUN = mkdir -p .grades && docker run --rm -i $$([ -t 0 ] && echo -t) \
              -v "$(CURDIR)/exercises:/opt/get-connected/exercises" \
              -v "$(CURDIR)/.grades:/opt/get-connected/.grades" \
              -w /opt/get-connected $(IMAGE) as-student
+# Docker is there and answers, and the image is built (once), or a clear message.
+NEED_DOCKER = sh docker/need-docker.sh
 
 .PHONY: all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist
 
@@ -84,15 +86,19 @@ bench: all
 	@bash tests/benchmark.sh
 
 docker:
-	@sh docker/build-image.sh
+	@$(NEED_DOCKER) "make docker"
+	@IMAGE="$(IMAGE)" sh docker/build-image.sh
 
 docker-check:
+	@$(NEED_DOCKER) "make docker-check" "$(IMAGE)"
 	@$(DOCKER_RUN) make -s check $(if $(EX),EX=$(EX))
 
 docker-shell:
+	@$(NEED_DOCKER) "make docker-shell" "$(IMAGE)"
 	@$(DOCKER_RUN) bash
 
 gradescope:
+	@sh grader/apt-install.sh "make gradescope" "" $$(command -v zip >/dev/null 2>&1 || echo zip)
 	@sh docker/gradescope/build.sh
 
 dist:
