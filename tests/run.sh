@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The kit's own tests (`make test`): the grader's unit tests, then the grader against the
 # reference solutions, the untouched skeletons, deliberately broken and hostile submissions,
-# with every results.json checked by jq. Ends with "N passed, N failed".
+# with every results.json checked by jq. Ends with "N passed, N failed, N skipped (why)".
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,8 +11,12 @@ trap 'rm -rf "$work"' EXIT
 
 passed=0
 failed=0
+skipped=0
+skip_reasons=()
 ok()     { passed=$((passed + 1)); printf 'ok      %s\n' "$1"; }
 not_ok() { failed=$((failed + 1)); printf 'FAILED  %s\n' "$1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/        /'; }
+# skip WHAT WHY: a group of tests not run here, counted and said again at the end.
+skip()   { skipped=$((skipped + 1)); skip_reasons+=("$1: $2"); printf 'SKIPPED %s: %s\n' "$1" "$2"; }
 
 # grade NAME DIR [grader options...]: grades DIR into $work/NAME.json, quietly.
 grade() {
@@ -205,5 +209,10 @@ source "$root/tests/ui.sh"
 source "$root/tests/docker.sh"
 
 echo
-echo "$passed passed, $failed failed"
+why=""
+if [ "$skipped" -gt 0 ]; then
+    why=$(printf '%s; ' "${skip_reasons[@]}")
+    why=" (${why%; })"
+fi
+echo "$passed passed, $failed failed, $skipped skipped$why"
 [ "$failed" -eq 0 ]
