@@ -205,8 +205,12 @@ fi
 # --- What students and instructors see: terminal, status, hints, watch, dist, HTML report ------
 source "$root/tests/ui.sh"
 
-# --- Docker: the image, and batch grading in containers --------------------------------------
+# --- Missing tools: what make check, test, gradescope and docker-check say ---------------------
+source "$root/tests/messages.sh"
+
+# --- Docker: the image, batch grading in containers, and a student grading through Docker -----
 source "$root/tests/docker.sh"
+source "$root/tests/docker-student.sh"
 
 echo
 why=""
