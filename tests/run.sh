@@ -179,6 +179,21 @@ fi
 
 # --- The command line ----------------------------------------------------------------------
 "$grader" --help | grep -q 'usage: grader grade' && ok "grader --help shows the usage" || not_ok "grader --help"
+help_missing=""
+for command in grade batch report status hint watch list; do
+    "$grader" "$command" --help >"$work/help.txt" 2>&1 && grep -q "usage: grader $command" "$work/help.txt" \
+        && grep -q "grader $command" <("$grader" --help) || help_missing="$help_missing $command"
+done
+[ -z "$help_missing" ] && ok "every grader command answers --help (exit 0, its usage), and grader --help lists it" \
+    || not_ok "grader COMMAND --help fails for:$help_missing"
+# What batch's help and the README say of the grader's capabilities in a container: the same.
+caps='SETUID, SETGID, KILL, CHOWN, DAC_OVERRIDE'
+if "$grader" batch --help | tr '\n' ' ' | grep -q "five capabilities ($caps" \
+    && tr '\n' ' ' <"$root/README.md" | grep -q "five capabilities ($caps"; then
+    ok "batch --help and the README name the same five capabilities of the grader in a container"
+else
+    not_ok "batch --help and the README disagree on capabilities" "$("$grader" batch --help)"
+fi
 "$grader" grade --exercise no-such-exercise "$root/solutions" >/dev/null 2>&1
 [ $? -eq 2 ] && ok "an unknown exercise is a usage error (exit 2)" || not_ok "an unknown exercise: exit 2"
 "$grader" grade "$work/does-not-exist" >/dev/null 2>&1
