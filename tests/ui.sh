@@ -2,6 +2,12 @@
 # (tmux), status and hints, watch, the student release, and the class report rendered in
 # headless Chromium.
 
+# A tmux server of this run's own: on a shared machine, another run's sessions of the same names
+# (gc-check, gc-watch) must not be killed, read or waited for by this one. Inside a pane, tmux
+# finds this server through $TMUX.
+tmux_socket="$work/tmux.sock"
+tmux() { command tmux -S "$tmux_socket" "$@"; }
+
 # run_in_tmux NAME COMMAND: runs COMMAND in a detached 120x60 tmux pane and waits (up to 120 s)
 # for it to finish; the screen is then in $work/NAME.screen (with escapes in NAME.escapes).
 run_in_tmux() {
@@ -9,7 +15,7 @@ run_in_tmux() {
     tmux kill-session -t "gc-$name" 2>/dev/null
     tmux new-session -d -s "gc-$name" -x 120 -y 60 \
         "cd '$root' && $command; tmux wait-for -S gc-$name-done; tmux wait-for gc-$name-exit"
-    timeout 120 tmux wait-for "gc-$name-done"
+    timeout 120 tmux -S "$tmux_socket" wait-for "gc-$name-done"
     tmux capture-pane -p -t "gc-$name" -S -200 >"$work/$name.screen"
     tmux capture-pane -p -e -t "gc-$name" -S -200 >"$work/$name.escapes"
     tmux wait-for -S "gc-$name-exit"
@@ -98,6 +104,7 @@ ui_tests() {
         not_ok "ui: make dist" "$(cat "$work/dist.txt")"
     fi
 
+    tmux kill-server 2>/dev/null
     class_report_tests
 }
 
