@@ -52,6 +52,17 @@ struct check_tally {
     int failed;
 };
 
+/* A diagnosis behind failed checks, as results.json carries it: a tag "cause:<id>" on a failed
+ * test (the grade's "Likely cause" as data). Counted once per student. */
+#define CAUSE_TAG "cause:"
+#define MAX_CAUSES 128
+struct cause_tally {
+    const char *id;             /* after "cause:" */
+    const char *example;        /* the feedback of one failed check with that cause */
+    int students;
+    int *who;                   /* indexes into the scored students, in order */
+};
+
 /* Whether a student's scores count in the class's figures: a time-out is a real 0, a student
  * not graded or with unreadable results has no score to count. */
 static bool scored(const struct student_row *r)
@@ -373,6 +384,96 @@ static void student_link(struct text *h, const struct student_row *r)
     text_puts(h, "</a>");
 }
 
+static int by_students(const void *a, const void *b)
+{
+    const struct cause_tally *x = a, *y = b;
+    return x->students != y->students ? y->students - x->students : strcmp(x->id, y->id);
+}
+
+/* Counts student i's causes (each once) into tally[0..*nt). */
+static void tally_causes(json_t *results, int i, struct cause_tally *tally, int *nt, int nstudents)
+{
+    size_t k, g;
+    json_t *t, *tag;
+    json_array_foreach(json_object_get(results, "tests"), k, t) {
+        const char *status = string_field(t, "status");
+        if (!status || strcmp(status, "failed") != 0)
+            continue;
+        json_array_foreach(json_object_get(t, "tags"), g, tag) {
+            const char *s = json_string_value(tag);
+            if (!s || strncmp(s, CAUSE_TAG, strlen(CAUSE_TAG)) != 0 || !s[strlen(CAUSE_TAG)])
+                continue;
+            const char *id = s + strlen(CAUSE_TAG);
+            int j = 0;
+            while (j < *nt && strcmp(tally[j].id, id) != 0)
+                j++;
+            if (j == *nt) {
+                if (*nt == MAX_CAUSES)
+                    continue;
+                tally[(*nt)++] = (struct cause_tally){ id, string_field(t, "output"), 0,
+                                                       calloc((size_t)nstudents, sizeof(int)) };
+            }
+            struct cause_tally *c = &tally[j];
+            if (c->who && (c->students == 0 || c->who[c->students - 1] != i))
+                c->who[c->students++] = i;
+        }
+    }
+}
+
+/* The "Likely cause:" line of a check's feedback, or NULL. */
+static const char *likely_cause_line(const char *output, size_t *len)
+{
+    const char *line = output ? strstr(output, "Likely cause: ") : NULL;
+    if (line == NULL)
+        return NULL;
+    line += strlen("Likely cause: ");
+    *len = strcspn(line, "\n");
+    return line;
+}
+
+/* The class's most common mistakes: the diagnoses behind the failed checks, each with the
+ * share of students it was made by, and who they are. */
+static void common_mistakes(struct text *h, struct student_row *const *rows, int n)
+{
+    struct cause_tally tally[MAX_CAUSES];
+    int nt = 0;
+    for (int i = 0; i < n; i++)
+        tally_causes(rows[i]->results, i, tally, &nt, n);
+    text_puts(h, "<h2>The class's most common mistakes</h2>\n");
+    if (nt == 0) {
+        text_puts(h, "<p class='sub'>No diagnosis recorded: no failed check carries a <code>cause:</code> tag "
+                     "in these results.</p>\n");
+        return;
+    }
+    qsort(tally, (size_t)nt, sizeof *tally, by_students);
+    text_puts(h, "<table class='mistakes'><thead><tr><th>Mistake</th><th>Students</th><th>Who</th></tr></thead>"
+                 "<tbody>\n");
+    for (int c = 0; c < nt; c++) {
+        size_t len = 0;
+        const char *line = likely_cause_line(tally[c].example, &len);
+        text_puts(h, "<tr><td><b>");
+        html_escaped(h, tally[c].id);
+        text_puts(h, "</b>");
+        if (line) {
+            char *shown = strndup(line, len);
+            text_puts(h, "<br><span class='sub'>e.g. ");
+            html_escaped(h, shown ? shown : "");
+            text_puts(h, "</span>");
+            free(shown);
+        }
+        text_printf(h, "</td><td>%d (%.0f%%)</td><td class='who'>", tally[c].students,
+                    100.0 * tally[c].students / n);
+        for (int k = 0; k < tally[c].students; k++) {
+            if (k)
+                text_puts(h, ", ");
+            student_link(h, rows[tally[c].who[k]]);
+        }
+        text_puts(h, "</td></tr>\n");
+        free(tally[c].who);
+    }
+    text_puts(h, "</tbody></table>\n");
+}
+
 static void students_table(struct text *h, struct student_row *rows, int n, const struct exercise **ex, int nex)
 {
     text_puts(h, "<table><thead><tr><th>Student</th>");
@@ -422,6 +523,8 @@ static const char style[] =
     ".check{border-left:4px solid #2e9d57;padding:.2em .8em;margin:.4em 0;background:#f7faf8}"
     ".check.fail{border-color:#d9534f;background:#fdf5f5}.check .pts{float:right;color:#5a6372}"
     ".check .num{font-weight:600;margin-right:.4em}"
+    ".mistakes th,.mistakes td{text-align:left;vertical-align:top}.mistakes td:first-child{width:55%}.mistakes td:nth-child(2){text-align:right;white-space:nowrap}"
+    ".who{font-size:.9em}"
     "pre{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #e3e7ee;border-radius:4px;"
     "padding:.5em .7em;margin:.4em 0 .2em;font-size:13px}";
 
@@ -615,6 +718,7 @@ static void class_page(struct text *h, struct student_row *rows, int n, struct s
     }
     bar_chart(h, "Pass rate per exercise (share of students with full marks)", labels, NULL, pass, nex, "#2e9d57");
     most_failed(h, scored_rows, ns);
+    common_mistakes(h, scored_rows, ns);
     text_puts(h, "<h2>Students</h2>\n<p class='sub'>A name opens that student's feedback; a marker's reason "
                  "shows on hover.</p>\n");
     students_table(h, rows, n, ex, nex);

@@ -67,11 +67,13 @@ static const char report_help[] =
     "\n"
     "Writes OUTDIR/report.html, one self-contained page about a class graded by `grader batch`\n"
     "(or any folder of OUTDIR/<student>/results.json): the class average, the distribution of\n"
-    "scores, each exercise's pass rate, the checks most often failed, and a table of students,\n"
-    "sorted by name, case aside. Each name links to OUTDIR/<student>/feedback.html, written too:\n"
-    "that student's score and every check's feedback. A student not graded, timed out, or whose\n"
-    "results.json cannot be read is marked so, with the reason; the status and the date come\n"
-    "from the \"grading\" object batch writes in results.json, else the file's time.\n";
+    "scores, each exercise's pass rate, the checks most often failed, the class's most common\n"
+    "mistakes (the \"cause:<id>\" tags of failed tests, counted per student), and a table of\n"
+    "students, sorted by name, case aside. Each name links to OUTDIR/<student>/feedback.html,\n"
+    "written too: that student's score and every check's feedback. A student not graded, timed\n"
+    "out, or whose results.json cannot be read is marked so, with the reason; the status and\n"
+    "the date come from the \"grading\" object batch writes in results.json, else the file's\n"
+    "time.\n";
 
 static const char status_help[] =
     "usage: grader status [--results DIR] [EXERCISES]\n"

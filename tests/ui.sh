@@ -116,9 +116,12 @@ malformed_students() {
         "$c/kate" "$c/nick" "$c/pat"
     jq '.grading = {status: "graded", reason: "", date: "2026-11-25T01:02:03Z", submission_sha256: "00"}' \
         "$work/solutions.json" >"$c/alice/results.json"
-    cp "$work/03-forgot-htons.json" "$c/Bob/results.json"
+    # Bob and carol made the same mistake, as results.json carries it: a cause tag on a failed test.
+    jq '(.tests[] | select(.status == "failed") | .tags) += ["cause:htons"]' \
+        "$work/03-forgot-htons.json" >"$c/Bob/results.json"
     jq '.grading = {status: "timed out", reason: "over the 300 s limit", date: "2026-11-25T01:00:00Z"}
-        | .score = 0 | .tests[] |= (.score = 0 | .status = "failed" | .output = "timed out")' \
+        | .score = 0 | .tests[] |= (.score = 0 | .status = "failed" | .output = "timed out")
+        | .tests[1].tags += ["cause:htons", "cause:", 7]' \
         "$work/solutions.json" >"$c/carol/results.json"
     printf '{"score": 1, "max_score": 2, "tests": [], "output": "\xff\xfe"}' >"$c/eve/results.json"
     jq '.score = "71"' "$work/solutions.json" >"$c/frank/results.json"
@@ -190,6 +193,15 @@ class_report_tests() {
         ok "ui: a check's name cut in the chart, or an exercise's number, shows in full on hover"
     else
         not_ok "ui: full names on hover" "$(grep -o '<title>[^<]*' "$html")"
+    fi
+    local mistakes
+    mistakes=$(sed -n "/most common mistakes/,/<\/table>/p" "$html")
+    if grep -q "<tr><td><b>htons</b><br><span class='sub'>e.g. It listens on port" <<<"$mistakes" \
+        && grep -q "<td>2 ([0-9]*%)</td><td class='who'><a href='Bob/feedback.html'>Bob</a>, <a href='carol/" <<<"$mistakes" \
+        && [ "$(grep -c '<tr><td><b>' <<<"$mistakes")" = 1 ]; then
+        ok "ui: the class's most common mistakes: each cause tag counted once per student, with who made it"
+    else
+        not_ok "ui: the class's most common mistakes" "$mistakes"
     fi
     if iconv -f UTF-8 -t UTF-8 "$html" >/dev/null 2>&1 && ! grep -q $'\x1b' "$html" "$class_out"/*/feedback.html; then
         ok "ui: invalid UTF-8 and escapes in names and results come out as valid UTF-8, escapes shown"
