@@ -203,11 +203,11 @@ fi
 if (cd "$root" && make -s gradescope) >"$work/gradescope.txt" 2>&1; then
     ag="$work/autograder"
     mkdir -p "$ag/source" "$ag/submission"
-    (cd "$ag" && unzip -q "$root/dist/gradescope-autograder.zip" -d unpacked && mv unpacked/source/* source/ \
-        && mv unpacked/run_autograder unpacked/setup.sh .)
+    # The zip's contents go to source/, as Gradescope unzips them (docker.sh runs setup.sh too).
+    unzip -q "$root/dist/gradescope-autograder.zip" -d "$ag/source"
     cp "$root"/solutions/*/*.c "$ag/submission/"        # loose files, as students often upload
     if make -s -C "$ag/source" bin/grader >"$work/gradescope.txt" 2>&1 \
-        && AUTOGRADER_ROOT="$ag" bash "$ag/run_autograder" >>"$work/gradescope.txt" 2>&1 \
+        && AUTOGRADER_ROOT="$ag" bash "$ag/source/run_autograder" >>"$work/gradescope.txt" 2>&1 \
         && jq -e "$schema and .score == .max_score" "$ag/results/results.json" >/dev/null; then
         ok "gradescope: the zip's run_autograder grades loose files into results/results.json (full marks)"
     else
