@@ -29,9 +29,17 @@ HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grad
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 
 IMAGE   ?= get-connected
-# Interactive (-t) only when there is a terminal, so the same commands work in scripts.
-DOCKER_RUN = docker run --rm -i $$([ -t 0 ] && echo -t) \
-             -v "$(CURDIR)/exercises:/opt/get-connected/exercises" -w /opt/get-connected $(IMAGE)
+# The student's exercises/ and .grades/ mounted where the image's kit has them, so that results
+# outlive the container and `make status` on the host reads them. The container starts as root
+# only for as-student, which gives the student's files' owner to the `student` user and runs
+# the command as it. Interactive (-t) only when there is a terminal, so that scripts work too.
+DOCKER_RUN = mkdir -p .grades && docker run --rm -i $$([ -t 0 ] && echo -t) \
+             --user 0:0 --security-opt no-new-privileges \
+             -v "$(CURDIR)/exercises:/opt/get-connected/exercises" \
+             -v "$(CURDIR)/.grades:/opt/get-connected/.grades" \
+             -w /opt/get-connected $(IMAGE) as-student
+# Docker is there and answers, and the image is built (once), or a clear message.
+NEED_DOCKER = sh docker/need-docker.sh
 
 .PHONY: all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist
 
@@ -78,15 +86,19 @@ bench: all
 	@bash tests/benchmark.sh
 
 docker:
-	@sh docker/build-image.sh
+	@$(NEED_DOCKER) "make docker"
+	@IMAGE="$(IMAGE)" sh docker/build-image.sh
 
 docker-check:
+	@$(NEED_DOCKER) "make docker-check" "$(IMAGE)"
 	@$(DOCKER_RUN) make -s check $(if $(EX),EX=$(EX))
 
 docker-shell:
+	@$(NEED_DOCKER) "make docker-shell" "$(IMAGE)"
 	@$(DOCKER_RUN) bash
 
 gradescope:
+	@sh grader/apt-install.sh "make gradescope" "" $$(command -v zip >/dev/null 2>&1 || echo zip)
 	@sh docker/gradescope/build.sh
 
 dist:

@@ -28,11 +28,14 @@ enum { EXIT_GRADED = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
     "usage: grader grade [--json FILE] [--exercise ID]... [--jobs N] [--keep] DIR\n"
-    "       grader batch [--jobs N] [--timeout S] [--force] [--only NAME] --out OUTDIR SUBMISSIONS\n"
+    "       grader batch [--jobs N] [--timeout S] [--image IMAGE] [--force] [--only NAME]\n"
+    "                    --out OUTDIR SUBMISSIONS\n"
     "       grader report OUTDIR\n"
-    "       grader status | hint ID | watch [--exercise ID] DIR\n"
+    "       grader status [--results DIR] [EXERCISES]\n"
+    "       grader hint [--state DIR] [--exercises DIR] ID\n"
+    "       grader watch [--exercise ID] DIR\n"
     "       grader list [--checks | --files]\n"
-    "       grader --help | --version\n"
+    "       grader COMMAND --help | grader --help | --version\n"
     "\n"
     "Get Connected's autograder. `grade` compiles each program of the submission in DIR\n"
     "(DIR/<exercise-id>/*.c) with fixed flags, runs the exercise's checks against the built\n"
@@ -48,14 +51,63 @@ static const char usage[] =
     "  --save DIR       also keep each exercise's results as DIR/<exercise-id>.json (for status)\n"
     "  --note TEXT      say TEXT before the results, in the report and in results.json's output\n"
     "\n"
-    "`batch` grades a class, each student in a container (grader batch --help).\n"
-    "`report` writes OUTDIR/report.html, a page about a class graded by batch.\n"
+    "`batch` grades a class, each student in a container of its own.\n"
+    "`report` writes OUTDIR/report.html, a page about a class graded by batch, and a page of\n"
+    "feedback for each student.\n"
     "`status` shows each exercise's state and what to do next (from make check's saved results);\n"
     "`hint ID` the next hint for an exercise; `watch` grades again on every save.\n"
     "`list` prints the exercises and their programs; --checks also every check and its points;\n"
     "--files the files a student writes for each exercise.\n"
+    "`grader COMMAND --help` says more about each.\n"
     "Exit status: 0 when grading completed, whatever the score; 1 on an internal error;\n"
     "2 on a usage error.\n";
+
+static const char report_help[] =
+    "usage: grader report OUTDIR\n"
+    "\n"
+    "Writes OUTDIR/report.html, one self-contained page about a class graded by `grader batch`\n"
+    "(or any folder of OUTDIR/<student>/results.json): the class average, the distribution of\n"
+    "scores, each exercise's pass rate, the checks most often failed, the class's most common\n"
+    "mistakes (the \"cause:<id>\" tags of failed tests, counted per student), and a table of\n"
+    "students, sorted by name, case aside. Each name links to OUTDIR/<student>/feedback.html,\n"
+    "written too: that student's score and every check's feedback. A student not graded, timed\n"
+    "out, or whose results.json cannot be read is marked so, with the reason; the status and\n"
+    "the date come from the \"grading\" object batch writes in results.json, else the file's\n"
+    "time.\n";
+
+static const char status_help[] =
+    "usage: grader status [--results DIR] [EXERCISES]\n"
+    "\n"
+    "Every exercise in order (make status): not started, in progress or passing, its last\n"
+    "score, whether it changed since it was last checked, and what to do next.\n"
+    "\n"
+    "  --results DIR    where make check saved the results (default .grades)\n"
+    "  EXERCISES        the folder of the student's exercises (default exercises)\n";
+
+static const char hint_help[] =
+    "usage: grader hint [--state DIR] [--exercises DIR] EXERCISE-ID\n"
+    "\n"
+    "Shows the next hint for an exercise (make hint EX=03-inet-stream-seqnum), from its\n"
+    "HINTS.md: one more each time, from a nudge to the exact call, then the last one again.\n"
+    "\n"
+    "  --state DIR      where the number of hints seen is kept (default .grades)\n"
+    "  --exercises DIR  the folder of the exercises and their HINTS.md (default exercises)\n";
+
+static const char watch_help[] =
+    "usage: grader watch [--exercise ID] DIR\n"
+    "\n"
+    "Grades the exercises in DIR (make watch), then again each time a file in them is saved,\n"
+    "keeping the results in .grades for make status. Ctrl-C stops it.\n"
+    "\n"
+    "  --exercise ID    watch and grade only this exercise\n";
+
+static const char list_help[] =
+    "usage: grader list [--checks | --files]\n"
+    "\n"
+    "Prints each exercise and the programs it builds.\n"
+    "\n"
+    "  --checks         also every check, its points and what it verifies: the rubric\n"
+    "  --files          instead of the programs, the files a student writes for each exercise\n";
 
 struct grade_options {
     const char *json_path;
@@ -358,6 +410,33 @@ static void become_init_if_process_1(void)
     }
 }
 
+/* The commands. grade and batch parse --help among their options; the others' help is here. */
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv, struct criterion_test_set *set);
+    const char *help;
+};
+
+static const struct command commands[] = {
+    { "grade", grade, NULL },
+    { "batch", batch_main, NULL },
+    { "report", class_report_main, report_help },
+    { "status", status_main, status_help },
+    { "hint", hint_main, hint_help },
+    { "watch", watch_main, watch_help },
+    { "list", list, list_help },
+    { NULL, NULL, NULL },
+};
+
+/* --help or -h anywhere among a command's arguments (argv[0] is the command). */
+static bool asks_for_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     become_init_if_process_1();
@@ -374,26 +453,19 @@ int main(int argc, char **argv)
         printf("grader (Get Connected) %s\n", VERSION);
         return EXIT_GRADED;
     }
-    struct criterion_test_set *set = criterion_initialize();
-    int rc;
-    if (strcmp(command, "grade") == 0) {
-        rc = grade(argc - 1, argv + 1, set);
-    } else if (strcmp(command, "batch") == 0) {
-        rc = batch_main(argc - 1, argv + 1, set);
-    } else if (strcmp(command, "report") == 0) {
-        rc = class_report_main(argc - 1, argv + 1, set);
-    } else if (strcmp(command, "status") == 0) {
-        rc = status_main(argc - 1, argv + 1, set);
-    } else if (strcmp(command, "hint") == 0) {
-        rc = hint_main(argc - 1, argv + 1, set);
-    } else if (strcmp(command, "watch") == 0) {
-        rc = watch_main(argc - 1, argv + 1, set);
-    } else if (strcmp(command, "list") == 0) {
-        rc = list(argc - 1, argv + 1, set);
-    } else {
+    const struct command *c = commands;
+    while (c->name && strcmp(c->name, command) != 0)
+        c++;
+    if (c->name == NULL) {
         fprintf(stderr, "grader: unknown command '%s'\n\n%s", command, usage);
-        rc = EXIT_USAGE;
+        return EXIT_USAGE;
     }
+    if (c->help && asks_for_help(argc - 1, argv + 1)) {
+        fputs(c->help, stdout);
+        return EXIT_GRADED;
+    }
+    struct criterion_test_set *set = criterion_initialize();
+    int rc = c->run(argc - 1, argv + 1, set);
     criterion_finalize(set);
     return rc;
 }

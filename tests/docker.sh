@@ -302,14 +302,14 @@ unreaping_init_tests() {
 
 docker_tests() {
     if [ -n "${GC_SKIP_DOCKER:-}" ] && [ "${CI:-}" != true ]; then
-        echo "skipped the Docker tests: GC_SKIP_DOCKER is set"
+        skip "Docker" "GC_SKIP_DOCKER is set"
         return
     fi
     if ! docker version >/dev/null 2>&1; then
         if [ "${CI:-}" = true ]; then
             not_ok "docker: the engine answers (required under CI=true)"
         else
-            echo "skipped the Docker tests: no Docker engine answers"
+            skip "Docker" "no Docker engine answers"
         fi
         return
     fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The kit's own tests (`make test`): the grader's unit tests, then the grader against the
 # reference solutions, the untouched skeletons, deliberately broken and hostile submissions,
-# with every results.json checked by jq. Ends with "N passed, N failed".
+# with every results.json checked by jq. Ends with "N passed, N failed, N skipped (why)".
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,8 +11,12 @@ trap 'rm -rf "$work"' EXIT
 
 passed=0
 failed=0
+skipped=0
+skip_reasons=()
 ok()     { passed=$((passed + 1)); printf 'ok      %s\n' "$1"; }
 not_ok() { failed=$((failed + 1)); printf 'FAILED  %s\n' "$1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/        /'; }
+# skip WHAT WHY: a group of tests not run here, counted and said again at the end.
+skip()   { skipped=$((skipped + 1)); skip_reasons+=("$1: $2"); printf 'SKIPPED %s: %s\n' "$1" "$2"; }
 
 # grade NAME DIR [grader options...]: grades DIR into $work/NAME.json, quietly.
 grade() {
@@ -175,6 +179,21 @@ fi
 
 # --- The command line ----------------------------------------------------------------------
 "$grader" --help | grep -q 'usage: grader grade' && ok "grader --help shows the usage" || not_ok "grader --help"
+help_missing=""
+for command in grade batch report status hint watch list; do
+    "$grader" "$command" --help >"$work/help.txt" 2>&1 && grep -q "usage: grader $command" "$work/help.txt" \
+        && grep -q "grader $command" <("$grader" --help) || help_missing="$help_missing $command"
+done
+[ -z "$help_missing" ] && ok "every grader command answers --help (exit 0, its usage), and grader --help lists it" \
+    || not_ok "grader COMMAND --help fails for:$help_missing"
+# What batch's help and the README say of the grader's capabilities in a container: the same.
+caps='SETUID, SETGID, KILL, CHOWN, DAC_OVERRIDE'
+if "$grader" batch --help | tr '\n' ' ' | grep -q "five capabilities ($caps" \
+    && tr '\n' ' ' <"$root/README.md" | grep -q "five capabilities ($caps"; then
+    ok "batch --help and the README name the same five capabilities of the grader in a container"
+else
+    not_ok "batch --help and the README disagree on capabilities" "$("$grader" batch --help)"
+fi
 "$grader" grade --exercise no-such-exercise "$root/solutions" >/dev/null 2>&1
 [ $? -eq 2 ] && ok "an unknown exercise is a usage error (exit 2)" || not_ok "an unknown exercise: exit 2"
 "$grader" grade "$work/does-not-exist" >/dev/null 2>&1
@@ -184,11 +203,11 @@ fi
 if (cd "$root" && make -s gradescope) >"$work/gradescope.txt" 2>&1; then
     ag="$work/autograder"
     mkdir -p "$ag/source" "$ag/submission"
-    (cd "$ag" && unzip -q "$root/dist/gradescope-autograder.zip" -d unpacked && mv unpacked/source/* source/ \
-        && mv unpacked/run_autograder unpacked/setup.sh .)
+    # The zip's contents go to source/, as Gradescope unzips them (docker.sh runs setup.sh too).
+    unzip -q "$root/dist/gradescope-autograder.zip" -d "$ag/source"
     cp "$root"/solutions/*/*.c "$ag/submission/"        # loose files, as students often upload
     if make -s -C "$ag/source" bin/grader >"$work/gradescope.txt" 2>&1 \
-        && AUTOGRADER_ROOT="$ag" bash "$ag/run_autograder" >>"$work/gradescope.txt" 2>&1 \
+        && AUTOGRADER_ROOT="$ag" bash "$ag/source/run_autograder" >>"$work/gradescope.txt" 2>&1 \
         && jq -e "$schema and .score == .max_score" "$ag/results/results.json" >/dev/null; then
         ok "gradescope: the zip's run_autograder grades loose files into results/results.json (full marks)"
     else
@@ -204,9 +223,18 @@ source "$root/tests/ui.sh"
 # --- The diagrams the READMEs show: well-formed, inside their viewBox, rendered light and dark ---
 source "$root/tests/diagrams.sh"
 
-# --- Docker: the image, and batch grading in containers --------------------------------------
+# --- Missing tools: what make check, test, gradescope and docker-check say ---------------------
+source "$root/tests/messages.sh"
+
+# --- Docker: the image, batch grading in containers, and a student grading through Docker -----
 source "$root/tests/docker.sh"
+source "$root/tests/docker-student.sh"
 
 echo
-echo "$passed passed, $failed failed"
+why=""
+if [ "$skipped" -gt 0 ]; then
+    why=$(printf '%s; ' "${skip_reasons[@]}")
+    why=" (${why%; })"
+fi
+echo "$passed passed, $failed failed, $skipped skipped$why"
 [ "$failed" -eq 0 ]
