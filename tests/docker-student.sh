@@ -34,8 +34,8 @@ docker_student_tests() {
     # The image docker.sh built (make docker-check builds it first when it is missing).
     out=$(cd "$copy" && IMAGE="$image" make -s docker-check 2>&1)
     rc=$?
-    if [ $rc -eq 0 ] && grep -q '^Total: 71/71' <<<"$out"; then
-        ok "docker student: make docker-check grades the mounted exercises (71/71)"
+    if [ $rc -eq 0 ] && grep -qE '^Total: ([0-9]+)/\1 ' <<<"$out"; then
+        ok "docker student: make docker-check grades the mounted exercises (full marks)"
     else
         not_ok "docker student: make docker-check (exit $rc)" "$(tail -20 <<<"$out")"
     fi
