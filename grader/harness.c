@@ -28,6 +28,8 @@
 #define POLL_INTERVAL_MS 5
 /* How long a check waits for the orphans it swept to die before it ends anyway. */
 #define REAP_MS 1000
+/* The limit on cleaning up after a check, however long the check took. */
+#define TEARDOWN_SECONDS 10
 
 static struct {
     const char *suite;
@@ -133,6 +135,8 @@ void check_setup(void)
      * check reaps them when it ends. */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         internal_error("prctl(PR_SET_CHILD_SUBREAPER)");
+    /* The check's own time limit: SIGALRM ends its process, and the runner says why. */
+    alarm(CHECK_TIMEOUT_SECONDS);
 
     const char *run = getenv("GC_RUN_DIR");
     snprintf(check.dir, sizeof check.dir, "%s/checks/%d-XXXXXX", run ? run : "/tmp",
@@ -198,6 +202,7 @@ static void reap_adopted(void)
 
 void check_teardown(void)
 {
+    alarm(TEARDOWN_SECONDS);     /* cleaning up gets a limit of its own */
     for (int i = 0; i < check.nprocs; i++)
         proc_kill(&check.procs[i]);
     if (check.uid.fd >= 0) {
