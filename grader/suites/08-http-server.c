@@ -251,10 +251,11 @@ static const char *shown(const char *req)
     return quote(req, strlen(req));
 }
 
-/* "Sent:" (the request as shown), then what came back. */
-static void describe_exchange(struct site *s, const char *req, const struct response *res)
+/* Sent (the request as shown), Expected (want), then Got: what came back. */
+static void describe_exchange(struct site *s, const char *req, const char *want, const struct response *res)
 {
     sent("%s", req);
+    expected("%s", want);
     if (res->r == IO_TIMEOUT && res->raw.len == 0)
         got("nothing within %d s", ANSWER_MS / 1000);
     else if (!res->has_head)
@@ -272,20 +273,20 @@ static void expect_response(struct site *s, const char *req, const struct respon
     bool ended = res->r == IO_EOF || (res->r == IO_ERROR && res->err == ECONNRESET);
     if (res->has_head && ended)
         return;
-    describe_exchange(s, req, res);
     if (res->has_head && res->r == IO_TIMEOUT) {
-        expected("the response, then the end of the connection");
+        describe_exchange(s, req, "the response, then the end of the connection", res);
         cause("the connection never ended. In HTTP/1.0 the server closes the connection after the "
               "response (Connection: close): close() the socket once the body is sent, in every "
               "process that holds it (after fork(), the parent closes its copy at once).");
     } else if (res->raw.len == 0 && res->r == IO_TIMEOUT) {
-        expected("a response");
+        describe_exchange(s, req, "a response", res);
         cause("the server never answered: is it still waiting for more of the request? The head "
               "ends at the first empty line (\"\\r\\n\\r\\n\").");
     } else if (res->raw.len == 0) {
-        expected("a response");
+        describe_exchange(s, req, "a response", res);
     } else {
-        expected("a response: a status line such as \"HTTP/1.0 200 OK\\r\\n\", header lines, an empty line");
+        describe_exchange(s, req, "a response: a status line such as \"HTTP/1.0 200 OK\\r\\n\", "
+                          "header lines, an empty line", res);
     }
     fail();
 }
@@ -296,8 +297,7 @@ static void expect_status(struct site *s, const char *req, const struct response
     expect_response(s, req, res);
     if (res->status == want || res->status == also)
         return;
-    describe_exchange(s, req, res);
-    expected("%s", what);
+    describe_exchange(s, req, what, res);
     if (res->status == 200 && body_len(res) > 0)
         got("and the body %s", quote(body_of(res), body_len(res)));
     fail();
@@ -312,8 +312,7 @@ static void expect_file(struct site *s, const char *req, const struct response *
     char *end;
     unsigned long long value = length ? strtoull(length, &end, 10) : 0;
     if (length == NULL || *end != '\0' || value != n) {
-        describe_exchange(s, req, res);
-        expected("Content-Length: %zu (the file's exact size in bytes)", n);
+        describe_exchange(s, req, fmt("Content-Length: %zu (the file's exact size in bytes)", n), res);
         if (length && value == n + 1)
             cause("one byte too many: a C string's terminating NUL is not part of the file.");
         else if (length && value > 0 && value == body_len(res) && body_len(res) < n)
@@ -329,8 +328,7 @@ static void expect_file(struct site *s, const char *req, const struct response *
         while (tn > 0 && t[tn - 1] == ' ')
             tn--;
         if (t == NULL || tn != strlen(type) || strncasecmp(t, type, tn) != 0) {
-            describe_exchange(s, req, res);
-            expected("Content-Type: %s", type);
+            describe_exchange(s, req, fmt("Content-Type: %s", type), res);
             fail();
         }
     }
@@ -364,8 +362,7 @@ CHECK(http_server, get_serves_a_file, 1, 2,
     expect_file(&s, shown(req), &res, hello_html, strlen(hello_html), "text/html");
     const char *connection = header(&res, "Connection");
     if (connection == NULL || strcasecmp(connection, "close") != 0) {
-        describe_exchange(&s, shown(req), &res);
-        expected("the header Connection: close");
+        describe_exchange(&s, shown(req), "the header Connection: close", &res);
         cause("an HTTP/1.0 server closes the connection after each response, and says so.");
         fail();
     }
@@ -412,9 +409,8 @@ CHECK(http_server, head_has_no_body, 5, 1, "HEAD: the same status line and heade
     expect_status(&s, shown(req), &res, 200, 200, "status 200, as for GET");
     const char *length = header(&res, "Content-Length");
     if (length == NULL || strtoull(length, NULL, 10) != strlen(hello_html) || body_len(&res) > 0) {
-        describe_exchange(&s, shown(req), &res);
-        expected("Content-Length: %zu (the size GET would send), then nothing after the empty line",
-                 strlen(hello_html));
+        describe_exchange(&s, shown(req), fmt("Content-Length: %zu (the size GET would send), then "
+                                              "nothing after the empty line", strlen(hello_html)), &res);
         if (body_len(&res) > 0) {
             got("a body of %zu bytes after the head", body_len(&res));
             cause("HEAD asks for the head only: send the same status line and headers as GET, and "
@@ -432,8 +428,8 @@ static void expect_error_response(struct site *s, const char *req, int want, int
     expect_status(s, shown(req), &res, want, also, what);
     const char *length = header(&res, "Content-Length");
     if (length == NULL || body_len(&res) == 0 || strtoull(length, NULL, 10) != body_len(&res)) {
-        describe_exchange(s, shown(req), &res);
-        expected("a complete response: a short body (such as \"404 Not Found\\n\") and its length in Content-Length");
+        describe_exchange(s, shown(req), "a complete response: a short body (such as \"404 Not Found\\n\") "
+                          "and its length in Content-Length", &res);
         if (length != NULL && body_len(&res) > 0)
             got("Content-Length: %s, and a body of %zu bytes", length, body_len(&res));
         if (length != NULL && body_len(&res) > 0)
@@ -461,8 +457,7 @@ static void expect_refused(struct site *s, const char *target, const char *how)
     bool leaked = res.raw.len > 0 && memmem(res.raw.data, res.raw.len, "TOP SECRET", 10) != NULL;
     if (!leaked && (res.status == 403 || res.status == 404))
         return;
-    describe_exchange(s, shown(req), &res);
-    expected("403 (Forbidden) or 404 (Not Found): %s leads outside DIR", target);
+    describe_exchange(s, shown(req), fmt("403 (Forbidden) or 404 (Not Found): %s leads outside DIR", target), &res);
     if (leaked) {
         got("the contents of a file outside DIR: %s", quote(body_of(&res), body_len(&res)));
         cause("%s", how);
@@ -514,8 +509,7 @@ CHECK(http_server, other_method_405, 10, 1, "any other method: 405 with Allow: G
         expect_status(&s, shown(reqs[i]), &res, 405, 405, "status 405 (Method Not Allowed)");
         const char *allow = header(&res, "Allow");
         if (allow == NULL || strstr(allow, "GET") == NULL || strstr(allow, "HEAD") == NULL) {
-            describe_exchange(&s, shown(reqs[i]), &res);
-            expected("the header Allow: GET, HEAD");
+            describe_exchange(&s, shown(reqs[i]), "the header Allow: GET, HEAD", &res);
             fail();
         }
     }
