@@ -204,6 +204,9 @@ source "$root/tests/ui.sh"
 # --- The diagrams the READMEs show: well-formed, inside their viewBox, rendered light and dark ---
 source "$root/tests/diagrams.sh"
 
+# --- Real HTTP clients against the web server (08) ------------------------------------------
+source "$root/tests/curl.sh"
+
 # --- Docker: the image, and batch grading in containers --------------------------------------
 source "$root/tests/docker.sh"
 
