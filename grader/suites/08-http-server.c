@@ -273,7 +273,10 @@ static void expect_response(struct site *s, const char *req, const struct respon
     bool ended = res->r == IO_EOF || (res->r == IO_ERROR && res->err == ECONNRESET);
     if (res->has_head && ended)
         return;
-    if (res->has_head && res->r == IO_TIMEOUT) {
+    if (res->has_head && res->r == IO_FULL) {
+        describe_exchange(s, req, "the response, then the end of the connection", res);
+        got("more than %d bytes, and still no end", RESPONSE_CAP);
+    } else if (res->has_head && res->r == IO_TIMEOUT) {
         describe_exchange(s, req, "the response, then the end of the connection", res);
         cause("the connection never ended. In HTTP/1.0 the server closes the connection after the "
               "response (Connection: close): close() the socket once the body is sent, in every "
