@@ -80,9 +80,11 @@ static _Noreturn void cannot_prepare(const char *what)
     abort();
 }
 
+/* The site is built before the server starts, in its working folder: O_EXCL and O_NOFOLLOW all
+ * the same, so that nothing planted there could redirect a write of the grader's. */
 static void put_file(const char *name, const void *bytes, size_t n, int copies)
 {
-    int fd = open(scratch_path(name), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(scratch_path(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         cannot_prepare(name);
     for (int i = 0; i < copies; i++)
