@@ -378,6 +378,13 @@ CHECK(http_server, get_serves_a_file, 1, 2,
         cause("an HTTP/1.0 server closes the connection after each response, and says so.");
         fail();
     }
+    /* What curl and browsers send: HTTP/1.1, which an HTTP/1.0 server answers all the same. */
+    req = fmt("GET /hello.html HTTP/1.1\r\nHost: localhost:%u\r\nUser-Agent: curl/7.88.1\r\n"
+              "Accept: */*\r\n\r\n", s.port);
+    res = request(&s, req);
+    cause_if_fails("curl and browsers send HTTP/1.1 request lines: accept HTTP/1.0 and HTTP/1.1, "
+                   "and answer with HTTP/1.0 and Connection: close.");
+    expect_file(&s, shown(req), &res, hello_html, strlen(hello_html), "text/html");
 }
 
 CHECK(http_server, binary_file_intact, 2, 2, "a binary file of about 1 MB arrives byte for byte (NUL bytes included)")
