@@ -226,6 +226,9 @@ source "$root/tests/diagrams.sh"
 # --- Missing tools: what make check, test, gradescope and docker-check say ---------------------
 source "$root/tests/messages.sh"
 
+# --- Real HTTP clients against the web server (08) ------------------------------------------
+source "$root/tests/curl.sh"
+
 # --- Docker: the image, batch grading in containers, and a student grading through Docker -----
 source "$root/tests/docker.sh"
 source "$root/tests/docker-student.sh"
