@@ -132,6 +132,18 @@ done
 # --- Red team: attacks on the grader from inside a correct submission; shared machines ------
 source "$root/tests/redteam.sh"
 
+# --- Every check can fail: each check of the rubric is failed by some variant in tests/ ------
+# A check that no broken, hostile or class variant fails proves nothing: it might never fail.
+covered=$(sed -n 's/^Expect-failed: //p' "$root"/tests/broken/*.patch "$root"/tests/hostile/*.patch \
+    "$root"/tests/class/*.patch | tr ' ' '\n' | sed '/^$/d' | sort -u)
+uncovered=$("$grader" list --checks | awk '/^[0-9]+\.[0-9]+ / { print $1 }' | sort -u \
+    | comm -23 - <(printf '%s\n' "$covered") | sort -t. -k1,1n -k2,2n | tr '\n' ' ')
+if [ -z "$uncovered" ]; then
+    ok "every check of the rubric is failed by at least one variant in tests/"
+else
+    not_ok "checks that no variant in tests/ fails (add a broken variant for each): ${uncovered% }"
+fi
+
 # --- A submission that prints garbage still yields valid UTF-8 JSON -----------------------------
 garbage="$work/01-server-prints-garbage-and-crashes.json"
 if iconv -f UTF-8 -t UTF-8 "$garbage" >/dev/null 2>&1 && jq -e . "$garbage" >/dev/null 2>&1 \
