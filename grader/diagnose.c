@@ -34,6 +34,10 @@ void describe_end(struct text *t, const struct proc *p)
         text_printf(t, "%s is still running", p->name);
     } else if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == SANITIZER_EXIT_STATUS) {
         text_printf(t, "%s was stopped by AddressSanitizer or UndefinedBehaviorSanitizer", p->name);
+    } else if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 255) {
+        /* exit(-1) and return -1 from main: the status is cut to 8 bits. */
+        text_printf(t, "%s exited with status 255, which is what return -1 (or exit(-1)) from main "
+                    "gives: an exit status is 0 to 255, and errors are 1 (EXIT_FAILURE)", p->name);
     } else if (WIFEXITED(p->status)) {
         text_printf(t, "%s exited with status %d", p->name, WEXITSTATUS(p->status));
     } else if (WIFSIGNALED(p->status)) {
