@@ -426,7 +426,8 @@ int connect_unix_server(struct proc *server, const char *path)
             return fd;
         int err = errno;
         if (server_exited_while_waiting(server)) {
-            if (err == ECONNREFUSED)
+            /* A server killed by a signal may have listened before; the file is then its own. */
+            if (err == ECONNREFUSED && !WIFSIGNALED(server->status))
                 explain_unix_connect_error(path, err);
             fail_server_exited(server, fmt("%s to accept connections at %s", server->name, path));
         }
