@@ -1,4 +1,4 @@
-/* 04-inet-dgram-echo: Internet domain datagram sockets (TLPI 59). The rubric, 11 points.
+/* 04-inet-dgram-echo: Internet domain datagram sockets (TLPI 59). The rubric, 12 points.
  *
  *   4.1   2  udp_echo_server sends a datagram back to its sender
  *   4.2   1  udp_echo_server keeps message boundaries: one reply per datagram
@@ -10,6 +10,7 @@
  *   4.8   1  udp_echo_client ignores datagrams that do not come from HOST:PORT
  *   4.9   1  udp_echo_client gives up after 4 tries with exit status 2 and a message
  *   4.10  1  udp_echo_client resolves a host name
+ *   4.11  1  udp_echo_client waits about 500 ms for a reply before each new try
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -290,4 +291,47 @@ CHECK(inet_dgram_echo, client_resolves_host_name, 10, 1, "udp_echo_client resolv
     receive_request(&run, "by name", &from, &len, "its request, sent to localhost (127.0.0.1)");
     reply(&run, "by name", 7, &from, len);
     expect_printed(&run, "by name", "the server echoed at once");
+}
+
+/* A try comes about TRY_MS after the one before; what counts as "about" allows for a loaded
+ * machine, not for a client that re-sends at once or waits twice as long. */
+#define TRY_MS 500
+#define TRY_EARLIEST_MS 400
+#define TRY_LATEST_MS 1000
+
+CHECK(inet_dgram_echo, client_spaces_tries, 11, 1,
+      "udp_echo_client waits about 500 ms for a reply before each new try")
+{
+    struct client_run run = start_client("127.0.0.1", "slowly");
+    int64_t at[4];
+    int tries = 0;
+    struct text in = {0};
+    while (tries < 4 && await_readable_or_exit(run.server_fd, run.client, deadline_in(ANSWER_MS))
+           && recv_datagram(run.server_fd, &in, 65536, NULL, NULL, deadline_in(0)) == IO_OK)
+        at[tries++] = now_ms();
+    sent("%s; the server never answered", run.command);
+    if (tries < 4) {
+        expected("4 tries, about %d ms apart, so that this check can time them", TRY_MS);
+        got("%d datagram%s (see 4.9)", tries, tries == 1 ? "" : "s");
+        if (proc_wait(run.client, deadline_in(0)))
+            tell_about(run.client);
+        fail();
+    }
+    for (int i = 1; i < 4; i++) {
+        int64_t gap = at[i] - at[i - 1];
+        if (gap >= TRY_EARLIEST_MS && gap <= TRY_LATEST_MS)
+            continue;
+        expected("each try about %d ms after the one before", TRY_MS);
+        got("try %d came %lld ms after try %d (the gaps were %lld, %lld and %lld ms)", i + 1,
+            (long long)gap, i, (long long)(at[1] - at[0]), (long long)(at[2] - at[1]),
+            (long long)(at[3] - at[2]));
+        if (gap < TRY_EARLIEST_MS)
+            cause("the client did not wait %d ms before trying again: give each try a wait of its "
+                  "own (a deadline computed after each sendto(), or poll() with a %d ms timeout), "
+                  "not one deadline for all the tries.", TRY_MS, TRY_MS);
+        else
+            cause("the client waited much longer than %d ms: a timeout in seconds (SO_RCVTIMEO's "
+                  "tv_sec) or in the wrong unit (poll() takes milliseconds)?", TRY_MS);
+        fail();
+    }
 }
