@@ -1,4 +1,4 @@
-/* 06-concurrent-server: server design, one process per client (TLPI 60). The rubric, 9 points.
+/* 06-concurrent-server: server design, one process per client (TLPI 60). The rubric, 10 points.
  *
  *   6.1  2  conc_echo_server echoes what a client sends, until the client shuts down
  *   6.2  2  an idle client does not delay another (the server is not iterative)
@@ -6,6 +6,7 @@
  *   6.4  1  no zombie children remain once clients have left
  *   6.5  1  the parent's open descriptors do not grow with the clients it served
  *   6.6  1  a client that resets its connection does not kill the server
+ *   6.7  1  no zombies remain after 20 clients leave at the same moment (signals merge)
  */
 #include <errno.h>
 #include <string.h>
@@ -92,6 +93,47 @@ static struct children wait_children_done(struct server_run *run)
     return c;
 }
 
+/* Waits until the server has at most `remaining` children and no zombie: the child of a client
+ * that just left has ended and been reaped. False at the deadline. Checks whose clients leave
+ * one at a time wait for this after each, so that their children's SIGCHLDs never merge: only
+ * 6.7 tests merged signals. */
+static bool wait_reaped(struct server_run *run, int remaining)
+{
+    int64_t deadline = deadline_in(ANSWER_MS);
+    struct children c = procinfo_children(run->server->pid);
+    while ((c.running > remaining || c.zombies > 0) && now_ms() < deadline) {
+        proc_wait(run->server, deadline_in(2));
+        c = procinfo_children(run->server->pid);
+    }
+    return c.running <= remaining && c.zombies == 0;
+}
+
+/* Fails unless the server's children have all ended and been reaped, a moment after its
+ * clients left (context says how they left). */
+static void expect_no_zombies(struct server_run *run, const char *context)
+{
+    struct children c = wait_children_done(run);
+    int64_t deadline = deadline_in(ANSWER_MS);
+    while (c.zombies > 0 && now_ms() < deadline) {
+        proc_wait(run->server, deadline_in(10));
+        c = procinfo_children(run->server->pid);
+    }
+    if (c.zombies == 0 && c.running == 0)
+        return;
+    sent("%s", context);
+    expected("no child processes left once they are gone");
+    got("%d zombie%s and %d running child%s, %d s later", c.zombies, c.zombies == 1 ? "" : "s",
+        c.running, c.running == 1 ? "" : "ren", ANSWER_MS / 1000);
+    if (c.zombies > 0)
+        cause("zombies: a child that ended stays in the process table until its parent waits for "
+              "it. Reap children with waitpid(-1, NULL, WNOHANG) in a loop, in a SIGCHLD handler: "
+              "signals do not queue, so one SIGCHLD may stand for many children that ended.");
+    else
+        cause("children that do not exit: a child must exit once its client has left (recv() "
+              "returned 0), not go back to accept().");
+    fail();
+}
+
 CHECK(concurrent_server, echoes, 1, 2, "conc_echo_server echoes what a client sends, until the client shuts down")
 {
     struct server_run run = start_server();
@@ -139,6 +181,7 @@ CHECK(concurrent_server, serves_twenty_clients_at_once, 3, 2,
         cause("the contract asks for one child per client: fork() after accept().");
         fail();
     }
+    bool reaping = true;     /* until a child is not reaped: then no more waiting */
     for (int i = 0; i < 20; i++) {
         struct text in = {0};
         shutdown(fds[i], SHUT_WR);
@@ -150,33 +193,21 @@ CHECK(concurrent_server, serves_twenty_clients_at_once, 3, 2,
             fail();
         }
         close(fds[i]);
+        if (reaping)
+            reaping = wait_reaped(&run, 19 - i);
     }
+    expect_no_zombies(&run, "20 clients at once, which then left one after another");
 }
 
 CHECK(concurrent_server, leaves_no_zombies, 4, 1, "no zombie children remain once clients have left")
 {
     struct server_run run = start_server();
-    for (int i = 0; i < 5; i++)
+    for (int i = 0, reaping = 1; i < 5; i++) {
         expect_echo(&run, "bye\n", fmt("client %d of 5 sends ", i + 1));
-    struct children c = wait_children_done(&run);
-    int64_t deadline = deadline_in(ANSWER_MS);
-    while (c.zombies > 0 && now_ms() < deadline) {
-        proc_wait(run.server, deadline_in(10));
-        c = procinfo_children(run.server->pid);
+        if (reaping)
+            reaping = wait_reaped(&run, 0);
     }
-    if (c.zombies == 0 && c.running == 0)
-        return;
-    sent("5 clients, one after another, each leaving after its echo");
-    expected("no child processes left once they are gone");
-    got("%d zombie%s and %d running child%s, %d s later", c.zombies, c.zombies == 1 ? "" : "s",
-        c.running, c.running == 1 ? "" : "ren", ANSWER_MS / 1000);
-    if (c.zombies > 0)
-        cause("zombies: a child that ended stays in the process table until its parent waits for "
-              "it. Reap children with waitpid(-1, NULL, WNOHANG) in a loop, in a SIGCHLD handler.");
-    else
-        cause("children that do not exit: a child must exit once its client has left (recv() "
-              "returned 0), not go back to accept().");
-    fail();
+    expect_no_zombies(&run, "5 clients, one after another, each leaving after its echo");
 }
 
 /* Connections to the server's port that the client has closed but the server still holds open. */
@@ -234,4 +265,18 @@ CHECK(concurrent_server, survives_reset_connections, 6, 1,
         fail();
     }
     expect_echo(&run, "still there?\n", "after 3 clients reset their connections, a new client sends ");
+}
+
+CHECK(concurrent_server, no_zombies_after_a_burst, 7, 1, "no zombies remain after 20 clients leave at the same moment (signals merge)")
+{
+    struct server_run run = start_server();
+    int fds[20];
+    for (int i = 0; i < 20; i++) {
+        fds[i] = connect_client(&run);
+        expect_echo_on(&run, fds[i], "hi\n", fmt("20 clients connected, all staying connected; client %d sends ", i + 1));
+    }
+    /* All at once: their children end together, and their SIGCHLDs merge into fewer signals. */
+    for (int i = 0; i < 20; i++)
+        close(fds[i]);
+    expect_no_zombies(&run, "20 clients, each served by its own child, closed their connections at the same moment");
 }
