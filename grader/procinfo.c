@@ -44,3 +44,22 @@ struct children procinfo_children(pid_t pid)
     closedir(proc);
     return c;
 }
+
+bool procinfo_cpu(pid_t pid, unsigned long *ticks, char *state)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return false;
+    char *ok = fgets(line, sizeof line, f);
+    fclose(f);
+    char *end = ok ? strrchr(line, ')') : NULL;
+    unsigned long user, system;
+    /* After the name: state, then 10 fields, then utime and stime (proc(5)). */
+    if (end == NULL || sscanf(end + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", state,
+                              &user, &system) != 3)
+        return false;
+    *ticks = user + system;
+    return true;
+}

@@ -4,6 +4,7 @@
 #ifndef GC_PROCINFO_H
 #define GC_PROCINFO_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct children {
@@ -14,5 +15,9 @@ struct children {
 /* Counts the helpers of the server pid, which leads its own process group: a child that forks
  * again to serve (the "double fork" that avoids zombies) still counts. */
 struct children procinfo_children(pid_t pid);
+
+/* The CPU time pid has used (user and system, in clock ticks) and its state ('R' running or
+ * ready to run, 'S' asleep, ...). False when it is gone. */
+bool procinfo_cpu(pid_t pid, unsigned long *ticks, char *state);
 
 #endif

@@ -1,4 +1,4 @@
-/* 07-poll-chat: one process, many clients, with poll() (TLPI 63). The rubric, 9 points.
+/* 07-poll-chat: one process, many clients, with poll() (TLPI 63). The rubric, 11 points.
  *
  *   7.1  2  a line goes to every other client as "<number>: <line>", not back to its sender
  *   7.2  1  a line that arrives in pieces is relayed whole; two lines in one piece are two
@@ -6,6 +6,8 @@
  *   7.4  1  an idle client and a client that leaves do not block the others
  *   7.5  1  a client that resets its connection in the middle of a line does not stop the server
  *   7.6  2  50 clients, each sending a line, all get the 49 lines of the others (one process)
+ *   7.7  1  a client that leaves does not make the server busy (it sleeps in poll())
+ *   7.8  1  client numbers are never reused: a client that joins after one left gets the next
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -233,4 +235,99 @@ CHECK(poll_chat, fifty_clients, 6, 2, "50 clients, each sending a line, all get 
             fail();
         }
     }
+}
+
+/* The local port of our end of a connection: the server sees it as the client's port. */
+static uint16_t port_of(int fd)
+{
+    struct sockaddr_in self;
+    socklen_t len = sizeof self;
+    return getsockname(fd, (struct sockaddr *)&self, &len) == 0 ? ntohs(self.sin_port) : 0;
+}
+
+/* Waits until the server no longer holds a socket connected to port (it closed the connection
+ * of a client that left). False at the deadline. */
+static bool wait_dropped(struct chat *chat, uint16_t port)
+{
+    int64_t deadline = deadline_in(ANSWER_MS);
+    for (;;) {
+        struct inet_socket s[300];
+        int n = procnet_sockets_of(chat->server->pid, "tcp", s, 300);
+        bool held = false;
+        for (int i = 0; i < n; i++)
+            held |= s[i].remote_port == port;
+        if (!held)
+            return true;
+        if (now_ms() >= deadline || proc_wait(chat->server, deadline_in(2)))
+            return false;
+    }
+}
+
+/* How long the server is watched after a client leaves, and how often. A server that sleeps in
+ * poll() is almost never found ready to run; one that loops is, nearly every time (however
+ * loaded the machine: "ready to run" does not need a free CPU), and its CPU time grows. */
+#define WATCH_MS 500
+#define WATCH_EVERY_MS 10
+#define BUSY_PERCENT 80
+
+CHECK(poll_chat, idle_after_a_client_leaves, 7, 1,
+      "a client that leaves does not make the server busy (it sleeps in poll())")
+{
+    struct chat chat = start_chat();
+    struct chatter *stays = join(&chat), *leaver = join(&chat);
+    say(leaver, "bye\n");
+    expect_line(&chat, stays, "2: bye\n", "client 2 sent \"bye\\n\"");
+    close(leaver->fd);
+    unsigned long start_ticks, ticks;
+    char state;
+    int samples = 0, ready = 0;
+    bool alive = procinfo_cpu(chat.server->pid, &start_ticks, &state);
+    for (int64_t end = deadline_in(WATCH_MS); alive && now_ms() < end; samples++) {
+        proc_wait(chat.server, deadline_in(WATCH_EVERY_MS));
+        alive = procinfo_cpu(chat.server->pid, &ticks, &state);
+        ready += alive && state == 'R';
+    }
+    if (!alive) {
+        sent("client 2 sent a line, then closed its connection");
+        expected("chat_server to go on running, asleep in poll()");
+        tell_about(chat.server);
+        fail();
+    }
+    long cpu_ms = (long)(ticks - start_ticks) * 1000 / sysconf(_SC_CLK_TCK);
+    if (samples == 0 || ready * 100 < samples * BUSY_PERCENT || cpu_ms < WATCH_EVERY_MS)
+        return;
+    sent("client 2 sent a line, then closed its connection; the server was watched for %d ms", WATCH_MS);
+    expected("chat_server to sleep in poll() until something happens");
+    got("it was running in %d of %d looks, and used %ld ms of CPU time", ready, samples, cpu_ms);
+    cause("a busy loop: poll() keeps saying the departed client's socket is readable, because "
+          "recv() returns 0 there forever (end-of-file). When recv() returns 0, close() the socket "
+          "and take it out of the poll() array.");
+    fail();
+}
+
+CHECK(poll_chat, numbers_never_reused, 8, 1,
+      "client numbers are never reused: a client that joins after one left gets the next")
+{
+    struct chat chat = start_chat();
+    struct chatter *one = join(&chat), *two = join(&chat);
+    join(&chat);
+    uint16_t two_port = port_of(two->fd);
+    close(two->fd);
+    wait_dropped(&chat, two_port);     /* if it never drops it, the numbering is still checked */
+    struct chatter *four = join(&chat);
+    say(four, "hi\n");
+    enum io_result r;
+    const char *line = next_line(one, &r);
+    if (r == IO_OK && strcmp(line, "4: hi\n") == 0)
+        return;
+    sent("clients 1, 2 and 3 connected; client 2 left; a fourth client connected and sent \"hi\\n\"");
+    expected("client 1 to receive \"4: hi\\n\": numbers go 1, 2, ... in order of connection");
+    got("%s", r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &one->pending));
+    if (r == IO_OK && (atoi(line) == 2 || atoi(line) == 3))
+        cause("a number was used twice: it came from the count of connected clients or from a "
+              "slot in the array, which both shrink when a client leaves. Keep a counter that "
+              "only grows, and store each client's number when it connects.");
+    else if (exits_soon(chat.server))
+        tell_about(chat.server);
+    fail();
 }
