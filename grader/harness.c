@@ -30,6 +30,7 @@
 #define REAP_MS 1000
 /* The limit on cleaning up after a check, however long the check took. */
 #define TEARDOWN_SECONDS 10
+#define MAX_AWAITED 4
 
 static struct {
     const char *suite;
@@ -366,6 +367,31 @@ bool await_readable_or_exit(int fd, struct proc *p, int64_t deadline)
         /* It exited; whatever it sent before exiting is already queued, so look once more. */
         proc_running(p);
         return wait_readable(fd, now_ms());
+    }
+}
+
+int await_any_readable_or_exit(const int *fds, int n, struct proc *p, int64_t deadline)
+{
+    struct pollfd pfds[MAX_AWAITED + 1];
+    if (n > MAX_AWAITED)
+        n = MAX_AWAITED;
+    bool watching = p->pidfd >= 0;
+    for (;;) {
+        for (int i = 0; i < n; i++)
+            pfds[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+        pfds[n] = (struct pollfd){ .fd = watching ? p->pidfd : -1, .events = POLLIN };
+        int r = poll(pfds, (nfds_t)n + 1, ms_left(deadline));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        for (int i = 0; i < n; i++)
+            if (pfds[i].revents)
+                return i;
+        /* It exited; whatever it sent before exiting is already queued, so look once more. */
+        proc_running(p);
+        watching = false;
+        deadline = now_ms();
     }
 }
 

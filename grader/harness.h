@@ -101,6 +101,9 @@ struct proc *start_program(const char *program, const char *const *args, const v
  * first. True when fd is readable; false when p exited first or at the deadline. A check that
  * plays the server uses it, so that a client that died costs no time. */
 bool await_readable_or_exit(int fd, struct proc *p, int64_t deadline);
+/* The same for several descriptors (entries of -1 are skipped): the index of a readable one,
+ * or -1 when p exited first or at the deadline. */
+int await_any_readable_or_exit(const int *fds, int n, struct proc *p, int64_t deadline);
 /* True when p exits within a moment: after a connection broke, its process may still be on its
  * way out; this waits for that event (with a short deadline) before describing how it ended. */
 bool exits_soon(struct proc *p);

@@ -150,6 +150,39 @@ int udp_bind(const char *ip, uint16_t *port)
     return bind_inet(SOCK_DGRAM, ip, port);
 }
 
+/* [::1]:port, IPv6 only (so it never takes the IPv4 port too). -1 with errno on failure. */
+static int bind_ip6_loopback(int type, uint16_t port)
+{
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    int fd = new_socket(AF_INET6, type);
+    int on = 1;
+    if (fd < 0)
+        return -1;
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) < 0
+        || bind(fd, (struct sockaddr *)&a, sizeof a) < 0
+        || (type == SOCK_STREAM && listen(fd, 64) < 0))
+        return close_keeping_errno(fd);
+    return fd;
+}
+
+/* A few tries: the port the kernel picks for 127.0.0.1 may be taken on [::1]. */
+#define LOOPBACK_PAIR_TRIES 8
+
+int loopback_pair(int type, int fds[2], uint16_t *port)
+{
+    for (int i = 1;; i++) {
+        *port = 0;
+        fds[0] = bind_inet(type, "127.0.0.1", port);
+        if (fds[0] < 0 || (type == SOCK_STREAM && listen(fds[0], 64) < 0))
+            return fds[0] < 0 ? -1 : close_keeping_errno(fds[0]);
+        fds[1] = bind_ip6_loopback(type, *port);
+        /* Done; or no IPv6 here; or, after a few ports taken on [::1], 127.0.0.1 alone. */
+        if (fds[1] >= 0 || errno != EADDRINUSE || i == LOOPBACK_PAIR_TRIES)
+            return 0;
+        close(fds[0]);
+    }
+}
+
 bool wait_readable(int fd, int64_t deadline)
 {
     struct pollfd p = { .fd = fd, .events = POLLIN };

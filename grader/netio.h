@@ -33,6 +33,11 @@ int unix_listen(const char *path);
 int unix_dgram_bind(const char *path);
 int tcp_listen_loopback(uint16_t *port);           /* port: out, chosen by the kernel */
 int udp_bind(const char *ip, uint16_t *port);      /* *port 0: chosen by the kernel, out */
+/* Both loopback addresses, for a client that resolves "localhost": fds[0] bound to 127.0.0.1
+ * and, where the host has IPv6, fds[1] to [::1] with the same port (else -1), both listening
+ * for SOCK_STREAM. On many machines localhost is ::1 first, and a correct client that asks
+ * getaddrinfo() for AF_UNSPEC goes there. 0, or -1 with errno when 127.0.0.1 fails. */
+int loopback_pair(int type, int fds[2], uint16_t *port);
 int accept_until(int listen_fd, int64_t deadline); /* -1 with errno ETIMEDOUT at the deadline */
 
 /* Sends all n bytes. IO_OK, IO_TIMEOUT or IO_ERROR. */
