@@ -125,12 +125,38 @@ check_patch() {
     done < <(sed -n 's/^Expect-feedback: //p' "$patch")
 }
 
-for patch in "$root"/tests/broken/*.patch "$root"/tests/hostile/*.patch; do
+# Correct variants (tests/correct: "Expect-failed:" with nothing after it) must fail nothing.
+for patch in "$root"/tests/broken/*.patch "$root"/tests/hostile/*.patch "$root"/tests/correct/*.patch; do
     check_patch "$patch"
 done
 
 # --- Red team: attacks on the grader from inside a correct submission; shared machines ------
 source "$root/tests/redteam.sh"
+
+# --- A correct client gets the same score where localhost is ::1 first ------------------------
+# Debian and Ubuntu map localhost to ::1 before 127.0.0.1, and a correct client that asks
+# getaddrinfo() for AF_UNSPEC goes there. In a mount namespace of its own, the grader sees such
+# an /etc/hosts; 03 and 04 must still give full marks to correct clients of both kinds.
+hosts6="$work/hosts-ipv6-first"
+printf '::1\tlocalhost ip6-localhost\n127.0.0.1\tlocalhost\n' >"$hosts6"
+# shellcheck disable=SC2016  # expanded by the inner shell
+in_ipv6_first() { unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' sh "$hosts6" "$@"; }
+if [ ! -e /proc/net/if_inet6 ] || ! in_ipv6_first true 2>/dev/null; then
+    echo "skipped localhost-is-::1 grading: no IPv6 or no mount namespaces here (needs root)"
+elif [ "$(in_ipv6_first getent ahosts localhost | awk 'NR == 1 { print $1 }')" != "::1" ]; then
+    not_ok "localhost is ::1 first in a mount namespace with a private /etc/hosts"
+else
+    for dir in "$root/solutions" "$root/tests/alternative" "$work/04-client-af-unspec"; do
+        name=ipv6-first-$(basename "$dir")
+        in_ipv6_first "$grader" grade --no-color --json "$work/$name.json" --exercise 03-inet-stream-seqnum \
+            --exercise 04-inet-dgram-echo "$dir" >"$work/$name.txt" 2>&1
+        if jq -e '.score == .max_score and .max_score > 0' "$work/$name.json" >/dev/null 2>&1; then
+            ok "$name: full marks for 03 and 04 where localhost is ::1 first"
+        else
+            not_ok "$name: full marks where localhost is ::1 first" "$(grep -A8 FAIL "$work/$name.txt" | head -30)"
+        fi
+    done
+fi
 
 # --- Every check can fail: each check of the rubric is failed by some variant in tests/ ------
 # A check that no broken, hostile or class variant fails proves nothing: it might never fail.
