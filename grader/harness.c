@@ -731,6 +731,37 @@ static void line_diff(const char *want, size_t n, const struct text *in)
     }
 }
 
+/* How far ahead nul_dropped looks for where got goes on, and how much of got it matches. */
+#define DROPPED_SEARCH 8192
+#define DROPPED_MATCH 8
+
+/* True when want starts with a NUL and got goes on with bytes that come after it in want: the
+ * bytes from a NUL on were dropped (strlen, strcpy or printf "%s" on a received buffer). */
+static bool nul_dropped(const char *want, size_t n, const char *got, size_t len)
+{
+    if (n < 2 || want[0] != '\0' || len == 0)
+        return false;
+    size_t k = len < DROPPED_MATCH ? len : DROPPED_MATCH;
+    size_t span = n - 1 < DROPPED_SEARCH ? n - 1 : DROPPED_SEARCH;
+    return memmem(want + 1, span, got, k) != NULL;
+}
+
+/* True when the 2 or 4 bytes at want are got's in reverse order (and differ): a number sent
+ * in host byte order where network byte order was expected, or the other way round. */
+static bool bytes_reversed(const char *want, size_t n, const char *got, size_t len)
+{
+    for (size_t width = 4; width >= 2; width -= 2) {
+        if (n < width || len < width)
+            continue;
+        bool reversed = true;
+        for (size_t i = 0; i < width && reversed; i++)
+            reversed = want[i] == got[width - 1 - i];
+        if (reversed && memcmp(want, got, width) != 0)
+            return true;
+    }
+    return false;
+}
+
 void explain_difference(const void *want, size_t n, const struct text *in)
 {
     if (diffable(want, n) && in->len > 0 && diffable(in->data, in->len))
@@ -749,10 +780,10 @@ void explain_difference(const void *want, size_t n, const struct text *in)
         if (nul && (size_t)(nul - w) == in->len)
             cause("it stopped right before the first NUL byte: socket data is bytes, not a C string. "
                   "Use the length recv() returns, not strlen() or printf(\"%%s\").");
-        else if (in->len > 0 && (in->len & (in->len - 1)) == 0)
-            cause("%zu bytes is a buffer size: one recv() or send() moves at most what fits, and may "
-                  "move less. Loop until recv() returns 0, and send what is left after a short send().",
-                  in->len);
+        else
+            cause("it stopped after %zu bytes: one recv() or send() moves at most what fits in its "
+                  "buffer, and may move less (a piece of what was sent). Loop until recv() returns 0, "
+                  "and send what is left after a short send().", in->len);
         return;
     }
     if (in->len > n && common == n) {
@@ -762,8 +793,11 @@ void explain_difference(const void *want, size_t n, const struct text *in)
     got("a difference at byte %zu: expected %s, got %s (%zu bytes in all)", common,
         quote(w + common, n - common < 16 ? n - common : 16),
         quote(in->data + common, in->len - common < 16 ? in->len - common : 16), in->len);
-    const char *nul = memchr(w + common, '\0', n - common);
-    if (nul == w + common)
+    /* Reversed bytes are a number in the wrong byte order, not a lost NUL: the check that
+     * sent numbers knows which, and says so itself. */
+    if (bytes_reversed(w + common, n - common, in->data + common, in->len - common))
+        return;
+    if (nul_dropped(w + common, n - common, in->data + common, in->len - common))
         cause("a NUL byte went missing: socket data is bytes, not a C string (strlen, strcpy, printf "
               "%%s stop at NUL).");
     else if (w[common] == '\n' && in->data[common] != '\n')
