@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "procnet.h"
 
 EXERCISE(inet_stream_seqnum, .id = "03-inet-stream-seqnum", .number = 3,
          .programs = { "seqnum_server", "seqnum_client" });
@@ -36,6 +37,17 @@ static struct server_run start_server(void)
     return run;
 }
 
+/* True when the server's end of the connection fd still holds bytes we sent: nobody read them. */
+static bool request_unread(int fd)
+{
+    struct sockaddr_in self, peer;
+    socklen_t self_len = sizeof self, peer_len = sizeof peer;
+    struct inet_socket s;
+    return getsockname(fd, (struct sockaddr *)&self, &self_len) == 0
+           && getpeername(fd, (struct sockaddr *)&peer, &peer_len) == 0
+           && procnet_find_tcp(ntohs(peer.sin_port), ntohs(self.sin_port), &s) && s.rx_queue > 0;
+}
+
 /* One request on a new connection to ip; returns the reply line (without '\n'), or fails. */
 static const char *ask_at(struct server_run *run, const char *ip, const char *request, const char *context)
 {
@@ -44,6 +56,7 @@ static const char *ask_at(struct server_run *run, const char *ip, const char *re
     enum io_result r = send_all(fd, request, strlen(request), deadline_in(ANSWER_MS));
     if (r == IO_OK)
         r = recv_until(fd, &in, 256, true, deadline_in(ANSWER_MS));
+    bool unread = r == IO_TIMEOUT && in.len == 0 && request_unread(fd);
     close(fd);
     if (r == IO_OK || (r == IO_EOF && in.len > 0 && in.data[in.len - 1] == '\n')) {
         in.data[strcspn(in.data, "\n")] = '\0';
@@ -54,6 +67,10 @@ static const char *ask_at(struct server_run *run, const char *ip, const char *re
     got("%s", io_outcome(r, &in));
     if (r == IO_EOF && in.len > 0)
         cause("end the reply with a newline: the client reads up to it.");
+    else if (unread)
+        cause("the request was never read: the connection waited in the listening socket's queue "
+              "(or its bytes in the connected socket) the whole time. Is the server calling "
+              "accept(), then recv()?");
     if (exits_soon(run->server))
         tell_about(run->server);
     fail();
@@ -105,7 +122,15 @@ CHECK(inet_stream_seqnum, reads_request_in_pieces, 3, 1,
     send_all(fd, "4", 1, deadline_in(ANSWER_MS));
     /* Only once the server has read the "4" do we send the rest: the two pieces cannot arrive
      * in one recv(), however the scheduler runs things. */
-    wait_peer_consumed(fd);
+    if (!wait_peer_consumed(fd) && !wait_readable(fd, now_ms())) {
+        sent("\"4\", the first piece of the request 42, on a new connection");
+        expected("the server to read it");
+        got("it never did, so this check could not run: the connection waits in the queue of "
+            "the listening socket until accept() takes it, then the bytes until recv() reads them");
+        if (exits_soon(run.server))
+            tell_about(run.server);
+        fail();
+    }
     send_all(fd, "2\n", 2, deadline_in(ANSWER_MS));
     struct text in = {0};
     enum io_result r = recv_until(fd, &in, 256, true, deadline_in(ANSWER_MS));
