@@ -41,6 +41,17 @@ static bool has_suffix(const char *name, const char *suffix)
     return n > s && strcmp(name + n - s, suffix) == 0;
 }
 
+/* A file that holds C (or C++) code but is not a .c or .h file, such as TLPI's ename.c.inc:
+ * the student thinks it is compiled, and should be told it is not. */
+static bool looks_like_code(const char *name)
+{
+    static const char *const suffixes[] = { ".inc", ".cpp", ".cc", ".cxx", ".hpp", ".hh", NULL };
+    for (int i = 0; suffixes[i]; i++)
+        if (has_suffix(name, suffixes[i]))
+            return true;
+    return strstr(name, ".c.") != NULL || strstr(name, ".h.") != NULL;
+}
+
 /* Copies one source file; a link, a device or a file over MAX_SOURCE_BYTES is left out, and
  * the student is told. */
 static int copy_source(const char *from, const char *to, struct text *note)
@@ -61,6 +72,9 @@ static int copy_exercise_sources(const char *exercise_dir, const char *src_dir, 
         return -1;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] != '.' && looks_like_code(e->d_name))
+            text_printf(note, "%s was not compiled: only .c and .h files are (rename it, e.g. to "
+                        ".h if another file #includes it)\n", e->d_name);
         if (e->d_name[0] == '.' || (!has_suffix(e->d_name, ".c") && !has_suffix(e->d_name, ".h")))
             continue;
         if (strlen(e->d_name) >= 256 || *nsources >= MAX_SOURCES)
