@@ -22,6 +22,7 @@
 #include "build.h"
 #include "files.h"
 #include "lease.h"
+#include "procinfo.h"
 #include "procnet.h"
 
 #define MAX_PROCS 64
@@ -64,6 +65,7 @@ static struct {
     struct lease uid;
     struct lease port;
     struct proc procs[MAX_PROCS];
+    bool left_processes[MAX_PROCS];     /* exited while others of its group still ran */
     int nprocs;
     struct text feedback;
     struct text commands;       /* "Ran:" lines, one per program started */
@@ -346,11 +348,38 @@ bool exits_soon(struct proc *p)
 
 bool wait_for_exit(struct proc *p, int64_t deadline)
 {
-    if (proc_wait(p, deadline))
-        return true;
-    proc_kill(p);
-    p->exited = false;   /* it did not end by itself: describe_end says "still running" */
-    return false;
+    if (!proc_wait(p, deadline)) {
+        proc_kill(p);
+        p->exited = false;   /* it did not end by itself: describe_end says "still running" */
+        return false;
+    }
+    /* Its output is complete once every process of its group has ended: a client may fork one
+     * process per direction. The kernel has no event for that, so look every few ms. */
+    struct children c = procinfo_children(p->pid);
+    check.left_processes[p - check.procs] |= c.running > 0;
+    while (c.running > 0 && now_ms() < deadline) {
+        poll(NULL, 0, POLL_INTERVAL_MS);
+        c = procinfo_children(p->pid);
+    }
+    if (c.running > 0)
+        proc_kill(p);        /* the group lives on: stop what is left of it */
+    return true;
+}
+
+bool exited_before_its_processes(const struct proc *p)
+{
+    return check.left_processes[p - check.procs];
+}
+
+void wait_until_waiting(struct proc *p)
+{
+    int64_t deadline = deadline_in(ANSWER_MS);
+    while (!p->exited && !procinfo_waiting(p->pid) && now_ms() < deadline)
+        proc_wait(p, deadline_in(1));
+    /* It ended (it may still await reaping) before we answered: whatever of it still runs
+     * will write the output after it is gone. */
+    if ((p->exited || !proc_running(p)) && procinfo_children(p->pid).running > 0)
+        check.left_processes[p - check.procs] = true;
 }
 
 bool await_readable_or_exit(int fd, struct proc *p, int64_t deadline)
@@ -426,6 +455,22 @@ static _Noreturn void fail_server_exited(struct proc *server, const char *waitin
     fail();
 }
 
+/* A server that ends with status 0 by itself has most likely gone into the background. */
+static bool went_into_background(const struct proc *p)
+{
+    return p->exited && exited_with(p, 0) && strstr(p->name, "server") != NULL;
+}
+
+/* Called once the server is reachable: if it is on its way out (a parent that forked a daemon
+ * and returns), it ends before this returns, and the check says so; a server that waits in
+ * accept(), poll() or recvfrom() costs nothing. */
+static void expect_in_foreground(struct proc *server, const char *waiting_for)
+{
+    wait_until_waiting(server);
+    if (!proc_running(server))
+        fail_server_exited(server, waiting_for);
+}
+
 static void explain_unix_connect_error(const char *path, int err)
 {
     struct stat st;
@@ -448,8 +493,10 @@ int connect_unix_server(struct proc *server, const char *path)
     int64_t deadline = deadline_in(STARTUP_MS);
     for (;;) {
         int fd = unix_connect(path, SOCK_STREAM);
-        if (fd >= 0)
+        if (fd >= 0) {
+            expect_in_foreground(server, fmt("%s to accept connections at %s", server->name, path));
             return fd;
+        }
         int err = errno;
         if (server_exited_while_waiting(server)) {
             /* A server killed by a signal may have listened before; the file is then its own. */
@@ -473,6 +520,7 @@ void wait_unix_dgram_server(struct proc *server, const char *path)
         int fd = unix_connect(path, SOCK_DGRAM);
         if (fd >= 0) {
             close(fd);
+            expect_in_foreground(server, fmt("%s to receive datagrams at %s", server->name, path));
             return;
         }
         int err = errno;
@@ -508,8 +556,10 @@ int connect_tcp_server(struct proc *server, const char *ip, uint16_t port)
     int64_t deadline = deadline_in(STARTUP_MS);
     for (;;) {
         int fd = tcp_connect(ip, port, deadline);
-        if (fd >= 0)
+        if (fd >= 0) {
+            expect_in_foreground(server, fmt("%s to accept connections on %s:%u", server->name, ip, port));
             return fd;
+        }
         int err = errno;
         if (server_exited_while_waiting(server))
             fail_server_exited(server, fmt("%s to accept connections on %s:%u", server->name, ip, port));
@@ -536,8 +586,10 @@ void wait_udp_server(struct proc *server, uint16_t port)
         struct inet_socket s[64];
         int n = procnet_sockets_of(server->pid, "udp", s, 64);
         for (int i = 0; i < n; i++) {
-            if (s[i].local_port == port)
+            if (s[i].local_port == port) {
+                expect_in_foreground(server, fmt("%s to receive datagrams on port %u", server->name, port));
                 return;
+            }
         }
         if (server_exited_while_waiting(server))
             fail_server_exited(server, fmt("%s to receive datagrams on port %u", server->name, port));
@@ -632,6 +684,14 @@ void tell_about(const struct proc *p)
     text_free(&end);
     if (p->exited || p->pid > 0)
         describe_stderr_tail(&check.feedback, output_path(p, "err"));
+    if (went_into_background(p))
+        cause("a server runs until it is killed: one that exits with status 0 by itself went into "
+              "the background (fork() and exit in the parent, daemon(), TLPI's becomeDaemon()) or "
+              "returned from main(). Stay in the foreground: the grader starts the server and "
+              "stops it with SIGTERM, and a server in the background escapes both.");
+    if (p->exited && p - check.procs >= 0 && p - check.procs < check.nprocs
+        && check.left_processes[p - check.procs])
+        got("%s exited while other processes it started still ran", p->name);
 }
 
 _Noreturn void fail(void)

@@ -110,6 +110,13 @@ bool exits_soon(struct proc *p);
 /* Runs a client to completion: false when it is still running at the deadline (it is then
  * killed). Its output is then read with program_stdout(). */
 bool wait_for_exit(struct proc *p, int64_t deadline);
+/* True when p exited while other processes of its group still ran (a client that forked one
+ * process per direction, and did not wait for it): its output was not complete when it ended.
+ * wait_for_exit() waits for them too, so that the output read afterwards is all there is. */
+bool exited_before_its_processes(const struct proc *p);
+/* Waits until p sleeps (blocked in a system call, waiting for us) or has exited, so that what
+ * we do next happens after whatever it was about to do, e.g. exit. */
+void wait_until_waiting(struct proc *p);
 /* Everything the program wrote on stdout (up to cap bytes). */
 void program_stdout(const struct proc *p, struct text *out, size_t cap);
 /* Everything the program wrote on stderr (up to cap bytes). */

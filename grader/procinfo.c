@@ -3,6 +3,8 @@
 #include "procinfo.h"
 
 #include <dirent.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,4 +64,52 @@ bool procinfo_cpu(pid_t pid, unsigned long *ticks, char *state)
         return false;
     *ticks = user + system;
     return true;
+}
+
+/* The system calls in which a program waits for the world (those this architecture has). */
+static const long waiting_calls[] = {
+#ifdef SYS_accept
+    SYS_accept,
+#endif
+#ifdef SYS_poll
+    SYS_poll,
+#endif
+#ifdef SYS_select
+    SYS_select,
+#endif
+#ifdef SYS_pause
+    SYS_pause,
+#endif
+#ifdef SYS_nanosleep
+    SYS_nanosleep,
+#endif
+#ifdef SYS_epoll_wait
+    SYS_epoll_wait,
+#endif
+#ifdef SYS_wait4
+    SYS_wait4,
+#endif
+    SYS_accept4, SYS_ppoll, SYS_pselect6, SYS_epoll_pwait, SYS_read, SYS_readv, SYS_recvfrom,
+    SYS_recvmsg, SYS_waitid, SYS_rt_sigsuspend, SYS_clock_nanosleep, SYS_futex,
+};
+
+bool procinfo_waiting(pid_t pid)
+{
+    char path[64], line[256];
+    unsigned long ticks;
+    char state;
+    if (!procinfo_cpu(pid, &ticks, &state) || state != 'S')
+        return false;
+    /* "7 0x3 ..." while blocked in poll(); "running" or "-1 ..." otherwise (proc(5)). */
+    snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return false;
+    long call = -1;
+    bool ok = fgets(line, sizeof line, f) && sscanf(line, "%ld", &call) == 1;
+    fclose(f);
+    for (size_t i = 0; ok && i < sizeof waiting_calls / sizeof waiting_calls[0]; i++)
+        if (call == waiting_calls[i])
+            return true;
+    return false;
 }

@@ -20,4 +20,8 @@ struct children procinfo_children(pid_t pid);
  * ready to run, 'S' asleep, ...). False when it is gone. */
 bool procinfo_cpu(pid_t pid, unsigned long *ticks, char *state);
 
+/* True when pid sleeps in a system call that waits for something from outside (accept, poll,
+ * select, recv, read, wait, sleep, a futex): it waits for us, and will not move on its own. */
+bool procinfo_waiting(pid_t pid);
+
 #endif

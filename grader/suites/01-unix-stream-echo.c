@@ -222,7 +222,16 @@ static void expect_client_output(struct client_run *run, const void *want, size_
     }
     struct text out = {0};
     program_stdout(run->client, &out, n + 65536);
-    if (exited_with(run->client, 0) && out.len == n && memcmp(out.data, want, n) == 0)
+    bool right = out.len == n && memcmp(out.data, want, n) == 0;
+    if (right && exited_with(run->client, 0) && exited_before_its_processes(run->client)) {
+        expected("echo_client to exit once all of its output is written");
+        got("it exited while another of its processes was still running and writing the output");
+        cause("wait for the child (waitpid()) before exiting: a shell shows its prompt as soon as "
+              "the client exits, in the middle of the output, and the next command of a pipeline "
+              "or script may miss the rest.");
+        fail();
+    }
+    if (exited_with(run->client, 0) && right)
         return;
     expected("%s on stdout, and exit status 0", what);
     if (out.len != n || memcmp(out.data, want, n) != 0)
@@ -247,6 +256,7 @@ CHECK(unix_stream_echo, client_prints_reply, 6, 1, "echo_client prints what the 
         got("%s", io_outcome(r, &in));
         fail();
     }
+    wait_until_waiting(run.client);   /* so that a client about to exit does so first */
     send_all(fd, in.data, in.len, deadline);
     close(fd);
     expect_client_output(&run, input, n, quote(input, n));
@@ -270,6 +280,7 @@ CHECK(unix_stream_echo, client_shuts_down_writing, 7, 1,
                   "it sees end-of-file, and a client that only waits would wait forever.");
         fail();
     }
+    wait_until_waiting(run.client);
     send_all(fd, in.data, in.len, deadline_in(ANSWER_MS));
     close(fd);
     expect_client_output(&run, input, n, quote(input, n));
@@ -294,6 +305,7 @@ CHECK(unix_stream_echo, client_is_binary_safe, 8, 1,
         fail();
     }
     /* Reply in small pieces: the client must keep reading until end-of-file. */
+    wait_until_waiting(run.client);
     int64_t deadline = deadline_in(ANSWER_MS);
     for (size_t off = 0; off < n; off += 1000)
         if (send_all(fd, data + off, n - off < 1000 ? n - off : 1000, deadline) != IO_OK)
