@@ -89,8 +89,15 @@ static const long waiting_calls[] = {
 #ifdef SYS_wait4
     SYS_wait4,
 #endif
+#ifdef SYS_epoll_pwait2
+    SYS_epoll_pwait2,
+#endif
+#ifdef SYS_io_uring_enter
+    SYS_io_uring_enter,
+#endif
     SYS_accept4, SYS_ppoll, SYS_pselect6, SYS_epoll_pwait, SYS_read, SYS_readv, SYS_recvfrom,
-    SYS_recvmsg, SYS_waitid, SYS_rt_sigsuspend, SYS_clock_nanosleep, SYS_futex,
+    SYS_recvmsg, SYS_waitid, SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_clock_nanosleep,
+    SYS_futex, SYS_msgrcv, SYS_semop, SYS_semtimedop,
 };
 
 bool procinfo_waiting(pid_t pid)
