@@ -82,6 +82,20 @@ else
     not_ok "alternative: full marks" "$(grep -A8 FAIL "$work/alternative.txt" | head -40)"
 fi
 
+# --- A third, in the style of TLPI's examples (dual-stack servers, select(), SIG_IGN children,
+# a client with a process per direction): full marks for the exercises it has ------------------
+tlpi_exercises=()
+for dir in "$root"/tests/alternative-tlpi/*/; do
+    tlpi_exercises+=(--exercise "$(basename "$dir")")
+done
+grade alternative-tlpi "$root/tests/alternative-tlpi" "${tlpi_exercises[@]}"
+check_schema alternative-tlpi
+if jq -e '.score == .max_score and .max_score > 0' "$work/alternative-tlpi.json" >/dev/null; then
+    ok "alternative-tlpi: a TLPI-style correct submission gets full marks"
+else
+    not_ok "alternative-tlpi: full marks" "$(grep -A8 FAIL "$work/alternative-tlpi.txt" | head -40)"
+fi
+
 # --- The untouched skeletons get zero ----------------------------------------------------------
 grade skeletons "$root/exercises"
 check_schema skeletons
@@ -146,7 +160,8 @@ if [ ! -e /proc/net/if_inet6 ] || ! in_ipv6_first true 2>/dev/null; then
 elif [ "$(in_ipv6_first getent ahosts localhost | awk 'NR == 1 { print $1 }')" != "::1" ]; then
     not_ok "localhost is ::1 first in a mount namespace with a private /etc/hosts"
 else
-    for dir in "$root/solutions" "$root/tests/alternative" "$work/04-client-af-unspec"; do
+    for dir in "$root/solutions" "$root/tests/alternative" "$root/tests/alternative-tlpi" \
+        "$work/04-client-af-unspec"; do
         name=ipv6-first-$(basename "$dir")
         in_ipv6_first "$grader" grade --no-color --json "$work/$name.json" --exercise 03-inet-stream-seqnum \
             --exercise 04-inet-dgram-echo "$dir" >"$work/$name.txt" 2>&1
