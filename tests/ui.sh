@@ -28,7 +28,7 @@ ui_tests() {
     fi
     local grades="$work/grades"
     run_in_tmux check "bin/grader grade --save '$grades' --exercise 01-unix-stream-echo exercises"
-    if grep -q '^01-unix-stream-echo  0/11' "$work/check.screen" && grep -q 'FAIL 1.1' "$work/check.screen" \
+    if grep -q '^01-unix-stream-echo  0/12' "$work/check.screen" && grep -q 'FAIL 1.1' "$work/check.screen" \
         && grep -q 'TODO 1 is not done yet' "$work/check.screen" && grep -q $'\033\\[31m' "$work/check.escapes"; then
         ok "ui: make check in a terminal shows the score, the failed checks, their feedback, in colour"
     else
@@ -42,7 +42,7 @@ ui_tests() {
     fi
 
     run_in_tmux status "bin/grader status --results '$grades' exercises"
-    if grep -q '01-unix-stream-echo *not started *0/11' "$work/status.screen" \
+    if grep -q '01-unix-stream-echo *not started *0/12' "$work/status.screen" \
         && grep -q 'Next: 01-unix-stream-echo' "$work/status.screen"; then
         ok "ui: status lists each exercise's state and score, and what to do next"
     else
@@ -50,7 +50,7 @@ ui_tests() {
     fi
     # The same with a finished exercise: solutions' results saved under the exercises' names.
     "$grader" grade --save "$work/grades2" --exercise 01-unix-stream-echo "$root/solutions" >/dev/null
-    if "$grader" status --results "$work/grades2" "$root/solutions" | grep -q '01-unix-stream-echo *passing *11/11'; then
+    if "$grader" status --results "$work/grades2" "$root/solutions" | grep -q '01-unix-stream-echo *passing *12/12'; then
         ok "ui: status shows a passing exercise as passing, with its score"
     else
         not_ok "ui: status passing" "$("$grader" status --results "$work/grades2" "$root/solutions")"
@@ -76,10 +76,10 @@ ui_tests() {
     done
     cp "$root/solutions/01-unix-stream-echo/"*.c "$watched/01-unix-stream-echo/"
     deadline=$((SECONDS + 30))
-    until tmux capture-pane -p -t gc-watch | grep -q '^01-unix-stream-echo  11/11' || [ $SECONDS -ge $deadline ]; do
+    until tmux capture-pane -p -t gc-watch | grep -q '^01-unix-stream-echo  12/12' || [ $SECONDS -ge $deadline ]; do
         tmux wait-for -S gc-nothing 2>/dev/null
     done
-    if tmux capture-pane -p -t gc-watch | grep -q '^01-unix-stream-echo  11/11'; then
+    if tmux capture-pane -p -t gc-watch | grep -q '^01-unix-stream-echo  12/12'; then
         ok "ui: make watch grades again when a file is saved"
     else
         not_ok "ui: watch" "$(tmux capture-pane -p -t gc-watch)"
