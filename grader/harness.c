@@ -372,7 +372,7 @@ bool exited_before_its_processes(const struct proc *p)
     return check.left_processes[p - check.procs];
 }
 
-void wait_until_waiting(struct proc *p)
+void wait_until_blocked(struct proc *p)
 {
     int64_t deadline = deadline_in(ANSWER_MS);
     while (!p->exited && !procinfo_waiting(p->pid) && now_ms() < deadline)
@@ -469,7 +469,7 @@ static void expect_in_foreground(struct proc *server, const char *waiting_for)
 {
     if (check.in_foreground[server - check.procs])
         return;             /* a daemon's parent leaves at once: looking once is enough */
-    wait_until_waiting(server);
+    wait_until_blocked(server);
     if (!proc_running(server))
         fail_server_exited(server, waiting_for);
     check.in_foreground[server - check.procs] = true;

@@ -116,7 +116,7 @@ bool wait_for_exit(struct proc *p, int64_t deadline);
 bool exited_before_its_processes(const struct proc *p);
 /* Waits until p sleeps (blocked in a system call, waiting for us) or has exited, so that what
  * we do next happens after whatever it was about to do, e.g. exit. */
-void wait_until_waiting(struct proc *p);
+void wait_until_blocked(struct proc *p);
 /* Everything the program wrote on stdout (up to cap bytes). */
 void program_stdout(const struct proc *p, struct text *out, size_t cap);
 /* Everything the program wrote on stderr (up to cap bytes). */

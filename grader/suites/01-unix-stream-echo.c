@@ -256,7 +256,7 @@ CHECK(unix_stream_echo, client_prints_reply, 6, 1, "echo_client prints what the 
         got("%s", io_outcome(r, &in));
         fail();
     }
-    wait_until_waiting(run.client);   /* so that a client about to exit does so first */
+    wait_until_blocked(run.client);   /* so that a client about to exit does so first */
     send_all(fd, in.data, in.len, deadline);
     close(fd);
     expect_client_output(&run, input, n, quote(input, n));
@@ -280,7 +280,7 @@ CHECK(unix_stream_echo, client_shuts_down_writing, 7, 1,
                   "it sees end-of-file, and a client that only waits would wait forever.");
         fail();
     }
-    wait_until_waiting(run.client);
+    wait_until_blocked(run.client);
     send_all(fd, in.data, in.len, deadline_in(ANSWER_MS));
     close(fd);
     expect_client_output(&run, input, n, quote(input, n));
@@ -305,7 +305,7 @@ CHECK(unix_stream_echo, client_is_binary_safe, 8, 1,
         fail();
     }
     /* Reply in small pieces: the client must keep reading until end-of-file. */
-    wait_until_waiting(run.client);
+    wait_until_blocked(run.client);
     int64_t deadline = deadline_in(ANSWER_MS);
     for (size_t off = 0; off < n; off += 1000)
         if (send_all(fd, data + off, n - off < 1000 ? n - off : 1000, deadline) != IO_OK)
