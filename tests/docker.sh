@@ -100,7 +100,8 @@ batch_class() {
                     "$out/eve/results.json" >/dev/null; then
                 ok "batch: eve's scores equal the host's off the network; in the container she finds none"
             else
-                not_ok "batch: eve's scores" "$(grep -h -A8 FAIL "$out/eve/report.txt" | head -40)"
+                not_ok "batch: eve's scores" "batch, off the network: $(scores "$work/eve-off-network.json"), failed $(failed_numbers "$out/eve/results.json")
+host, off the network:  $(scores "$ref/eve-off-network.json"), failed $(failed_numbers "$ref/eve.json")"
             fi
             continue
         fi
