@@ -7,6 +7,7 @@
 #   make watch [EX=<exercise-id>]   grade again on every save
 #   make test       test the kit itself (solutions, skeletons, broken variants, JSON)
 #   make bench      time the grading of the reference solutions
+#   make rubric     rewrite the exercise READMEs' grading tables from the suites
 #   make docker     build the kit's Docker image (get-connected), even where no image can be pulled
 #   make docker-check [EX=...]   `make check` inside that image, on your exercises/
 #   make docker-shell            a shell inside that image, with your exercises/ mounted
@@ -41,7 +42,7 @@ DOCKER_RUN = mkdir -p .grades && docker run --rm -i $$([ -t 0 ] && echo -t) \
 # Docker is there and answers, and the image is built (once), or a clear message.
 NEED_DOCKER = sh docker/need-docker.sh
 
-.PHONY: all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist
+.PHONY: rubric all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist
 
 all: deps bin/grader
 
@@ -81,6 +82,10 @@ test: all build/unit-tests
 	@test -d solutions || { echo "make test needs the full kit (solutions/, tests/): this is the student release"; exit 2; }
 	@sh tests/install-test-deps.sh
 	@bash tests/run.sh
+
+# The grading tables of the exercise READMEs, from the suites (the rubric's one source).
+rubric: all
+	@sh grader/rubric-tables.sh
 
 bench: all
 	@bash tests/benchmark.sh

@@ -6,8 +6,12 @@
  *     EXERCISE(unix_stream_echo, .id = "01-unix-stream-echo", .number = 1,
  *              .programs = { "echo_server", "echo_client" });
  *
- *     CHECK(unix_stream_echo, echoes_a_line, 1, 2, "echo_server sends back what a client sends")
+ *     CHECK(unix_stream_echo, echoes_a_line, .number = 1, .points = 2,
+ *           .what = "echo_server sends back what a client sends")
  *     { ... }
+ *
+ * The CHECK line is the rubric's one source: the README tables (make rubric), results.json,
+ * summary.csv and Gradescope all take the number, points and text from it.
  *
  * Each check runs in its own process (Criterion forks one per test) with a scratch folder, a
  * port and a sandbox user id of its own; everything it started is killed when it ends. */
@@ -39,9 +43,11 @@ struct exercise {
     const char *student_files[MAX_PROGRAMS];
 };
 
+/* One line of the rubric: check <exercise>.<number>, worth points, described by what. */
 struct rubric_item {
     int number;
     int points;
+    const char *what;
 };
 
 /* The limit on a whole check: a safety net far above the deadlines the checks use. The check
@@ -70,10 +76,10 @@ const struct exercise *exercise_of_suite(const char *suite);
     }                                                                              \
     TestSuite(suite, .data = &suite##_exercise)
 
-#define CHECK(suite, name, number_, points_, what)                                       \
-    static struct rubric_item suite##_##name##_rubric = { (number_), (points_) };        \
-    Test(suite, name, .description = (what), .data = &suite##_##name##_rubric,           \
-         .init = check_setup, .fini = check_teardown)
+#define CHECK(suite, name, ...)                                                          \
+    static struct rubric_item suite##_##name##_rubric = { __VA_ARGS__ };                 \
+    Test(suite, name, .data = &suite##_##name##_rubric, .init = check_setup,             \
+         .fini = check_teardown)
 
 /* --- The check's own resources --------------------------------------------------------- */
 

@@ -219,7 +219,7 @@ void runner_run(struct criterion_test_set *set, const struct exercise_build *bui
         FOREACH_SET(struct criterion_test *t, s->tests) {
             const struct rubric_item *item = t->data->data;
             const struct verdict *v = verdict_of(t);
-            results_add(results, ex->id, ex->number, item->number, t->data->description, item->points,
+            results_add(results, ex->id, ex->number, item->number, item->what, item->points,
                         v && v->passed, v ? v->feedback : "This check could not run: it crashed while being set up or cleaned up. "
                         "This is a bug in the grader, not in your code: please report it.");
         }
@@ -236,7 +236,7 @@ void runner_not_graded(struct criterion_test_set *set, const char *why, struct r
         results_add(results, ex->id, ex->number, 0, BUILD_CHECK_NAME, 0, false, why);
         FOREACH_SET(struct criterion_test *t, s->tests) {
             const struct rubric_item *item = t->data->data;
-            results_add(results, ex->id, ex->number, item->number, t->data->description, item->points,
+            results_add(results, ex->id, ex->number, item->number, item->what, item->points,
                         false, why);
         }
     }

@@ -214,7 +214,12 @@ else
     not_ok "missing exercise" "$(head -30 "$work/missing.txt")"
 fi
 
-# --- Each exercise README's grading table is the suite's rubric, number for number ------------
+# --- Each exercise README's grading table is the suite's rubric, word for word (make rubric) ---
+if out=$(sh "$root/grader/rubric-tables.sh" --check 2>&1); then
+    ok "the exercises' READMEs show the suites' rubric word for word (make rubric is up to date)"
+else
+    not_ok "README grading tables are stale: run make rubric" "$out"
+fi
 readme_rubric=$(sed -n 's/^| \([0-9]*\.[0-9]*\) | \([0-9]*\) | .*/\1 \2/p' "$root"/exercises/*/README.md)
 suite_rubric=$("$grader" list --checks | awk '/^[0-9]+\.[0-9]+ / { print $1, $2 }')
 if [ -n "$suite_rubric" ] && [ "$readme_rubric" = "$suite_rubric" ]; then
@@ -222,6 +227,10 @@ if [ -n "$suite_rubric" ] && [ "$readme_rubric" = "$suite_rubric" ]; then
 else
     not_ok "README grading tables differ from the suites" "$(diff <(echo "$readme_rubric") <(echo "$suite_rubric"))"
 fi
+# Check numbers are 1, 2, 3, ... in each exercise, none typed twice or skipped.
+gaps=$("$grader" list --checks | awk -F'[. ]' '/^[0-9]+\.[0-9]+ / { if ($2 != last[$1] + 1) print $1 "." $2; last[$1] = $2 }')
+[ -z "$gaps" ] && ok "each exercise numbers its checks 1, 2, 3, ... in order" \
+    || not_ok "check numbers out of order or with gaps: $gaps"
 
 # --- The header students see is the one the grader builds with ---------------------------------
 if cmp -s "$root/exercises/05-stream-framing/framing.h" "$root/grader/support/05-stream-framing/framing.h"; then

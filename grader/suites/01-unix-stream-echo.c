@@ -53,16 +53,16 @@ static void expect_echo(struct proc *server, const char *path, const void *msg, 
     fail();
 }
 
-CHECK(unix_stream_echo, echoes_a_message, 1, 2,
-      "echo_server echoes a message, then closes when the client shuts down its side")
+CHECK(unix_stream_echo, echoes_a_message, .number = 1, .points = 2,
+      .what = "echo_server echoes a message, then closes when the client shuts down its side")
 {
     const char *path;
     struct proc *server = start_server(&path);
     expect_echo(server, path, "hello, socket\n", 14);
 }
 
-CHECK(unix_stream_echo, echoes_until_shutdown, 2, 1,
-      "echo_server keeps echoing until the client shuts down its side")
+CHECK(unix_stream_echo, echoes_until_shutdown, .number = 2, .points = 1,
+      .what = "echo_server keeps echoing until the client shuts down its side")
 {
     const char *path;
     struct proc *server = start_server(&path);
@@ -91,8 +91,8 @@ CHECK(unix_stream_echo, echoes_until_shutdown, 2, 1,
     close(fd);
 }
 
-CHECK(unix_stream_echo, echoes_binary_data, 3, 2,
-      "echo_server echoes 1 MiB of binary data, NUL bytes included")
+CHECK(unix_stream_echo, echoes_binary_data, .number = 3, .points = 2,
+      .what = "echo_server echoes 1 MiB of binary data, NUL bytes included")
 {
     const char *path;
     struct proc *server = start_server(&path);
@@ -116,8 +116,8 @@ CHECK(unix_stream_echo, echoes_binary_data, 3, 2,
     fail();
 }
 
-CHECK(unix_stream_echo, serves_clients_one_after_another, 4, 1,
-      "echo_server serves clients one after another, forever")
+CHECK(unix_stream_echo, serves_clients_one_after_another, .number = 4, .points = 1,
+      .what = "echo_server serves clients one after another, forever")
 {
     const char *path;
     struct proc *server = start_server(&path);
@@ -134,8 +134,8 @@ CHECK(unix_stream_echo, serves_clients_one_after_another, 4, 1,
     }
 }
 
-CHECK(unix_stream_echo, removes_stale_socket_file, 5, 1,
-      "echo_server removes a stale socket file at PATH before bind()")
+CHECK(unix_stream_echo, removes_stale_socket_file, .number = 5, .points = 1,
+      .what = "echo_server removes a stale socket file at PATH before bind()")
 {
     const char *path = scratch_path("echo.sock");
     int stale = unix_listen(path);      /* bound, then closed: the file stays, nobody listens */
@@ -146,8 +146,8 @@ CHECK(unix_stream_echo, removes_stale_socket_file, 5, 1,
     expect_echo(server, path, "after a crash\n", 14);
 }
 
-CHECK(unix_stream_echo, survives_client_that_leaves, 10, 1,
-      "echo_server survives a client that leaves before reading its echo (SIGPIPE)")
+CHECK(unix_stream_echo, survives_client_that_leaves, .number = 10, .points = 1,
+      .what = "echo_server survives a client that leaves before reading its echo (SIGPIPE)")
 {
     const char *path;
     struct proc *server = start_server(&path);
@@ -240,7 +240,8 @@ static void expect_client_output(struct client_run *run, const void *want, size_
     fail();
 }
 
-CHECK(unix_stream_echo, client_prints_reply, 6, 1, "echo_client prints what the server sends back")
+CHECK(unix_stream_echo, client_prints_reply, .number = 6, .points = 1,
+      .what = "echo_client prints what the server sends back")
 {
     static const char input[] = "ping over a UNIX socket\n";
     size_t n = strlen(input);
@@ -262,8 +263,8 @@ CHECK(unix_stream_echo, client_prints_reply, 6, 1, "echo_client prints what the 
     expect_client_output(&run, input, n, quote(input, n));
 }
 
-CHECK(unix_stream_echo, client_shuts_down_writing, 7, 1,
-      "echo_client shuts down its writing side, so the server sees end-of-file")
+CHECK(unix_stream_echo, client_shuts_down_writing, .number = 7, .points = 1,
+      .what = "echo_client shuts down its writing side, so the server sees end-of-file")
 {
     static const char input[] = "the end is near\n";
     size_t n = strlen(input);
@@ -286,8 +287,8 @@ CHECK(unix_stream_echo, client_shuts_down_writing, 7, 1,
     expect_client_output(&run, input, n, quote(input, n));
 }
 
-CHECK(unix_stream_echo, client_is_binary_safe, 8, 1,
-      "echo_client is binary-safe and reads a reply that arrives in pieces")
+CHECK(unix_stream_echo, client_is_binary_safe, .number = 8, .points = 1,
+      .what = "echo_client is binary-safe and reads a reply that arrives in pieces")
 {
     size_t n = 64 << 10;      /* the contract's largest input: more can deadlock (README) */
     const char *data = test_bytes(n, 2);
@@ -314,8 +315,8 @@ CHECK(unix_stream_echo, client_is_binary_safe, 8, 1,
     expect_client_output(&run, data, n, "the same 64 KiB");
 }
 
-CHECK(unix_stream_echo, client_reports_connect_failure, 9, 1,
-      "echo_client exits with status 1 and a message when nothing listens at PATH")
+CHECK(unix_stream_echo, client_reports_connect_failure, .number = 9, .points = 1,
+      .what = "echo_client exits with status 1 and a message when nothing listens at PATH")
 {
     const char *path = scratch_path("nobody-here.sock");
     struct proc *client = start_program("echo_client", (const char *const[]){ path, NULL }, "hi\n", 3);

@@ -93,8 +93,8 @@ static void expect_reply(struct server_run *run, int fd, const char *msg, size_t
     fail();
 }
 
-CHECK(unix_dgram_upper, answers_in_capitals, 1, 2,
-      "upper_server answers a datagram with the same bytes in capitals")
+CHECK(unix_dgram_upper, answers_in_capitals, .number = 1, .points = 2,
+      .what = "upper_server answers a datagram with the same bytes in capitals")
 {
     struct server_run run = start_server();
     int fd = bind_client("client.sock");
@@ -103,8 +103,8 @@ CHECK(unix_dgram_upper, answers_in_capitals, 1, 2,
     expect_reply(&run, fd, msg, strlen(msg), fmt("the datagram %s", quote(msg, strlen(msg))));
 }
 
-CHECK(unix_dgram_upper, keeps_message_boundaries, 2, 1,
-      "upper_server keeps message boundaries: one reply per datagram")
+CHECK(unix_dgram_upper, keeps_message_boundaries, .number = 2, .points = 1,
+      .what = "upper_server keeps message boundaries: one reply per datagram")
 {
     struct server_run run = start_server();
     int fd = bind_client("client.sock");
@@ -116,8 +116,8 @@ CHECK(unix_dgram_upper, keeps_message_boundaries, 2, 1,
                      fmt("three datagrams at once, \"a\", \"bb\" and \"ccc\"; this is reply %d", i + 1));
 }
 
-CHECK(unix_dgram_upper, changes_only_ascii_letters, 3, 1,
-      "upper_server changes only the letters a-z, and is binary-safe")
+CHECK(unix_dgram_upper, changes_only_ascii_letters, .number = 3, .points = 1,
+      .what = "upper_server changes only the letters a-z, and is binary-safe")
 {
     struct server_run run = start_server();
     int fd = bind_client("client.sock");
@@ -128,7 +128,8 @@ CHECK(unix_dgram_upper, changes_only_ascii_letters, 3, 1,
     expect_reply(&run, fd, all, sizeof all, "a datagram with every byte value 0 to 255, NUL first");
 }
 
-CHECK(unix_dgram_upper, handles_4096_bytes, 4, 1, "upper_server handles a datagram of 4096 bytes")
+CHECK(unix_dgram_upper, handles_4096_bytes, .number = 4, .points = 1,
+      .what = "upper_server handles a datagram of 4096 bytes")
 {
     struct server_run run = start_server();
     int fd = bind_client("client.sock");
@@ -137,7 +138,8 @@ CHECK(unix_dgram_upper, handles_4096_bytes, 4, 1, "upper_server handles a datagr
     expect_reply(&run, fd, data, 4096, "one datagram of 4096 bytes");
 }
 
-CHECK(unix_dgram_upper, answers_each_client, 5, 1, "upper_server answers each client at its own address")
+CHECK(unix_dgram_upper, answers_each_client, .number = 5, .points = 1,
+      .what = "upper_server answers each client at its own address")
 {
     struct server_run run = start_server();
     int one = bind_client("one.sock"), two = bind_client("two.sock");
@@ -149,8 +151,8 @@ CHECK(unix_dgram_upper, answers_each_client, 5, 1, "upper_server answers each cl
                  "this is the first client's reply");
 }
 
-CHECK(unix_dgram_upper, removes_stale_socket_file, 6, 1,
-      "upper_server removes a stale socket file at PATH before bind()")
+CHECK(unix_dgram_upper, removes_stale_socket_file, .number = 6, .points = 1,
+      .what = "upper_server removes a stale socket file at PATH before bind()")
 {
     const char *path = scratch_path("upper.sock");
     int stale = unix_dgram_bind(path);      /* bound, then closed: the file stays */
@@ -239,8 +241,8 @@ static void wait_client(struct client_run *run)
     fail();
 }
 
-CHECK(unix_dgram_upper, client_prints_replies, 7, 1,
-      "upper_client sends each MSG as one datagram and prints each reply on its own line")
+CHECK(unix_dgram_upper, client_prints_replies, .number = 7, .points = 1,
+      .what = "upper_client sends each MSG as one datagram and prints each reply on its own line")
 {
     struct client_run run = start_client();
     for (int i = 0; i < 3; i++)
@@ -259,8 +261,8 @@ CHECK(unix_dgram_upper, client_prints_replies, 7, 1,
     fail();
 }
 
-CHECK(unix_dgram_upper, client_binds_own_address, 8, 1,
-      "upper_client binds an address of its own, so that replies can reach it")
+CHECK(unix_dgram_upper, client_binds_own_address, .number = 8, .points = 1,
+      .what = "upper_client binds an address of its own, so that replies can reach it")
 {
     struct client_run run = start_client();
     for (int i = 0; i < 3; i++)
@@ -268,8 +270,8 @@ CHECK(unix_dgram_upper, client_binds_own_address, 8, 1,
     wait_client(&run);            /* and lets the client clean up after itself */
 }
 
-CHECK(unix_dgram_upper, client_removes_own_socket_file, 9, 1,
-      "upper_client removes its own socket file before it exits")
+CHECK(unix_dgram_upper, client_removes_own_socket_file, .number = 9, .points = 1,
+      .what = "upper_client removes its own socket file before it exits")
 {
     struct client_run run = start_client();
     for (int i = 0; i < 3; i++)

@@ -92,13 +92,15 @@ static void expect_reply(const char *reply, const char *want, const char *contex
     fail();
 }
 
-CHECK(inet_stream_seqnum, first_client_gets_zero, 1, 2, "seqnum_server gives the first client sequence number 0")
+CHECK(inet_stream_seqnum, first_client_gets_zero, .number = 1, .points = 2,
+      .what = "seqnum_server gives the first client sequence number 0")
 {
     struct server_run run = start_server();
     expect_reply(ask(&run, "1\n", "a first client sends "), "0", "a first client sends ", "1\n");
 }
 
-CHECK(inet_stream_seqnum, adds_counts, 2, 1, "seqnum_server adds each client's count to the sequence")
+CHECK(inet_stream_seqnum, adds_counts, .number = 2, .points = 1,
+      .what = "seqnum_server adds each client's count to the sequence")
 {
     struct server_run run = start_server();
     static const struct { const char *request, *reply; } steps[] = {
@@ -114,8 +116,8 @@ CHECK(inet_stream_seqnum, adds_counts, 2, 1, "seqnum_server adds each client's c
     }
 }
 
-CHECK(inet_stream_seqnum, reads_request_in_pieces, 3, 1,
-      "seqnum_server reads a request that arrives in pieces, up to the newline")
+CHECK(inet_stream_seqnum, reads_request_in_pieces, .number = 3, .points = 1,
+      .what = "seqnum_server reads a request that arrives in pieces, up to the newline")
 {
     struct server_run run = start_server();
     int fd = connect_tcp_server(run.server, "127.0.0.1", run.port);
@@ -156,8 +158,8 @@ CHECK(inet_stream_seqnum, reads_request_in_pieces, 3, 1,
     }
 }
 
-CHECK(inet_stream_seqnum, rejects_bad_counts, 4, 1,
-      "seqnum_server answers ERR to a bad count and leaves the sequence alone")
+CHECK(inet_stream_seqnum, rejects_bad_counts, .number = 4, .points = 1,
+      .what = "seqnum_server answers ERR to a bad count and leaves the sequence alone")
 {
     struct server_run run = start_server();
     static const char *const bad[] = { "abc\n", "0\n", "1001\n", "12x\n", "-3\n" };
@@ -172,7 +174,8 @@ CHECK(inet_stream_seqnum, rejects_bad_counts, 4, 1,
     expect_reply(ask(&run, "7\n", context), "0", context, "7\n");
 }
 
-CHECK(inet_stream_seqnum, serves_many_clients, 5, 1, "seqnum_server serves many clients one after another")
+CHECK(inet_stream_seqnum, serves_many_clients, .number = 5, .points = 1,
+      .what = "seqnum_server serves many clients one after another")
 {
     struct server_run run = start_server();
     long seq = 0;
@@ -190,8 +193,8 @@ CHECK(inet_stream_seqnum, serves_many_clients, 5, 1, "seqnum_server serves many 
     }
 }
 
-CHECK(inet_stream_seqnum, listens_on_all_addresses, 6, 1,
-      "seqnum_server listens on all IPv4 addresses (INADDR_ANY)")
+CHECK(inet_stream_seqnum, listens_on_all_addresses, .number = 6, .points = 1,
+      .what = "seqnum_server listens on all IPv4 addresses (INADDR_ANY)")
 {
     struct server_run run = start_server();
     (void)ask(&run, "1\n", "first, on 127.0.0.1: ");
@@ -206,8 +209,8 @@ CHECK(inet_stream_seqnum, listens_on_all_addresses, 6, 1,
                  "1", "on 127.0.0.2: ", "1\n");
 }
 
-CHECK(inet_stream_seqnum, restarts_on_same_port, 7, 1,
-      "seqnum_server can restart at once on the same port (SO_REUSEADDR)")
+CHECK(inet_stream_seqnum, restarts_on_same_port, .number = 7, .points = 1,
+      .what = "seqnum_server can restart at once on the same port (SO_REUSEADDR)")
 {
     struct server_run run = start_server();
     /* The server closes first, so its end of the connection stays in TIME_WAIT for a minute. */
@@ -302,8 +305,8 @@ static void expect_printed(struct client_run *run, const char *want, const char 
     fail();
 }
 
-CHECK(inet_stream_seqnum, client_default_count, 8, 1,
-      "seqnum_client sends 1 by default and prints the number it receives")
+CHECK(inet_stream_seqnum, client_default_count, .number = 8, .points = 1,
+      .what = "seqnum_client sends 1 by default and prints the number it receives")
 {
     struct client_run run = start_client("127.0.0.1", NULL);
     const char *command = fmt("seqnum_client 127.0.0.1 %u", run.port);
@@ -313,8 +316,8 @@ CHECK(inet_stream_seqnum, client_default_count, 8, 1,
     expect_printed(&run, "42", command);
 }
 
-CHECK(inet_stream_seqnum, client_resolves_and_reads_pieces, 9, 1,
-      "seqnum_client resolves a name, sends N, and reads a reply that arrives in pieces")
+CHECK(inet_stream_seqnum, client_resolves_and_reads_pieces, .number = 9, .points = 1,
+      .what = "seqnum_client resolves a name, sends N, and reads a reply that arrives in pieces")
 {
     struct client_run run = start_client("localhost", "17");
     const char *command = fmt("seqnum_client localhost %u 17", run.port);
@@ -330,8 +333,8 @@ CHECK(inet_stream_seqnum, client_resolves_and_reads_pieces, 9, 1,
     expect_printed(&run, "1234", fmt("%s (the reply came in three pieces: \"12\", \"34\", \"\\n\")", command));
 }
 
-CHECK(inet_stream_seqnum, client_reports_connect_failure, 10, 1,
-      "seqnum_client exits with status 1 when it cannot connect")
+CHECK(inet_stream_seqnum, client_reports_connect_failure, .number = 10, .points = 1,
+      .what = "seqnum_client exits with status 1 when it cannot connect")
 {
     uint16_t port = check_port();     /* leased for us, and nothing listens on it */
     struct proc *client = START("seqnum_client", "127.0.0.1", fmt("%u", port));

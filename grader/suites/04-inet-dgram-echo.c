@@ -85,7 +85,8 @@ static void expect_echo(struct server_run *run, int fd, const void *msg, size_t 
     fail();
 }
 
-CHECK(inet_dgram_echo, echoes_a_datagram, 1, 2, "udp_echo_server sends a datagram back to its sender")
+CHECK(inet_dgram_echo, echoes_a_datagram, .number = 1, .points = 2,
+      .what = "udp_echo_server sends a datagram back to its sender")
 {
     struct server_run run = start_server();
     int fd = client_socket();
@@ -94,8 +95,8 @@ CHECK(inet_dgram_echo, echoes_a_datagram, 1, 2, "udp_echo_server sends a datagra
     expect_echo(&run, fd, msg, strlen(msg), fmt("the datagram %s to 127.0.0.1:%u", quote(msg, strlen(msg)), run.port));
 }
 
-CHECK(inet_dgram_echo, keeps_message_boundaries, 2, 1,
-      "udp_echo_server keeps message boundaries: one reply per datagram")
+CHECK(inet_dgram_echo, keeps_message_boundaries, .number = 2, .points = 1,
+      .what = "udp_echo_server keeps message boundaries: one reply per datagram")
 {
     struct server_run run = start_server();
     int fd = client_socket();
@@ -107,8 +108,8 @@ CHECK(inet_dgram_echo, keeps_message_boundaries, 2, 1,
                     fmt("three datagrams at once (\"one\", \"two two\", \"three three three\"); this is reply %d", i + 1));
 }
 
-CHECK(inet_dgram_echo, echoes_8192_bytes, 3, 1,
-      "udp_echo_server echoes a datagram of 8192 bytes whole, NUL bytes included")
+CHECK(inet_dgram_echo, echoes_8192_bytes, .number = 3, .points = 1,
+      .what = "udp_echo_server echoes a datagram of 8192 bytes whole, NUL bytes included")
 {
     struct server_run run = start_server();
     int fd = client_socket();
@@ -117,7 +118,8 @@ CHECK(inet_dgram_echo, echoes_8192_bytes, 3, 1,
     expect_echo(&run, fd, data, 8192, "one datagram of 8192 bytes with NUL bytes");
 }
 
-CHECK(inet_dgram_echo, answers_each_sender, 4, 1, "udp_echo_server answers each sender at its own address")
+CHECK(inet_dgram_echo, answers_each_sender, .number = 4, .points = 1,
+      .what = "udp_echo_server answers each sender at its own address")
 {
     struct server_run run = start_server();
     int one = client_socket(), two = client_socket();
@@ -129,8 +131,8 @@ CHECK(inet_dgram_echo, answers_each_sender, 4, 1, "udp_echo_server answers each 
                 "this is the first socket's reply");
 }
 
-CHECK(inet_dgram_echo, receives_on_all_addresses, 5, 1,
-      "udp_echo_server receives on all IPv4 addresses (INADDR_ANY)")
+CHECK(inet_dgram_echo, receives_on_all_addresses, .number = 5, .points = 1,
+      .what = "udp_echo_server receives on all IPv4 addresses (INADDR_ANY)")
 {
     struct server_run run = start_server();
     uint32_t ip;
@@ -225,7 +227,8 @@ static void expect_printed(struct client_run *run, const char *msg, const char *
     fail();
 }
 
-CHECK(inet_dgram_echo, client_prints_reply, 6, 1, "udp_echo_client prints the reply")
+CHECK(inet_dgram_echo, client_prints_reply, .number = 6, .points = 1,
+      .what = "udp_echo_client prints the reply")
 {
     struct client_run run = start_client("127.0.0.1", "echo me");
     struct sockaddr_storage from;
@@ -235,7 +238,8 @@ CHECK(inet_dgram_echo, client_prints_reply, 6, 1, "udp_echo_client prints the re
     expect_printed(&run, "echo me", "the server echoed at once");
 }
 
-CHECK(inet_dgram_echo, client_resends_lost_datagram, 7, 1, "udp_echo_client sends again when a datagram is lost")
+CHECK(inet_dgram_echo, client_resends_lost_datagram, .number = 7, .points = 1,
+      .what = "udp_echo_client sends again when a datagram is lost")
 {
     struct client_run run = start_client("127.0.0.1", "are you there?");
     struct sockaddr_storage from;
@@ -249,8 +253,8 @@ CHECK(inet_dgram_echo, client_resends_lost_datagram, 7, 1, "udp_echo_client send
     expect_printed(&run, "are you there?", "the server ignored the first two tries and answered the third");
 }
 
-CHECK(inet_dgram_echo, client_ignores_strangers, 8, 1,
-      "udp_echo_client ignores datagrams that do not come from HOST:PORT")
+CHECK(inet_dgram_echo, client_ignores_strangers, .number = 8, .points = 1,
+      .what = "udp_echo_client ignores datagrams that do not come from HOST:PORT")
 {
     struct client_run run = start_client("127.0.0.1", "only you");
     struct sockaddr_storage from;
@@ -263,8 +267,8 @@ CHECK(inet_dgram_echo, client_ignores_strangers, 8, 1,
     expect_printed(&run, "only you", "another socket sent it \"bogus\" first, then the server replied");
 }
 
-CHECK(inet_dgram_echo, client_gives_up, 9, 1,
-      "udp_echo_client gives up after 4 tries with exit status 2 and a message")
+CHECK(inet_dgram_echo, client_gives_up, .number = 9, .points = 1,
+      .what = "udp_echo_client gives up after 4 tries with exit status 2 and a message")
 {
     struct client_run run = start_client("127.0.0.1", "hello?");
     /* 4 tries of 500 ms each: the client should be done after about 2 s. */
@@ -291,7 +295,8 @@ CHECK(inet_dgram_echo, client_gives_up, 9, 1,
     fail();
 }
 
-CHECK(inet_dgram_echo, client_resolves_host_name, 10, 1, "udp_echo_client resolves a host name")
+CHECK(inet_dgram_echo, client_resolves_host_name, .number = 10, .points = 1,
+      .what = "udp_echo_client resolves a host name")
 {
     struct client_run run = start_client("localhost", "by name");
     struct sockaddr_storage from;
@@ -320,8 +325,8 @@ static int64_t arrival_ms(int fd)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-CHECK(inet_dgram_echo, client_spaces_tries, 11, 1,
-      "udp_echo_client waits about 500 ms for a reply before each new try")
+CHECK(inet_dgram_echo, client_spaces_tries, .number = 11, .points = 1,
+      .what = "udp_echo_client waits about 500 ms for a reply before each new try")
 {
     struct client_run run = start_client("127.0.0.1", "slowly");
     int64_t at[4];

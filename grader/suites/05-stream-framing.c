@@ -292,13 +292,15 @@ static void expect_frames(struct driver_run *run, const char *const *msgs, const
 
 static const char *const three_messages[] = { "hello", "@300", "x", NULL };
 
-CHECK(stream_framing, send_writes_frames, 1, 2, "send_msg sends a 4-byte big-endian length, then the bytes")
+CHECK(stream_framing, send_writes_frames, .number = 1, .points = 2,
+      .what = "send_msg sends a 4-byte big-endian length, then the bytes")
 {
     struct driver_run run = start_driver("frame_send", NO_OPTIONS, three_messages);
     expect_frames(&run, three_messages, "send_msg() of \"hello\", of 300 bytes, and of \"x\"", NULL);
 }
 
-CHECK(stream_framing, send_handles_short_writes_and_eintr, 5, 1, "send_msg handles short writes and EINTR")
+CHECK(stream_framing, send_handles_short_writes_and_eintr, .number = 5, .points = 1,
+      .what = "send_msg handles short writes and EINTR")
 {
     /* The kernel's own faults: a send that waits for room in a small buffer is interrupted by
      * a signal twice: once after part of the message went out (it returns short), then at the
@@ -376,8 +378,8 @@ static void three_frames(struct text *wire, struct text *want)
     text_printf(want, "5 %s\n300 %s\n1 78\n0\n", hex("hello", 5), hex(pattern(300), 300));
 }
 
-CHECK(stream_framing, recv_reads_frames, 2, 2,
-      "recv_msg receives frames that arrive together, then 0 at a clean end-of-file")
+CHECK(stream_framing, recv_reads_frames, .number = 2, .points = 2,
+      .what = "recv_msg receives frames that arrive together, then 0 at a clean end-of-file")
 {
     struct text wire = {0}, want = {0};
     three_frames(&wire, &want);
@@ -399,8 +401,8 @@ static bool feed(struct driver_run *run, const struct text *wire, size_t from, s
     return true;
 }
 
-CHECK(stream_framing, recv_handles_short_reads, 3, 1,
-      "recv_msg handles short reads (a frame arrives a few bytes at a time)")
+CHECK(stream_framing, recv_handles_short_reads, .number = 3, .points = 1,
+      .what = "recv_msg handles short reads (a frame arrives a few bytes at a time)")
 {
     struct text wire = {0}, want = {0};
     three_frames(&wire, &want);
@@ -420,7 +422,8 @@ CHECK(stream_framing, recv_handles_short_reads, 3, 1,
                     "three frames (\"hello\", 300 bytes, \"x\"), each recv() returning at most 1 byte", likely);
 }
 
-CHECK(stream_framing, recv_retries_after_eintr, 4, 1, "recv_msg retries a read interrupted by a signal (EINTR)")
+CHECK(stream_framing, recv_retries_after_eintr, .number = 4, .points = 1,
+      .what = "recv_msg retries a read interrupted by a signal (EINTR)")
 {
     struct text wire = {0}, want = {0};
     three_frames(&wire, &want);
@@ -445,7 +448,8 @@ CHECK(stream_framing, recv_retries_after_eintr, 4, 1, "recv_msg retries a read i
                     "EINTR means a signal interrupted the call before it read anything: call it again.");
 }
 
-CHECK(stream_framing, recv_rejects_cut_frames, 6, 1, "recv_msg returns -1 at an end-of-file in the middle of a frame")
+CHECK(stream_framing, recv_rejects_cut_frames, .number = 6, .points = 1,
+      .what = "recv_msg returns -1 at an end-of-file in the middle of a frame")
 {
     struct text header_cut = {0}, body_cut = {0};
     text_append(&header_cut, "\0\0", 2);
@@ -457,8 +461,8 @@ CHECK(stream_framing, recv_rejects_cut_frames, 6, 1, "recv_msg returns -1 at an 
                    "end-of-file in the middle of a message is an error: return -1, not the bytes so far.");
 }
 
-CHECK(stream_framing, recv_respects_cap, 7, 2,
-      "recv_msg returns -1 for a frame longer than cap, without writing past cap")
+CHECK(stream_framing, recv_respects_cap, .number = 7, .points = 2,
+      .what = "recv_msg returns -1 for a frame longer than cap, without writing past cap")
 {
     struct text wire = {0};
     append_frame(&wire, pattern(100), 100);
@@ -466,8 +470,8 @@ CHECK(stream_framing, recv_respects_cap, 7, 2,
                    "compare the length with cap before reading the message into buf.");
 }
 
-CHECK(stream_framing, messages_are_never_empty, 8, 1,
-      "messages are never empty: send_msg refuses len 0 (EINVAL); a length of 0 received is -1")
+CHECK(stream_framing, messages_are_never_empty, .number = 8, .points = 1,
+      .what = "messages are never empty: send_msg refuses len 0 (EINVAL); a length of 0 received is -1")
 {
     static const char *const with_empty[] = { "hello", "@0", "x", NULL };
     const char *context = "send_msg() of \"hello\", of 0 bytes, and of \"x\"";

@@ -134,14 +134,15 @@ static void expect_no_zombies(struct server_run *run, const char *context)
     fail();
 }
 
-CHECK(concurrent_server, echoes, 1, 2, "conc_echo_server echoes what a client sends, until the client shuts down")
+CHECK(concurrent_server, echoes, .number = 1, .points = 2,
+      .what = "conc_echo_server echoes what a client sends, until the client shuts down")
 {
     struct server_run run = start_server();
     expect_echo(&run, "hello, concurrent world\n", "");
 }
 
-CHECK(concurrent_server, idle_client_does_not_block_others, 2, 2,
-      "an idle client does not delay another (the server is not iterative)")
+CHECK(concurrent_server, idle_client_does_not_block_others, .number = 2, .points = 2,
+      .what = "an idle client does not delay another (the server is not iterative)")
 {
     struct server_run run = start_server();
     int idle = connect_client(&run);
@@ -163,8 +164,8 @@ CHECK(concurrent_server, idle_client_does_not_block_others, 2, 2,
     fail();
 }
 
-CHECK(concurrent_server, serves_twenty_clients_at_once, 3, 2,
-      "20 clients at once are all served, each by a child process of its own")
+CHECK(concurrent_server, serves_twenty_clients_at_once, .number = 3, .points = 2,
+      .what = "20 clients at once are all served, each by a child process of its own")
 {
     struct server_run run = start_server();
     int fds[20];
@@ -199,7 +200,8 @@ CHECK(concurrent_server, serves_twenty_clients_at_once, 3, 2,
     expect_no_zombies(&run, "20 clients at once, which then left one after another");
 }
 
-CHECK(concurrent_server, leaves_no_zombies, 4, 1, "no zombie children remain once clients have left")
+CHECK(concurrent_server, leaves_no_zombies, .number = 4, .points = 1,
+      .what = "no zombie children remain once clients have left")
 {
     struct server_run run = start_server();
     for (int i = 0, reaping = 1; i < 5; i++) {
@@ -221,8 +223,8 @@ static int connections_held_open(struct server_run *run)
     return held;
 }
 
-CHECK(concurrent_server, parent_closes_connections, 5, 1,
-      "the parent's open descriptors do not grow with the clients it served")
+CHECK(concurrent_server, parent_closes_connections, .number = 5, .points = 1,
+      .what = "the parent's open descriptors do not grow with the clients it served")
 {
     struct server_run run = start_server();
     expect_echo(&run, "warm-up\n", "a first client sends ");
@@ -242,8 +244,8 @@ CHECK(concurrent_server, parent_closes_connections, 5, 1,
     fail();
 }
 
-CHECK(concurrent_server, survives_reset_connections, 6, 1,
-      "a client that resets its connection does not kill the server")
+CHECK(concurrent_server, survives_reset_connections, .number = 6, .points = 1,
+      .what = "a client that resets its connection does not kill the server")
 {
     struct server_run run = start_server();
     for (int i = 0; i < 3; i++) {
@@ -267,7 +269,8 @@ CHECK(concurrent_server, survives_reset_connections, 6, 1,
     expect_echo(&run, "still there?\n", "after 3 clients reset their connections, a new client sends ");
 }
 
-CHECK(concurrent_server, no_zombies_after_a_burst, 7, 1, "no zombies remain after 20 clients leave at the same moment (signals merge)")
+CHECK(concurrent_server, no_zombies_after_a_burst, .number = 7, .points = 1,
+      .what = "no zombies remain after 20 clients leave at the same moment (signals merge)")
 {
     struct server_run run = start_server();
     int fds[20];

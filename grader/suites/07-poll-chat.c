@@ -118,7 +118,8 @@ static void expect_line(struct chat *chat, struct chatter *c, const char *want, 
     fail();
 }
 
-CHECK(poll_chat, relays_lines, 1, 2, "a line goes to every other client as \"<number>: <line>\", not back to its sender")
+CHECK(poll_chat, relays_lines, .number = 1, .points = 2,
+      .what = "a line goes to every other client as \"<number>: <line>\", not back to its sender")
 {
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *two = join(&chat), *three = join(&chat);
@@ -132,7 +133,8 @@ CHECK(poll_chat, relays_lines, 1, 2, "a line goes to every other client as \"<nu
     expect_line(&chat, three, "1: hi there\n", context);
 }
 
-CHECK(poll_chat, reassembles_lines, 2, 1, "a line that arrives in pieces is relayed whole; two lines in one piece are two")
+CHECK(poll_chat, reassembles_lines, .number = 2, .points = 1,
+      .what = "a line that arrives in pieces is relayed whole; two lines in one piece are two")
 {
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *two = join(&chat);
@@ -146,7 +148,8 @@ CHECK(poll_chat, reassembles_lines, 2, 1, "a line that arrives in pieces is rela
     expect_line(&chat, two, "1: second\n", context);
 }
 
-CHECK(poll_chat, half_line_does_not_block, 3, 2, "a client that sends half a line and waits does not block the others")
+CHECK(poll_chat, half_line_does_not_block, .number = 3, .points = 2,
+      .what = "a client that sends half a line and waits does not block the others")
 {
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *two = join(&chat), *three = join(&chat);
@@ -162,7 +165,8 @@ CHECK(poll_chat, half_line_does_not_block, 3, 2, "a client that sends half a lin
     expect_line(&chat, two, "1: half a line\n", "then client 1 sent the rest, \"ne\\n\"");
 }
 
-CHECK(poll_chat, idle_and_leaving_clients, 4, 1, "an idle client and a client that leaves do not block the others")
+CHECK(poll_chat, idle_and_leaving_clients, .number = 4, .points = 1,
+      .what = "an idle client and a client that leaves do not block the others")
 {
     struct chat chat = start_chat();
     struct chatter *idle = join(&chat), *leaver = join(&chat), *talker = join(&chat);
@@ -187,7 +191,8 @@ CHECK(poll_chat, idle_and_leaving_clients, 4, 1, "an idle client and a client th
     expect_line(&chat, idle, "3: still on?\n", "then client 3 sent \"still on?\\n\"");
 }
 
-CHECK(poll_chat, survives_reset, 5, 1, "a client that resets its connection in the middle of a line does not stop the server")
+CHECK(poll_chat, survives_reset, .number = 5, .points = 1,
+      .what = "a client that resets its connection in the middle of a line does not stop the server")
 {
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *rude = join(&chat), *three = join(&chat);
@@ -200,7 +205,8 @@ CHECK(poll_chat, survives_reset, 5, 1, "a client that resets its connection in t
     expect_line(&chat, one, "3: still here\n", "client 2 sent half a line and reset its connection; client 3 sent \"still here\\n\"");
 }
 
-CHECK(poll_chat, fifty_clients, 6, 2, "50 clients, each sending a line, all get the 49 lines of the others (one process)")
+CHECK(poll_chat, fifty_clients, .number = 6, .points = 2,
+      .what = "50 clients, each sending a line, all get the 49 lines of the others (one process)")
 {
     struct chat chat = start_chat();
     struct chatter *c[50];
@@ -270,8 +276,8 @@ static bool wait_dropped(struct chat *chat, uint16_t port)
 #define WATCH_EVERY_MS 10
 #define BUSY_PERCENT 80
 
-CHECK(poll_chat, idle_after_a_client_leaves, 7, 1,
-      "a client that leaves does not make the server busy (it sleeps in poll())")
+CHECK(poll_chat, idle_after_a_client_leaves, .number = 7, .points = 1,
+      .what = "a client that leaves does not make the server busy (it sleeps in poll())")
 {
     struct chat chat = start_chat();
     struct chatter *stays = join(&chat), *leaver = join(&chat);
@@ -305,8 +311,8 @@ CHECK(poll_chat, idle_after_a_client_leaves, 7, 1,
     fail();
 }
 
-CHECK(poll_chat, numbers_never_reused, 8, 1,
-      "client numbers are never reused: a client that joins after one left gets the next")
+CHECK(poll_chat, numbers_never_reused, .number = 8, .points = 1,
+      .what = "client numbers are never reused: a client that joins after one left gets the next")
 {
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *two = join(&chat);

@@ -365,8 +365,8 @@ static const char *get_file(struct site *s, const char *target, const void *want
 
 /* --- Checks --------------------------------------------------------------------------------- */
 
-CHECK(http_server, get_serves_a_file, 1, 2,
-      "GET of a file: 200, its exact Content-Length, its Content-Type, Connection: close, its bytes, the end")
+CHECK(http_server, get_serves_a_file, .number = 1, .points = 2,
+      .what = "GET of a file: 200, its exact Content-Length, its Content-Type, Connection: close, its bytes, the end")
 {
     struct site s = start_site(0);
     const char *req = get_request("/hello.html");
@@ -387,13 +387,15 @@ CHECK(http_server, get_serves_a_file, 1, 2,
     expect_file(&s, shown(req), &res, hello_html, strlen(hello_html), "text/html");
 }
 
-CHECK(http_server, binary_file_intact, 2, 2, "a binary file of about 1 MB arrives byte for byte (NUL bytes included)")
+CHECK(http_server, binary_file_intact, .number = 2, .points = 2,
+      .what = "a binary file of about 1 MB arrives byte for byte (NUL bytes included)")
 {
     struct site s = start_site(WITH_BIG);
     get_file(&s, "/big.bin", test_bytes(BIG_SIZE, 8), BIG_SIZE, NULL);
 }
 
-CHECK(http_server, content_types, 3, 1, "Content-Type follows the extension (.html .txt .css .js .png .jpg .json, others)")
+CHECK(http_server, content_types, .number = 3, .points = 1,
+      .what = "Content-Type follows the extension (.html .txt .css .js .png .jpg .json, others)")
 {
     struct site s = start_site(0);
     for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
@@ -402,7 +404,8 @@ CHECK(http_server, content_types, 3, 1, "Content-Type follows the extension (.ht
     }
 }
 
-CHECK(http_server, index_and_decoding, 4, 1, "/ and a directory serve their index.html; %XX escapes are decoded, a query is ignored")
+CHECK(http_server, index_and_decoding, .number = 4, .points = 1,
+      .what = "/ and a directory serve their index.html; %XX escapes are decoded, a query is ignored")
 {
     struct site s = start_site(0);
     cause_if_fails("a target that names a directory (\"/\" included) means its index.html: stat() the "
@@ -417,7 +420,8 @@ CHECK(http_server, index_and_decoding, 4, 1, "/ and a directory serve their inde
     get_file(&s, "/hello.html?lang=en&x=%41", hello_html, strlen(hello_html), "text/html");
 }
 
-CHECK(http_server, head_has_no_body, 5, 1, "HEAD: the same status line and headers as GET, and no body")
+CHECK(http_server, head_has_no_body, .number = 5, .points = 1,
+      .what = "HEAD: the same status line and headers as GET, and no body")
 {
     struct site s = start_site(0);
     const char *req = "HEAD /hello.html HTTP/1.0\r\nHost: localhost\r\n\r\n";
@@ -456,7 +460,8 @@ static void expect_error_response(struct site *s, const char *req, int want, int
     }
 }
 
-CHECK(http_server, missing_file_404, 6, 1, "a missing file or a directory without index.html: 404, a complete response")
+CHECK(http_server, missing_file_404, .number = 6, .points = 1,
+      .what = "a missing file or a directory without index.html: 404, a complete response")
 {
     struct site s = start_site(0);
     expect_error_response(&s, get_request("/no-such-page.html"), 404, 404, "status 404 (Not Found)");
@@ -483,7 +488,8 @@ static void expect_refused(struct site *s, const char *target, const char *how)
     fail();
 }
 
-CHECK(http_server, dotdot_stays_inside, 7, 1, "a target with a .. segment cannot leave DIR (403 or 404)")
+CHECK(http_server, dotdot_stays_inside, .number = 7, .points = 1,
+      .what = "a target with a .. segment cannot leave DIR (403 or 404)")
 {
     struct site s = start_site(0);
     const char *how = "path traversal: DIR + target with a \"..\" segment climbs out of DIR, and anyone "
@@ -492,7 +498,8 @@ CHECK(http_server, dotdot_stays_inside, 7, 1, "a target with a .. segment cannot
     expect_refused(&s, "/docs/../../secret.txt", how);
 }
 
-CHECK(http_server, encoded_dotdot_stays_inside, 8, 1, "an encoded .. (%2e%2e, %2f) cannot leave DIR either")
+CHECK(http_server, encoded_dotdot_stays_inside, .number = 8, .points = 1,
+      .what = "an encoded .. (%2e%2e, %2f) cannot leave DIR either")
 {
     struct site s = start_site(0);
     const char *how = "the \"..\" check ran before decoding: \"%2e%2e\" becomes \"..\" and \"%2f\" "
@@ -502,7 +509,8 @@ CHECK(http_server, encoded_dotdot_stays_inside, 8, 1, "an encoded .. (%2e%2e, %2
     expect_refused(&s, "/docs/..%2f..%2fsecret.txt", how);
 }
 
-CHECK(http_server, symlink_stays_inside, 9, 1, "a symbolic link inside DIR that points outside is not followed out")
+CHECK(http_server, symlink_stays_inside, .number = 9, .points = 1,
+      .what = "a symbolic link inside DIR that points outside is not followed out")
 {
     struct site s = start_site(0);
     const char *how = "DIR holds a symbolic link to a file outside it, and open() follows links. "
@@ -513,7 +521,8 @@ CHECK(http_server, symlink_stays_inside, 9, 1, "a symbolic link inside DIR that 
                                                   "only looks at the last part of a path.)", how));
 }
 
-CHECK(http_server, other_method_405, 10, 1, "any other method: 405 with Allow: GET, HEAD")
+CHECK(http_server, other_method_405, .number = 10, .points = 1,
+      .what = "any other method: 405 with Allow: GET, HEAD")
 {
     struct site s = start_site(0);
     const char *reqs[] = { "POST /hello.html HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello",
@@ -531,7 +540,8 @@ CHECK(http_server, other_method_405, 10, 1, "any other method: 405 with Allow: G
     }
 }
 
-CHECK(http_server, malformed_400, 11, 1, "a malformed request line or escape: 400")
+CHECK(http_server, malformed_400, .number = 11, .points = 1,
+      .what = "a malformed request line or escape: 400")
 {
     struct site s = start_site(0);
     const struct { const char *req, *cause; } bad[] = {
@@ -550,7 +560,8 @@ CHECK(http_server, malformed_400, 11, 1, "a malformed request line or escape: 40
     }
 }
 
-CHECK(http_server, oversized_head_431, 12, 1, "a request head longer than 8 KiB: 431 (or 400), and the connection is closed")
+CHECK(http_server, oversized_head_431, .number = 12, .points = 1,
+      .what = "a request head longer than 8 KiB: 431 (or 400), and the connection is closed")
 {
     struct site s = start_site(0);
     struct text req = {0};
@@ -587,7 +598,8 @@ CHECK(http_server, oversized_head_431, 12, 1, "a request head longer than 8 KiB:
     fail();
 }
 
-CHECK(http_server, request_in_pieces, 13, 1, "a request that arrives in pieces, or with bare \\n line ends, is served")
+CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
+      .what = "a request that arrives in pieces, or with bare \\n line ends, is served")
 {
     struct site s = start_site(0);
     const char *pieces[] = { "GET /hel", "lo.html HTTP/1.0\r\nHo", "st: localhost\r\n", "\r\n" };
@@ -615,7 +627,8 @@ CHECK(http_server, request_in_pieces, 13, 1, "a request that arrives in pieces, 
     expect_file(&s, req, &res, hello_html, strlen(hello_html), "text/html");
 }
 
-CHECK(http_server, idle_client_does_not_block, 14, 2, "an idle client does not delay another")
+CHECK(http_server, idle_client_does_not_block, .number = 14, .points = 2,
+      .what = "an idle client does not delay another")
 {
     struct site s = start_site(0);
     int idle = connect_tcp_server(s.server, "127.0.0.1", s.port);
@@ -663,7 +676,8 @@ static void read_all_at_once(int *fds, struct response *res, int n, int64_t dead
         parse_response(&res[i]);
 }
 
-CHECK(http_server, twenty_downloads_at_once, 15, 1, "20 clients downloading 1 MB at once all get every byte")
+CHECK(http_server, twenty_downloads_at_once, .number = 15, .points = 1,
+      .what = "20 clients downloading 1 MB at once all get every byte")
 {
     struct site s = start_site(WITH_BIG);
     int fds[CLIENTS];
@@ -696,7 +710,8 @@ static struct children wait_children_done(struct site *s, bool zombies_too)
     return c;
 }
 
-CHECK(http_server, client_leaving_mid_download, 16, 1, "a client that leaves mid-download: the server goes on and stops serving it")
+CHECK(http_server, client_leaving_mid_download, .number = 16, .points = 1,
+      .what = "a client that leaves mid-download: the server goes on and stops serving it")
 {
     struct site s = start_site(WITH_HUGE);
     const char *req = get_request("/huge.bin");
@@ -732,7 +747,8 @@ CHECK(http_server, client_leaving_mid_download, 16, 1, "a client that leaves mid
     get_file(&s, "/hello.html", hello_html, strlen(hello_html), "text/html");
 }
 
-CHECK(http_server, no_zombies, 17, 1, "no zombie processes remain once clients have left")
+CHECK(http_server, no_zombies, .number = 17, .points = 1,
+      .what = "no zombie processes remain once clients have left")
 {
     struct site s = start_site(0);
     for (int i = 0; i < 5; i++)
