@@ -1,15 +1,5 @@
-/* 02-unix-dgram-upper: UNIX domain datagram sockets (TLPI 57.3). The rubric, 10 points.
- *
- *   2.1  2  upper_server answers a datagram with the same bytes in capitals
- *   2.2  1  upper_server keeps message boundaries: one reply per datagram
- *   2.3  1  upper_server changes only the letters a-z, and is binary-safe
- *   2.4  1  upper_server handles a datagram of 4096 bytes
- *   2.5  1  upper_server answers each client at its own address
- *   2.6  1  upper_server removes a stale socket file before bind()
- *   2.7  1  upper_client sends each MSG as one datagram and prints each reply on its own line
- *   2.8  1  upper_client binds an address of its own, so that replies can reach it
- *   2.9  1  upper_client removes its own socket file before it exits
- */
+/* 02-unix-dgram-upper: UNIX domain datagram sockets (TLPI 57.3).
+ * Its rubric is its CHECK lines below (bin/grader list --checks prints it). */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>

@@ -1,16 +1,5 @@
-/* 03-inet-stream-seqnum: Internet domain stream sockets (TLPI 59.11). The rubric, 11 points.
- *
- *   3.1   2  seqnum_server gives the first client sequence number 0
- *   3.2   1  seqnum_server adds each client's count to the sequence
- *   3.3   1  seqnum_server reads a request that arrives in pieces, up to the newline
- *   3.4   1  seqnum_server answers ERR to a bad count and leaves the sequence alone
- *   3.5   1  seqnum_server serves many clients one after another
- *   3.6   1  seqnum_server listens on all IPv4 addresses (INADDR_ANY)
- *   3.7   1  seqnum_server can restart at once on the same port (SO_REUSEADDR)
- *   3.8   1  seqnum_client sends 1 by default and prints the number it receives
- *   3.9   1  seqnum_client resolves a name, sends N, and reads a reply that arrives in pieces
- *   3.10  1  seqnum_client exits with status 1 when it cannot connect
- */
+/* 03-inet-stream-seqnum: Internet domain stream sockets (TLPI 59.11).
+ * Its rubric is its CHECK lines below (bin/grader list --checks prints it). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
-/* 05-stream-framing: messages over a byte stream (TLPI 61.1). The rubric, 11 points.
+/* 05-stream-framing: messages over a byte stream (TLPI 61.1).
+ * Its rubric is its CHECK lines below (bin/grader list --checks prints it).
  *
  * The student writes framing.c; the kit's drivers frame_send and frame_recv call it, connected to
  * the check, which plays the peer. The faults come from two sides (see faults.h): the check
@@ -8,14 +9,6 @@
  * other call fail with EINTR (--eintr). The grader refuses a framing.c that calls anything
  * outside an allow-list (grader/symbols.h), so neither can be stepped around.
  *
- *   5.1  2  send_msg sends a 4-byte big-endian length, then the bytes
- *   5.2  2  recv_msg receives frames that arrive together, then 0 at a clean end-of-file
- *   5.3  1  recv_msg handles short reads (a frame arrives a few bytes at a time)
- *   5.4  1  recv_msg retries a read interrupted by a signal (EINTR)
- *   5.5  1  send_msg handles short writes and EINTR
- *   5.6  1  recv_msg returns -1 at an end-of-file in the middle of a frame
- *   5.7  2  recv_msg returns -1 for a frame longer than cap, without writing past cap
- *   5.8  1  messages are never empty: send_msg refuses len 0 (EINVAL); a length of 0 received is -1
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,22 +1,5 @@
-/* 08-http-server: a web server that real clients use (capstone, TLPI 59-61). The rubric, 20 points.
- *
- *   8.1   2  GET of a file: 200, its exact Content-Length, its Content-Type, Connection: close, its bytes, the end
- *   8.2   2  a binary file of about 1 MB arrives byte for byte (NUL bytes included)
- *   8.3   1  Content-Type follows the extension (.html .txt .css .js .png .jpg .json, others)
- *   8.4   1  / and a directory serve their index.html; %XX escapes are decoded, a query is ignored
- *   8.5   1  HEAD: the same status line and headers as GET, and no body
- *   8.6   1  a missing file or a directory without index.html: 404, a complete response
- *   8.7   1  a target with a .. segment cannot leave DIR (403 or 404)
- *   8.8   1  an encoded .. (%2e%2e, %2f) cannot leave DIR either
- *   8.9   1  a symbolic link inside DIR that points outside is not followed out
- *   8.10  1  any other method: 405 with Allow: GET, HEAD
- *   8.11  1  a malformed request line or escape: 400
- *   8.12  1  a request head longer than 8 KiB: 431 (or 400), and the connection is closed
- *   8.13  1  a request that arrives in pieces, or with bare \n line ends, is served
- *   8.14  2  an idle client does not delay another
- *   8.15  1  20 clients downloading 1 MB at once all get every byte
- *   8.16  1  a client that leaves mid-download: the server goes on and stops serving it
- *   8.17  1  no zombie processes remain once clients have left
+/* 08-http-server: a web server that real clients use (capstone, TLPI 59-61).
+ * Its rubric is its CHECK lines below (bin/grader list --checks prints it).
  *
  * Each check builds DIR (www/) in its scratch folder, and next to it, outside DIR, a secret the
  * server must never serve. The check plays the HTTP client, with raw bytes: no client library
