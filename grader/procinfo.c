@@ -3,6 +3,7 @@
 #include "procinfo.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <sys/syscall.h>
 #include <stdio.h>
@@ -109,12 +110,19 @@ bool procinfo_waiting(pid_t pid)
         return false;
     /* "7 0x3 ..." while blocked in poll(); "running" or "-1 ..." otherwise (proc(5)). */
     snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+    errno = 0;
     FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return false;
     long call = -1;
-    bool ok = fgets(line, sizeof line, f) && sscanf(line, "%ld", &call) == 1;
-    fclose(f);
+    bool ok = f && fgets(line, sizeof line, f) && sscanf(line, "%ld", &call) == 1;
+    int err = errno;
+    if (f)
+        fclose(f);
+    /* Reading another user's syscall file takes ptrace rights (the open or the read fails),
+     * which a grader in a container (batch, Gradescope) does not have: there, asleep in the
+     * kernel is the best sign of waiting in a call. Without this, every check waited out its
+     * whole deadline instead. */
+    if (!ok && (err == EACCES || err == EPERM))
+        return true;
     for (size_t i = 0; ok && i < sizeof waiting_calls / sizeof waiting_calls[0]; i++)
         if (call == waiting_calls[i])
             return true;
