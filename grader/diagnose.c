@@ -134,6 +134,22 @@ void describe_stderr_tail(struct text *t, const char *stderr_path)
     text_free(&err);
 }
 
+/* True when one of the n sockets is on port with its bytes swapped (listening, for TCP). */
+static bool on_swapped(const struct inet_socket *s, int n, uint16_t port, bool tcp)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i].local_port == port_byte_swapped(port) && (!tcp || s[i].state == PROCNET_TCP_LISTEN))
+            return true;
+    return false;
+}
+
+bool diagnose_on_swapped_port(pid_t pid, const char *protocol, uint16_t port)
+{
+    struct inet_socket s[64];
+    int n = procnet_sockets_of(pid, protocol, s, 64);
+    return on_swapped(s, n, port, strcmp(protocol, "tcp") == 0);
+}
+
 void diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port)
 {
     struct inet_socket s[64];
@@ -142,14 +158,11 @@ void diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port)
         text_puts(t, "It is no longer running.\n");
         return;
     }
-    uint16_t swapped = port_byte_swapped(port);
-    for (int i = 0; i < n; i++) {
-        if (s[i].local_port == swapped && s[i].state == PROCNET_TCP_LISTEN) {
-            text_printf(t, "It listens on port %u instead of %u: that is %u with its two bytes swapped. "
-                        "Ports go into sin_port in network byte order: use htons(port).\n",
-                        swapped, port, port);
-            return;
-        }
+    if (on_swapped(s, n, port, true)) {
+        text_printf(t, "It listens on port %u instead of %u: that is %u with its two bytes swapped. "
+                    "Ports go into sin_port in network byte order: use htons(port).\n",
+                    port_byte_swapped(port), port, port);
+        return;
     }
     for (int i = 0; i < n; i++) {
         if (s[i].local_port == port && s[i].state == PROCNET_TCP_LISTEN) {
@@ -180,14 +193,11 @@ void diagnose_udp_binding(struct text *t, pid_t pid, uint16_t port)
         text_puts(t, "It is no longer running.\n");
         return;
     }
-    uint16_t swapped = port_byte_swapped(port);
-    for (int i = 0; i < n; i++) {
-        if (s[i].local_port == swapped) {
-            text_printf(t, "It is bound to port %u instead of %u: that is %u with its two bytes swapped. "
-                        "Ports go into sin_port in network byte order: use htons(port).\n",
-                        swapped, port, port);
-            return;
-        }
+    if (on_swapped(s, n, port, false)) {
+        text_printf(t, "It is bound to port %u instead of %u: that is %u with its two bytes swapped. "
+                    "Ports go into sin_port in network byte order: use htons(port).\n",
+                    port_byte_swapped(port), port, port);
+        return;
     }
     if (n > 0) {
         text_printf(t, "Its UDP socket is on %s, not on port %u: bind() it to the port given on the command line.\n",

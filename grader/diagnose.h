@@ -22,6 +22,9 @@ bool describe_sanitizer_report(struct text *t, const char *report);
 void describe_stderr_tail(struct text *t, const char *stderr_path);
 
 /* Why a TCP server started with PORT is not reachable there, judged from its sockets. */
+/* True when pid has a socket on port with its bytes swapped (forgot htons): listening for
+ * "tcp", bound for "udp". The outcome is known at once; no check need wait for the right port. */
+bool diagnose_on_swapped_port(pid_t pid, const char *protocol, uint16_t port);
 void diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port);
 /* Why a UDP server started with PORT does not receive there, judged from its sockets. */
 void diagnose_udp_binding(struct text *t, pid_t pid, uint16_t port);

@@ -549,19 +549,6 @@ void wait_unix_dgram_server(struct proc *server, const char *path)
     }
 }
 
-/* True when the server has a socket on the byte-swapped port (forgot htons): the outcome is
- * known at once, there is no point in waiting for it to appear on the right one. */
-static bool on_swapped_port(const struct proc *server, const char *protocol, uint16_t port)
-{
-    struct inet_socket s[64];
-    int n = procnet_sockets_of(server->pid, protocol, s, 64);
-    for (int i = 0; i < n; i++)
-        if (s[i].local_port == port_byte_swapped(port)
-            && (strcmp(protocol, "udp") == 0 || s[i].state == PROCNET_TCP_LISTEN))
-            return true;
-    return false;
-}
-
 int connect_tcp_server(struct proc *server, const char *ip, uint16_t port)
 {
     int64_t deadline = deadline_in(STARTUP_MS);
@@ -574,7 +561,7 @@ int connect_tcp_server(struct proc *server, const char *ip, uint16_t port)
         int err = errno;
         if (server_exited_while_waiting(server))
             fail_server_exited(server, fmt("%s to accept connections on %s:%u", server->name, ip, port));
-        bool swapped = on_swapped_port(server, "tcp", port);
+        bool swapped = diagnose_on_swapped_port(server->pid, "tcp", port);
         if (swapped || now_ms() >= deadline) {
             expected("%s to accept connections on %s:%u", server->name, ip, port);
             if (swapped)
@@ -604,7 +591,7 @@ void wait_udp_server(struct proc *server, uint16_t port)
         }
         if (server_exited_while_waiting(server))
             fail_server_exited(server, fmt("%s to receive datagrams on port %u", server->name, port));
-        bool swapped = on_swapped_port(server, "udp", port);
+        bool swapped = diagnose_on_swapped_port(server->pid, "udp", port);
         if (swapped || now_ms() >= deadline) {
             expected("%s to receive datagrams on port %u", server->name, port);
             if (swapped)
