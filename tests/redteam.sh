@@ -39,10 +39,13 @@ fi
 
 # A Criterion socket path squatted by another user: a clear message and exit 1, not a silent abort.
 # (exec keeps the pid, which names the path.)
-out=$(bash -c 'touch "/tmp/criterion_$$.sock" && chown nobody "/tmp/criterion_$$.sock" &&
-               exec "$0" grade --exercise 01-unix-stream-echo "$1"' "$grader" "$root/solutions" 2>&1)
+# Only the file this test made is removed: the others are the sockets of graders running beside
+# this one (another make test, a student's make check), and removing one hangs that grader.
+squat="$work/squatted-pid"
+out=$(bash -c 'echo $$ >"$2" && touch "/tmp/criterion_$$.sock" && chown nobody "/tmp/criterion_$$.sock" &&
+               exec "$0" grade --exercise 01-unix-stream-echo "$1"' "$grader" "$root/solutions" "$squat" 2>&1)
 rc=$?
-rm -f /tmp/criterion_*.sock 2>/dev/null
+[ -s "$squat" ] && rm -f "/tmp/criterion_$(cat "$squat").sock"
 if [ $rc -eq 1 ] && grep -q 'already exists' <<<"$out"; then
     ok "shared machine: a squatted Criterion socket is reported (exit 1, the path and what to do)"
 else
