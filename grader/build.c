@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "deadline.h"
 #include "diagnose.h"
 #include "files.h"
@@ -108,9 +109,8 @@ static bool is_program_source(const struct exercise *ex, const char *file)
 static const char *kit_support_dir(void)
 {
     static char dir[PATH_MAX + 32];
-    const char *env = getenv("GC_KIT_DIR");
-    if (env)
-        return env;
+    if (config()->kit_dir)
+        return config()->kit_dir;
     char exe[PATH_MAX - 64];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n < 0)

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "harness.h"
+#include "exercise.h"
 #include "text.h"
 
 #define COMPILE_FLAGS "-std=gnu11 -Wall -Wextra -g"

@@ -22,13 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "runner.h"
+#include "exercise.h"
+#include "results.h"
 #include "text.h"
 
 #define MAX_STUDENTS 4096
-#define MAX_CHECKS 256
-#define MAX_EXERCISES 32
 #define MAX_RESULTS_BYTES (16 << 20)    /* far more than the grader ever writes */
 #define LABEL_CHARS 60                  /* a check's name in a chart; the full name on hover */
 #define REPORT_FILE "report.html"
@@ -58,7 +56,7 @@ struct check_tally {
 #define MAX_CAUSES 128
 struct cause_tally {
     const char *id;             /* after "cause:" */
-    const char *example;        /* the feedback of one failed check with that cause */
+    const char *example;        /* how one failed check put that cause in words */
     int students;
     int *who;                   /* indexes into the scored students, in order */
 };
@@ -230,22 +228,6 @@ static const char *exercise_of(json_t *test)
     return json_string_value(json_array_get(json_object_get(test, "tags"), 0));
 }
 
-static double exercise_score(json_t *results, const char *id, double *max)
-{
-    double score = 0;
-    *max = 0;
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(results, "tests"), i, t) {
-        const char *tag = exercise_of(t);
-        if (tag && strcmp(tag, id) == 0) {
-            score += number_field(t, "score");
-            *max += number_field(t, "max_score");
-        }
-    }
-    return score;
-}
-
 /* "2026-11-25T01:02:03Z" as "2026-11-25 01:02 UTC"; anything else as it is. */
 static void date_shown(struct text *h, const char *iso)
 {
@@ -410,7 +392,8 @@ static void tally_causes(json_t *results, int i, struct cause_tally *tally, int 
             if (j == *nt) {
                 if (*nt == MAX_CAUSES)
                     continue;
-                tally[(*nt)++] = (struct cause_tally){ id, string_field(t, "output"), 0,
+                json_t *cause = json_object_get(json_object_get(t, "extra_data"), "cause");
+                tally[(*nt)++] = (struct cause_tally){ id, string_field(cause, "text"), 0,
                                                        calloc((size_t)nstudents, sizeof(int)) };
             }
             struct cause_tally *c = &tally[j];
@@ -418,17 +401,6 @@ static void tally_causes(json_t *results, int i, struct cause_tally *tally, int 
                 c->who[c->students++] = i;
         }
     }
-}
-
-/* The "Likely cause:" line of a check's feedback, or NULL. */
-static const char *likely_cause_line(const char *output, size_t *len)
-{
-    const char *line = output ? strstr(output, "Likely cause: ") : NULL;
-    if (line == NULL)
-        return NULL;
-    line += strlen("Likely cause: ");
-    *len = strcspn(line, "\n");
-    return line;
 }
 
 /* The class's most common mistakes: the diagnoses behind the failed checks, each with the
@@ -449,17 +421,13 @@ static void common_mistakes(struct text *h, struct student_row *const *rows, int
     text_puts(h, "<table class='mistakes'><thead><tr><th>Mistake</th><th>Students</th><th>Who</th></tr></thead>"
                  "<tbody>\n");
     for (int c = 0; c < nt; c++) {
-        size_t len = 0;
-        const char *line = likely_cause_line(tally[c].example, &len);
         text_puts(h, "<tr><td><b>");
         html_escaped(h, tally[c].id);
         text_puts(h, "</b>");
-        if (line) {
-            char *shown = strndup(line, len);
+        if (tally[c].example) {
             text_puts(h, "<br><span class='sub'>e.g. ");
-            html_escaped(h, shown ? shown : "");
+            html_escaped(h, tally[c].example);
             text_puts(h, "</span>");
-            free(shown);
         }
         text_printf(h, "</td><td>%d (%.0f%%)</td><td class='who'>", tally[c].students,
                     100.0 * tally[c].students / n);
@@ -491,7 +459,7 @@ static void students_table(struct text *h, struct student_row *rows, int n, cons
                 text_puts(h, "<td class='none'>-</td>");
                 continue;
             }
-            double max, score = exercise_score(r->results, ex[e]->id, &max);
+            double max, score = results_json_score(r->results, ex[e]->id, &max);
             text_printf(h, "<td class='%s' title='%s'>%g/%g</td>",
                         max > 0 && score == max ? "full" : score > 0 ? "part" : "zero", ex[e]->id, score, max);
         }
@@ -537,18 +505,11 @@ static void page_head(struct text *h, const char *title_prefix, const char *name
 }
 
 /* The checks of one exercise (tests tagged id), in the order of the results. */
-static void feedback_exercise(struct text *h, json_t *tests, const char *id)
+static void feedback_exercise(struct text *h, json_t *results, const char *id)
 {
     size_t i;
-    json_t *t;
-    double score = 0, max = 0;
-    json_array_foreach(tests, i, t) {
-        const char *tag = exercise_of(t);
-        if (tag && strcmp(tag, id) == 0) {
-            score += number_field(t, "score");
-            max += number_field(t, "max_score");
-        }
-    }
+    json_t *t, *tests = json_object_get(results, "tests");
+    double max, score = results_json_score(results, id, &max);
     text_puts(h, "<h2>");
     html_escaped(h, id);
     text_printf(h, " <span class='sub'>%g/%g</span></h2>\n", score, max);
@@ -616,7 +577,7 @@ static void feedback_page(struct text *h, const struct student_row *r)
             seen = earlier && strcmp(earlier, tag) == 0;
         }
         if (!seen)
-            feedback_exercise(h, tests, tag);
+            feedback_exercise(h, r->results, tag);
     }
     text_puts(h, "</body></html>\n");
 }
@@ -710,7 +671,7 @@ static void class_page(struct text *h, struct student_row *rows, int n, struct s
     for (int e = 0; e < nex; e++) {
         int full = 0;
         for (int i = 0; i < ns; i++) {
-            double max, score = exercise_score(scored_rows[i]->results, ex[e]->id, &max);
+            double max, score = results_json_score(scored_rows[i]->results, ex[e]->id, &max);
             full += max > 0 && score == max;
         }
         labels[e] = ex[e]->id;
@@ -725,7 +686,7 @@ static void class_page(struct text *h, struct student_row *rows, int n, struct s
     text_puts(h, "</body></html>\n");
 }
 
-int class_report_main(int argc, char **argv, struct criterion_test_set *set)
+int class_report_main(int argc, char **argv)
 {
     if (argc != 2) {
         fprintf(stderr, "usage: grader report OUTDIR   (writes OUTDIR/" REPORT_FILE "; grader report --help)\n");
@@ -750,7 +711,7 @@ int class_report_main(int argc, char **argv, struct criterion_test_set *set)
         if (scored(&rows[i]))
             scored_rows[ns++] = &rows[i];
     const struct exercise *ex[MAX_EXERCISES];
-    int nex = runner_exercises(set, ex, MAX_EXERCISES);
+    int nex = exercise_all(ex, MAX_EXERCISES);
 
     struct text h = {0};
     class_page(&h, rows, n, scored_rows, ns, ex, nex);

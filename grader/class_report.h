@@ -3,8 +3,7 @@
 #ifndef GC_CLASS_REPORT_H
 #define GC_CLASS_REPORT_H
 
-#include <criterion/criterion.h>
 
-int class_report_main(int argc, char **argv, struct criterion_test_set *set);
+int class_report_main(int argc, char **argv);
 
 #endif

@@ -150,61 +150,63 @@ bool diagnose_on_swapped_port(pid_t pid, const char *protocol, uint16_t port)
     return on_swapped(s, n, port, strcmp(protocol, "tcp") == 0);
 }
 
-void diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port)
+const char *diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port)
 {
     struct inet_socket s[64];
     int n = procnet_sockets_of(pid, "tcp", s, 64);
     if (n < 0) {
         text_puts(t, "It is no longer running.\n");
-        return;
+        return NULL;
     }
     if (on_swapped(s, n, port, true)) {
         text_printf(t, "It listens on port %u instead of %u: that is %u with its two bytes swapped. "
                     "Ports go into sin_port in network byte order: use htons(port).\n",
                     port_byte_swapped(port), port, port);
-        return;
+        return "htons";
     }
     for (int i = 0; i < n; i++) {
         if (s[i].local_port == port && s[i].state == PROCNET_TCP_LISTEN) {
             text_printf(t, "It listens on port %u now, but only after the check stopped waiting: does it "
                         "do slow work (or sleep) before listen()?\n", port);
-            return;
+            return "slow-to-listen";
         }
     }
     for (int i = 0; i < n; i++) {
         if (s[i].local_port == port && s[i].state != PROCNET_TCP_LISTEN) {
             text_printf(t, "It has a socket bound to port %u that is not listening: call listen() after bind().\n", port);
-            return;
+            return "no-listen";
         }
         if (s[i].state == PROCNET_TCP_LISTEN) {
             text_printf(t, "It listens on %s, not on port %u: use the port given on the command line.\n",
                         procnet_address(s[i].local_ip, s[i].local_port), port);
-            return;
+            return "wrong-port";
         }
     }
     text_printf(t, "It has no TCP socket listening on port %u (socket(), bind() and listen() not done yet?).\n", port);
+    return "not-listening";
 }
 
-void diagnose_udp_binding(struct text *t, pid_t pid, uint16_t port)
+const char *diagnose_udp_binding(struct text *t, pid_t pid, uint16_t port)
 {
     struct inet_socket s[64];
     int n = procnet_sockets_of(pid, "udp", s, 64);
     if (n < 0) {
         text_puts(t, "It is no longer running.\n");
-        return;
+        return NULL;
     }
     if (on_swapped(s, n, port, false)) {
         text_printf(t, "It is bound to port %u instead of %u: that is %u with its two bytes swapped. "
                     "Ports go into sin_port in network byte order: use htons(port).\n",
                     port_byte_swapped(port), port, port);
-        return;
+        return "htons";
     }
     if (n > 0) {
         text_printf(t, "Its UDP socket is on %s, not on port %u: bind() it to the port given on the command line.\n",
                     procnet_address(s[0].local_ip, s[0].local_port), port);
-        return;
+        return "wrong-port";
     }
     text_printf(t, "It has no UDP socket bound to port %u (socket() and bind() not done yet?).\n", port);
+    return "not-bound";
 }
 
 bool bound_to_one_address(pid_t pid, const char *protocol, uint16_t port, uint32_t *ip)

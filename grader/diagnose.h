@@ -25,9 +25,10 @@ void describe_stderr_tail(struct text *t, const char *stderr_path);
 /* True when pid has a socket on port with its bytes swapped (forgot htons): listening for
  * "tcp", bound for "udp". The outcome is known at once; no check need wait for the right port. */
 bool diagnose_on_swapped_port(pid_t pid, const char *protocol, uint16_t port);
-void diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port);
+/* Both return the cause's id (see cause() in harness.h), or NULL when the program is gone. */
+const char *diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port);
 /* Why a UDP server started with PORT does not receive there, judged from its sockets. */
-void diagnose_udp_binding(struct text *t, pid_t pid, uint16_t port);
+const char *diagnose_udp_binding(struct text *t, pid_t pid, uint16_t port);
 
 /* True when the process's TCP (or UDP) socket for port is bound to one address only. Sets
  * *ip to that address (host byte order). */

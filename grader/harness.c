@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,8 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "config.h"
+#include "feedback.h"
 #include "files.h"
 #include "lease.h"
 #include "procinfo.h"
@@ -32,26 +35,6 @@
 /* The limit on cleaning up after a check, however long the check took. */
 #define TEARDOWN_SECONDS 10
 #define MAX_AWAITED 4
-
-static struct {
-    const char *suite;
-    const struct exercise *exercise;
-} registry[32];
-static int nregistered;
-
-void register_exercise(const char *suite, const struct exercise *exercise)
-{
-    if (nregistered < 32)
-        registry[nregistered++] = (typeof(registry[0])){ suite, exercise };
-}
-
-const struct exercise *exercise_of_suite(const char *suite)
-{
-    for (int i = 0; i < nregistered; i++)
-        if (strcmp(registry[i].suite, suite) == 0)
-            return registry[i].exercise;
-    return NULL;
-}
 
 /* A check's folder has two parts: work/, where the student's programs run and may write
  * (their socket files, say), owned by the check's sandbox user; and io/, the files of their
@@ -68,10 +51,9 @@ static struct {
     bool left_processes[MAX_PROCS];     /* exited while others of its group still ran */
     bool in_foreground[MAX_PROCS];      /* seen waiting for clients once it was reachable */
     int nprocs;
-    struct text feedback;
-    struct text commands;       /* "Ran:" lines, one per program started */
-    bool has_cause;
-    char *pending_cause;
+    struct feedback fb;         /* what a failure will say, as data */
+    struct text feedback;       /* a note being written (stderr's end, a diff): see flush_note */
+    char *pending_cause, *pending_cause_id;
     char **scratch;
     size_t nscratch;
 } check;
@@ -142,8 +124,7 @@ void check_setup(void)
     /* The check's own time limit: SIGALRM ends its process, and the runner says why. */
     alarm(CHECK_TIMEOUT_SECONDS);
 
-    const char *run = getenv("GC_RUN_DIR");
-    snprintf(check.dir, sizeof check.dir, "%s/checks/%d-XXXXXX", run ? run : "/tmp",
+    snprintf(check.dir, sizeof check.dir, "%s/checks/%d-XXXXXX", config()->run_dir,
              check.exercise->number);
     if (mkdtemp(check.dir) == NULL)
         internal_error("mkdtemp");
@@ -155,7 +136,7 @@ void check_setup(void)
      * program binds (say "client.sock") means the same file to both. */
     if (chdir(check.work) < 0)
         internal_error("chdir");
-    if (getenv("GC_SANDBOX_UIDS")) {
+    if (config()->sandbox_uids) {
         if (lease_uid(&check.uid) < 0)
             internal_error(fmt("no free sandbox user id: %s", lease_last_error()));
         if (chown(check.work, (uid_t)check.uid.value, (gid_t)check.uid.value) < 0)
@@ -219,7 +200,7 @@ void check_teardown(void)
     /* What the programs wrote is in the verdict already; their files go now, not at the end of
      * the run, so that a program that fills its files to the limit in every check cannot fill
      * the disk (a container's /tmp) for the checks after it. */
-    if (getenv("GC_KEEP") == NULL && chdir("/") == 0)
+    if (!config()->keep && chdir("/") == 0)
         remove_tree(check.dir);
     for (size_t i = 0; i < check.nscratch; i++)
         free(check.scratch[i]);
@@ -227,10 +208,10 @@ void check_teardown(void)
     check.scratch = NULL;
     check.nscratch = 0;
     text_free(&check.feedback);
-    text_free(&check.commands);
+    feedback_free(&check.fb);
     free(check.pending_cause);
-    check.pending_cause = NULL;
-    check.has_cause = false;
+    free(check.pending_cause_id);
+    check.pending_cause = check.pending_cause_id = NULL;
 }
 
 const char *scratch_path(const char *name)
@@ -255,8 +236,7 @@ uint16_t check_port(void)
 
 static const char *build_dir(void)
 {
-    const char *build = getenv("GC_BUILD_DIR");
-    return build ? build : ".";
+    return config()->build_dir;
 }
 
 static const char *built_program(const char *program)
@@ -274,6 +254,8 @@ static _Noreturn void fail_not_built(const char *program)
     text_read_file(&log, path, 64 << 10);
     expected("to run your %s", program);
     got("%s was not built, so this check could not run", program);
+    fail_for_shared_reason(fmt("not-built:%s", program), "%s was not built (see check %d.0), so "
+                           "these checks could not run", program, check.exercise->number);
     if (log.len > 0) {
         text_printf(&check.feedback, "The end of what the build said (all of it is in check %d.0):\n",
                     check.exercise->number);
@@ -327,10 +309,14 @@ struct proc *start_program(const char *program, const char *const *args, const v
         .uid = (uid_t)(check.uid.fd >= 0 ? check.uid.value : 0),
         .limits = &student_limits,
     };
-    text_printf(&check.commands, "%-10s%s", "Ran:", program);
+    struct text command = {0};
+    text_puts(&command, program);
     for (int i = 0; args[i]; i++)   /* quoted as a shell would need it, to be run again by hand */
-        text_printf(&check.commands, strpbrk(args[i], " \t\"'$&;|<>*?") ? " '%s'" : " %s", args[i]);
-    text_printf(&check.commands, "%s\n", stdin_bytes ? fmt(" < (%zu bytes)", stdin_len) : "");
+        text_printf(&command, strpbrk(args[i], " \t\"'$&;|<>*?") ? " '%s'" : " %s", args[i]);
+    if (stdin_bytes)
+        text_printf(&command, " < (%zu bytes)", stdin_len);
+    feedback_add(&check.fb, FEEDBACK_RAN, text_str(&command));
+    text_free(&command);
     struct proc *p = &check.procs[k];
     struct text why = {0};
     if (proc_start(p, &spec, &why) < 0) {
@@ -486,17 +472,17 @@ static void explain_unix_connect_error(const char *path, int err)
 {
     struct stat st;
     if (err == ENOENT)
-        cause("No socket file appeared at %s: bind() the socket to the path given on the command line.", path);
+        cause("no-socket-file", "No socket file appeared at %s: bind() the socket to the path given on the command line.", path);
     else if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
-        cause("%s is not a socket file: was it created by something other than bind()?", path);
+        cause("not-a-socket-file", "%s is not a socket file: was it created by something other than bind()?", path);
     else if (err == ECONNREFUSED)
-        cause("The file %s exists but nobody listens on it. Either listen() is missing, or the file is "
+        cause("stale-socket-file", "The file %s exists but nobody listens on it. Either listen() is missing, or the file is "
               "stale (left by an earlier run) and the server never bound its own: remove it with "
               "unlink() before bind(), since bind() fails with EADDRINUSE when the path exists.", path);
     else if (err == EAGAIN)
-        cause("The server's queue of pending connections is full: is it calling accept()?");
+        cause("no-accept", "The server's queue of pending connections is full: is it calling accept()?");
     else
-        cause("connect() failed with %s.", errno_text(err));
+        cause("connect-failed", "connect() failed with %s.", errno_text(err));
 }
 
 int connect_unix_server(struct proc *server, const char *path)
@@ -569,8 +555,13 @@ int connect_tcp_server(struct proc *server, const char *ip, uint16_t port)
             else
                 got("connect() kept failing for %d s with %s", STARTUP_MS / 1000, errno_text(err));
             struct text why = {0};
-            diagnose_tcp_listener(&why, server->pid, port);
-            cause("%s", text_str(&why));
+            const char *id = diagnose_tcp_listener(&why, server->pid, port);
+            if (id)
+                cause(id, "%s", text_str(&why));
+            if (swapped)
+                fail_for_shared_reason(fmt("swapped-port:%s", server->name),
+                                       "%s listens on the port with its two bytes swapped: "
+                                       "htons() is missing", server->name);
             text_free(&why);
             fail();
         }
@@ -599,8 +590,13 @@ void wait_udp_server(struct proc *server, uint16_t port)
             else
                 got("no UDP socket bound to port %u after %d s", port, STARTUP_MS / 1000);
             struct text why = {0};
-            diagnose_udp_binding(&why, server->pid, port);
-            cause("%s", text_str(&why));
+            const char *id = diagnose_udp_binding(&why, server->pid, port);
+            if (id)
+                cause(id, "%s", text_str(&why));
+            if (swapped)
+                fail_for_shared_reason(fmt("swapped-port:%s", server->name),
+                                       "%s is bound to the port with its two bytes swapped: "
+                                       "htons() is missing", server->name);
             text_free(&why);
             fail();
         }
@@ -629,42 +625,50 @@ bool wait_peer_consumed(int fd)
 
 /* --- Feedback -------------------------------------------------------------------------------- */
 
-static void add_line(const char *label, const char *format, va_list ap)
+/* Notes (the end of a program's stderr, a diff) are written as text into check.feedback; the
+ * next line of another kind, or fail(), turns what was written into one note line. */
+static void flush_note(void)
+{
+    if (check.feedback.len == 0)
+        return;
+    feedback_add(&check.fb, FEEDBACK_NOTE, text_str(&check.feedback));
+    text_free(&check.feedback);
+}
+
+static void add_line(enum feedback_kind kind, const char *format, va_list ap)
 {
     char *line;
     if (vasprintf(&line, format, ap) < 0)
         abort();
-    text_printf(&check.feedback, "%-10s%s\n", label, line);
+    flush_note();
+    feedback_add(&check.fb, kind, line);
     free(line);
 }
 
-#define FEEDBACK_LINE(function, label)              \
+#define FEEDBACK_LINE(function, kind)               \
     void function(const char *format, ...)          \
     {                                               \
         va_list ap;                                 \
         va_start(ap, format);                       \
-        add_line(label, format, ap);                \
+        add_line(kind, format, ap);                 \
         va_end(ap);                                 \
     }
 
-FEEDBACK_LINE(sent, "Sent:")
-FEEDBACK_LINE(expected, "Expected:")
-FEEDBACK_LINE(got, "Got:")
+FEEDBACK_LINE(sent, FEEDBACK_SENT)
+FEEDBACK_LINE(expected, FEEDBACK_EXPECTED)
+FEEDBACK_LINE(got, FEEDBACK_GOT)
 
-void cause(const char *format, ...)
+void cause(const char *id, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
-    char *line;
-    if (vasprintf(&line, format, ap) < 0)
-        abort();
+    add_line(FEEDBACK_CAUSE, format, ap);
     va_end(ap);
-    text_printf(&check.feedback, "Likely cause: %s\n", line);
-    check.has_cause = true;
-    free(line);
+    if (check.fb.cause_id == NULL)      /* the first cause named is the one counted */
+        feedback_set_cause_id(&check.fb, id);
 }
 
-void cause_if_fails(const char *format, ...)
+void cause_if_fails(const char *id, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
@@ -672,6 +676,21 @@ void cause_if_fails(const char *format, ...)
     if (vasprintf(&check.pending_cause, format, ap) < 0)
         abort();
     va_end(ap);
+    free(check.pending_cause_id);
+    check.pending_cause_id = strdup(id);
+}
+
+void fail_for_shared_reason(const char *key, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    char *text;
+    if (vasprintf(&text, format, ap) < 0)
+        abort();
+    va_end(ap);
+    if (check.fb.group_key == NULL)
+        feedback_set_group(&check.fb, key, text);
+    free(text);
 }
 
 void tell_about(const struct proc *p)
@@ -683,7 +702,7 @@ void tell_about(const struct proc *p)
     if (p->exited || p->pid > 0)
         describe_stderr_tail(&check.feedback, output_path(p, "err"));
     if (went_into_background(p))
-        cause("a server runs until it is killed: one that exits with status 0 by itself went into "
+        cause("background", "a server runs until it is killed: one that exits with status 0 by itself went into "
               "the background (fork() and exit in the parent, daemon(), TLPI's becomeDaemon()) or "
               "returned from main(). Stay in the foreground: the grader starts the server and "
               "stops it with SIGTERM, and a server in the background escapes both.");
@@ -692,23 +711,95 @@ void tell_about(const struct proc *p)
         got("%s exited while other processes it started still ran", p->name);
 }
 
+/* A name fit for feedback: the skeletons' TODO() macro names a program or a file. */
+static bool plain_name(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+            return false;
+    return true;
+}
+
+/* When a program of the check stopped at a skeleton's TODO(n) (it says so on stderr and exits
+ * with status 3), that is the whole story: every check that needs that part fails the same way,
+ * and a likely cause would only guess at code that is not written yet. */
+static void note_todo_stop(void)
+{
+    for (int i = 0; i < check.nprocs; i++) {
+        const struct proc *p = &check.procs[i];
+        if (!p->exited || !exited_with(p, 3))
+            continue;
+        struct text err = {0};
+        text_read_file(&err, output_path(p, "err"), 4096);
+        char where[64] = "";
+        int n = 0;
+        for (const char *line = text_str(&err); line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+            if (sscanf(line, "%63[^: \n]: TODO %d is not done yet", where, &n) == 2)
+                break;
+        text_free(&err);
+        if (n <= 0 || !plain_name(where))
+            continue;
+        feedback_drop(&check.fb, FEEDBACK_CAUSE);
+        feedback_set_cause_id(&check.fb, NULL);
+        free(check.pending_cause);
+        check.pending_cause = NULL;
+        feedback_set_group(&check.fb, fmt("todo:%s:%d", where, n),
+                           fmt("%s stopped at TODO %d: that part is not written yet%s", where, n,
+                               strchr(where, '.') ? "" : fmt(" (see %s.c)", where)));
+        return;
+    }
+}
+
 _Noreturn void fail(void)
 {
-    if (check.pending_cause && !check.has_cause)
-        cause("%s", check.pending_cause);
-    if (check.feedback.len == 0)
-        text_puts(&check.feedback, "failed\n");
-    if (check.commands.len > 0) {
-        text_append(&check.commands, check.feedback.data, check.feedback.len);
-        struct text swap = check.feedback;
-        check.feedback = check.commands;
-        check.commands = swap;
-    }
-    /* Drop the last newline: the report adds its own. */
-    if (check.feedback.data[check.feedback.len - 1] == '\n')
-        check.feedback.data[--check.feedback.len] = '\0';
-    cr_assert_fail("%s", check.feedback.data);
+    flush_note();
+    if (check.pending_cause && !feedback_has(&check.fb, FEEDBACK_CAUSE))
+        cause(check.pending_cause_id, "%s", check.pending_cause);
+    note_todo_stop();
+    if (check.fb.count == 0)
+        got("a failure the check did not describe");
+    char *message = feedback_to_json(&check.fb);
+    cr_assert_fail("%s", message);
+    free(message);
     abort();
+}
+
+_Noreturn void fail_mismatch(const struct mismatch *m)
+{
+    if (m->sent)
+        sent("%s", m->sent);
+    if (m->expected)
+        expected("%s", m->expected);
+    if (m->got)
+        got("%s", m->got);
+    if (m->got_bytes)
+        explain_difference(m->want, m->want_len, m->got_bytes);
+    if (m->cause)
+        cause(m->cause_id, "%s", m->cause);
+    if (m->program && exits_soon(m->program))
+        tell_about(m->program);
+    fail();
+}
+
+void expect_reply_then_eof(int fd, struct proc *peer, const void *msg, size_t n, const char *what_sent,
+                           const void *want, size_t want_len)
+{
+    struct text in = {0};
+    enum io_result r = exchange(fd, msg, n, true, &in, want_len + 4096, deadline_in(ANSWER_MS));
+    if (r == IO_EOF && in.len == want_len && memcmp(in.data, want, want_len) == 0)
+        return;
+    const char *expect = fmt("%s, then end-of-file (the connection closed)", quote(want, want_len));
+    if (r == IO_EOF || r == IO_FULL)
+        MISMATCH(.sent = what_sent, .expected = expect, .want = want, .want_len = want_len,
+                 .got_bytes = &in, .program = peer);
+    if (r == IO_TIMEOUT && in.len == want_len && memcmp(in.data, want, want_len) == 0)
+        MISMATCH(.sent = what_sent, .expected = expect, .got = io_outcome(r, &in), .program = peer,
+                 .cause_id = "no-close-after-eof",
+                 .cause = "the reply came back but the connection stayed open: when recv() returns 0 "
+                          "the client is done, so close() the connected socket.");
+    MISMATCH(.sent = what_sent, .expected = expect, .got = io_outcome(r, &in), .program = peer);
 }
 
 const char *io_outcome(enum io_result r, const struct text *in)
@@ -821,10 +912,10 @@ void explain_difference(const void *want, size_t n, const struct text *in)
         got("only the first %zu of %zu bytes: %s", in->len, n, quote_text(in));
         const char *nul = memchr(w, '\0', n);
         if (nul && (size_t)(nul - w) == in->len)
-            cause("it stopped right before the first NUL byte: socket data is bytes, not a C string. "
+            cause("c-string", "it stopped right before the first NUL byte: socket data is bytes, not a C string. "
                   "Use the length recv() returns, not strlen() or printf(\"%%s\").");
         else
-            cause("it stopped after %zu bytes: one recv() or send() moves at most what fits in its "
+            cause("single-recv", "it stopped after %zu bytes: one recv() or send() moves at most what fits in its "
                   "buffer, and may move less (a piece of what was sent). Loop until recv() returns 0, "
                   "and send what is left after a short send().", in->len);
         return;
@@ -841,9 +932,9 @@ void explain_difference(const void *want, size_t n, const struct text *in)
     if (bytes_reversed(w + common, n - common, in->data + common, in->len - common))
         return;
     if (w[common] == '\0')
-        cause("a NUL byte went missing: socket data is bytes, not a C string (strlen, strcpy, printf "
+        cause("c-string", "a NUL byte went missing: socket data is bytes, not a C string (strlen, strcpy, printf "
               "%%s stop at NUL).");
     else if (w[common] == '\n' && in->data[common] != '\n')
-        cause("extra bytes at the end of a line: a received buffer printed as a C string, with no "
+        cause("c-string", "extra bytes at the end of a line: a received buffer printed as a C string, with no "
               "NUL after the data? Print exactly the bytes received: printf(\"%%.*s\\n\", (int)n, buf).");
 }

@@ -25,30 +25,10 @@
 
 #include "deadline.h"
 #include "diagnose.h"
+#include "exercise.h"
 #include "netio.h"
 #include "sandbox.h"
 #include "text.h"
-
-#define MAX_PROGRAMS 8
-
-struct exercise {
-    const char *id;                        /* "01-unix-stream-echo": the folder's name */
-    int number;                            /* 1: numbers its checks 1.1, 1.2, ... */
-    const char *programs[MAX_PROGRAMS];    /* each built from <program>.c and shared files */
-    /* Files the kit provides, in grader/support/<id>/ (drivers, headers): they are copied over
-     * the submission's files of the same name, and a program's main file may be one of them. */
-    bool kit_files;
-    const char *link_flags[8];             /* extra flags for linking, e.g. "-Wl,--wrap=read" */
-    /* The files a student writes; none listed: each program's <program>.c. */
-    const char *student_files[MAX_PROGRAMS];
-};
-
-/* One line of the rubric: check <exercise>.<number>, worth points, described by what. */
-struct rubric_item {
-    int number;
-    int points;
-    const char *what;
-};
 
 /* The limit on a whole check: a safety net far above the deadlines the checks use. The check
  * enforces it itself (an alarm in its own process), not through Criterion's .timeout, which in
@@ -62,22 +42,20 @@ struct rubric_item {
 void check_setup(void);
 void check_teardown(void);
 
-/* Criterion may start each check in a fresh copy of the grader, where pointers taken in the
- * grader's own process mean nothing; so the check finds its exercise by the suite's name, in a
- * table that every copy fills in before main(). */
-void register_exercise(const char *suite, const struct exercise *exercise);
-const struct exercise *exercise_of_suite(const char *suite);
-
 #define EXERCISE(suite, ...)                                                       \
     static struct exercise suite##_exercise = { __VA_ARGS__ };                     \
     __attribute__((constructor)) static void register_##suite(void)               \
     {                                                                              \
-        register_exercise(#suite, &suite##_exercise);                              \
+        exercise_register(#suite, &suite##_exercise);                              \
     }                                                                              \
     TestSuite(suite, .data = &suite##_exercise)
 
 #define CHECK(suite, name, ...)                                                          \
     static struct rubric_item suite##_##name##_rubric = { __VA_ARGS__ };                 \
+    __attribute__((constructor)) static void register_##suite##_##name(void)            \
+    {                                                                                    \
+        exercise_register_check(#suite, &suite##_##name##_rubric);                      \
+    }                                                                                    \
     Test(suite, name, .data = &suite##_##name##_rubric, .init = check_setup,             \
          .fini = check_teardown)
 
@@ -148,10 +126,18 @@ bool wait_peer_consumed(int fd);
 void sent(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void expected(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void got(const char *format, ...) __attribute__((format(printf, 1, 2)));
-void cause(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* The likely mistake behind what was got, in words a student understands. id names the mistake
+ * for good ("htons", "single-recv"): results.json carries it as a tag "cause:<id>", and the class
+ * report counts the class's mistakes by it. Ids are lowercase words joined by '-'; one mistake,
+ * one id, wherever it is diagnosed. */
+void cause(const char *id, const char *format, ...) __attribute__((format(printf, 2, 3)));
 /* A likely cause to give if the check fails later and names none of its own (set before a step
  * whose failure has an obvious reason in this check, e.g. a restart that needs SO_REUSEADDR). */
-void cause_if_fails(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void cause_if_fails(const char *id, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* Marks the failure as one that other checks share, for a reason that is not about this check
+ * (a server on the wrong port): reports then say the reason once and list the checks under it.
+ * key is the same in every check that fails for that reason; the text says the reason. */
+void fail_for_shared_reason(const char *key, const char *format, ...) __attribute__((format(printf, 2, 3)));
 /* Adds how the program ended (or that it still runs) and its stderr tail. */
 void tell_about(const struct proc *p);
 /* Ends the check as failed with the lines collected so far. */
@@ -163,5 +149,33 @@ void explain_difference(const void *want, size_t n, const struct text *got);
 const char *test_bytes(size_t n, unsigned seed);
 /* got(what) for a failed I/O result, e.g. "nothing within 3 s" or "ECONNRESET (...)". */
 const char *io_outcome(enum io_result r, const struct text *in);
+
+/* --- The recurring moves, each in one call ---------------------------------------------------- */
+
+/* Why a check fails, in one call, like a rubric line's "it should have ... but":
+ *
+ *     MISMATCH(.sent = "\"4\", then \"2\\n\"", .expected = "\"0\\n\"", .got = io_outcome(r, &in),
+ *              .cause_id = "single-recv", .cause = "a stream has no message boundaries: ...",
+ *              .program = server);
+ *
+ * Fields left out are not said. With .want and .got_bytes instead of .got, the Got lines show
+ * where the bytes differ (explain_difference). With .program, how it ended and the end of its
+ * stderr are added when it has ended or ends within a moment. */
+struct mismatch {
+    const char *sent, *expected, *got;
+    const void *want;               /* the bytes expected, with want_len ... */
+    size_t want_len;
+    const struct text *got_bytes;   /* ... and those that came instead */
+    const char *cause_id, *cause;
+    struct proc *program;
+};
+_Noreturn void fail_mismatch(const struct mismatch *m);
+#define MISMATCH(...) fail_mismatch(&(const struct mismatch){ __VA_ARGS__ })
+
+/* Sends n bytes of msg on the connection fd, shuts down its writing side, and expects exactly
+ * want back, then end-of-file; else fails, saying what was sent (what_sent: how the feedback
+ * describes msg) and how the bytes differ. peer is the program at the other end. */
+void expect_reply_then_eof(int fd, struct proc *peer, const void *msg, size_t n, const char *what_sent,
+                           const void *want, size_t want_len);
 
 #endif

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "sandbox.h"
 
 #define FIRST_PORT 20000
@@ -58,9 +59,9 @@ static int open_lock_dir(void)
 {
     if (lock_dir[0] != '\0')
         return 0;
-    const char *env = getenv("GC_LOCK_DIR");
+    const char *env = config()->lock_dir;
     char dir[PATH_MAX];
-    if (env && *env)
+    if (env)
         snprintf(dir, sizeof dir, "%s", env);
     else
         snprintf(dir, sizeof dir, "/tmp/get-connected-locks-%ld", (long)geteuid());
@@ -102,8 +103,7 @@ static int try_lock(const char *kind, long value)
  * process, for its checks) or by batch (for a container). */
 static long first_sandbox_uid(void)
 {
-    const char *base = getenv("GC_SANDBOX_UID_BASE");
-    long value = base ? strtol(base, NULL, 10) : 0;
+    long value = config()->sandbox_uid_base;
     return value >= FIRST_SANDBOX_UID ? value : FIRST_SANDBOX_UID;
 }
 
@@ -200,9 +200,9 @@ int lease_free_uid_range(struct lease *l)
 
 int lease_uid_range(struct lease *l)
 {
-    const char *told = getenv("GC_SANDBOX_UID_BASE");
-    if (told && strtol(told, NULL, 10) >= FIRST_SANDBOX_UID) {
-        *l = (struct lease){ -1, strtol(told, NULL, 10) };    /* batch chose it for us */
+    long told = config()->sandbox_uid_base;
+    if (told >= FIRST_SANDBOX_UID) {
+        *l = (struct lease){ -1, told };    /* batch chose it for us */
         return 0;
     }
     if (lease_free_uid_range(l) < 0)

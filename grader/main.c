@@ -13,6 +13,7 @@
 #include "batch.h"
 #include "build.h"
 #include "class_report.h"
+#include "config.h"
 #include "deadline.h"
 #include "files.h"
 #include "lease.h"
@@ -22,7 +23,6 @@
 #include "student.h"
 
 #define VERSION "0.1.0"
-#define MAX_EXERCISES 32
 
 enum { EXIT_GRADED = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2 };
 
@@ -124,8 +124,7 @@ struct grade_options {
 
 static bool wants_colour(void)
 {
-    const char *no_color = getenv("NO_COLOR");
-    return isatty(STDOUT_FILENO) && (no_color == NULL || *no_color == '\0');
+    return config_colour(STDOUT_FILENO);
 }
 
 static int parse_grade_options(int argc, char **argv, struct grade_options *o)
@@ -202,10 +201,9 @@ static int select_exercises(const struct grade_options *o, const struct exercise
 
 static char *make_run_dir(void)
 {
-    const char *base = getenv("GC_TMPDIR");
     char *dir;
     /* Short, because UNIX socket paths inside it must fit in 108 bytes. */
-    if (asprintf(&dir, "%s/gc-XXXXXX", base ? base : "/tmp") < 0 || mkdtemp(dir) == NULL)
+    if (asprintf(&dir, "%s/gc-XXXXXX", config()->tmpdir) < 0 || mkdtemp(dir) == NULL)
         return NULL;
     char checks[600];
     snprintf(checks, sizeof checks, "%s/checks", dir);
@@ -216,29 +214,21 @@ static char *make_run_dir(void)
     return dir;
 }
 
-static void set_run_environment(const char *run_dir, bool sandbox_uids)
+static void set_run_environment(const char *run_dir, bool sandbox_uids, bool keep)
 {
-    char path[700];
-    setenv("GC_RUN_DIR", run_dir, 1);
-    snprintf(path, sizeof path, "%s/build", run_dir);
-    setenv("GC_BUILD_DIR", path, 1);
+    char build[700], groups[700];
+    snprintf(build, sizeof build, "%s/build", run_dir);
     /* With user ids of its own, a check's leftovers are found by uid (a sweep); without, by the
      * process groups it started. (Killing a logged group later is only as safe as the group
      * id still being the student's: the student's own user, whose processes these are.) */
-    snprintf(path, sizeof path, "%s/process-groups", run_dir);
-    if (sandbox_uids) {
-        setenv("GC_SANDBOX_UIDS", "1", 1);
-        unsetenv("GC_PGID_LOG");
-    } else {
-        unsetenv("GC_SANDBOX_UIDS");
-        setenv("GC_PGID_LOG", path, 1);
-    }
+    snprintf(groups, sizeof groups, "%s/process-groups", run_dir);
+    config_set_run(run_dir, build, sandbox_uids, sandbox_uids ? NULL : groups, keep);
 }
 
 /* Whatever a check left running when Criterion had to kill it. */
 static void kill_leftovers(void)
 {
-    sandbox_kill_logged_groups(getenv("GC_PGID_LOG"));
+    sandbox_kill_logged_groups(config()->pgid_log);
     lease_sweep_abandoned_uids();
 }
 
@@ -249,7 +239,7 @@ static int build_all(const char *submission, struct exercise_build *builds, int 
         fprintf(stderr, "grader: no free sandbox user id (%s)\n", lease_last_error());
         return -1;
     }
-    int rc = build_submission(submission, getenv("GC_BUILD_DIR"), builds, n, jobs,
+    int rc = build_submission(submission, config()->build_dir, builds, n, jobs,
                               (uid_t)(uid.fd >= 0 ? uid.value : 0));
     if (uid.fd >= 0)
         uid_sweep((uid_t)uid.value);
@@ -277,7 +267,10 @@ static int save_per_exercise(const struct results *results, const struct exercis
     return rc;
 }
 
-static int grade(int argc, char **argv, struct criterion_test_set *set)
+/* The checks of every suite linked in, as Criterion found them (grade runs them). */
+static struct criterion_test_set *checks;
+
+static int grade(int argc, char **argv)
 {
     struct grade_options o;
     if (parse_grade_options(argc, argv, &o) < 0) {
@@ -290,7 +283,7 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
         return EXIT_USAGE;
     }
     const struct exercise *all[MAX_EXERCISES];
-    int nall = runner_exercises(set, all, MAX_EXERCISES);
+    int nall = exercise_all(all, MAX_EXERCISES);
     struct exercise_build builds[MAX_EXERCISES];
     int n = select_exercises(&o, all, nall, builds);
     if (n < 0)
@@ -314,9 +307,7 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
         free(run_dir);
         return EXIT_INTERNAL;
     }
-    set_run_environment(run_dir, sandbox_uids);
-    if (o.keep)
-        setenv("GC_KEEP", "1", 1);      /* the checks keep their folders too */
+    set_run_environment(run_dir, sandbox_uids, o.keep);     /* --keep: the checks keep theirs too */
     char build_dir[700];
     snprintf(build_dir, sizeof build_dir, "%s/build", run_dir);
     mkdir(build_dir, 0755);
@@ -327,7 +318,7 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
         rc = EXIT_INTERNAL;
     } else {
         int64_t built = now_ms();
-        runner_run(set, builds, n, o.jobs, &results);
+        runner_run(checks, builds, n, o.jobs, &results);
         if (o.timing)
             fprintf(stderr, "timing: build %.2f s, checks %.2f s, total %.2f s\n",
                     (double)(built - start) / 1000, (double)(now_ms() - built) / 1000,
@@ -356,12 +347,12 @@ static int grade(int argc, char **argv, struct criterion_test_set *set)
 /* `grader list`: the exercises and their programs; with --checks, every check and its points
  * ("1.3 2 echo_server echoes 1 MiB..."), the rubric as the suites define it; with --files, the
  * files a student writes for each exercise. */
-static int list(int argc, char **argv, struct criterion_test_set *set)
+static int list(int argc, char **argv)
 {
     bool checks = argc > 1 && strcmp(argv[1], "--checks") == 0;
     bool files = argc > 1 && strcmp(argv[1], "--files") == 0;
     const struct exercise *all[MAX_EXERCISES];
-    int n = runner_exercises(set, all, MAX_EXERCISES);
+    int n = exercise_all(all, MAX_EXERCISES);
     for (int i = 0; i < n; i++) {
         printf("%s:", all[i]->id);
         if (files && all[i]->student_files[0]) {
@@ -375,7 +366,7 @@ static int list(int argc, char **argv, struct criterion_test_set *set)
     }
     if (checks) {
         struct results rubric = {0};
-        runner_not_graded(set, "", &rubric);
+        runner_not_graded("", &rubric);
         for (size_t i = 0; i < rubric.count; i++)
             if (rubric.items[i].number > 0)
                 printf("%d.%d %g %s\n", rubric.items[i].exercise_number, rubric.items[i].number,
@@ -413,7 +404,7 @@ static void become_init_if_process_1(void)
 /* The commands. grade and batch parse --help among their options; the others' help is here. */
 struct command {
     const char *name;
-    int (*run)(int argc, char **argv, struct criterion_test_set *set);
+    int (*run)(int argc, char **argv);
     const char *help;
 };
 
@@ -464,8 +455,10 @@ int main(int argc, char **argv)
         fputs(c->help, stdout);
         return EXIT_GRADED;
     }
-    struct criterion_test_set *set = criterion_initialize();
-    int rc = c->run(argc - 1, argv + 1, set);
-    criterion_finalize(set);
+    /* Before anything else runs: Criterion may start a check in a fresh copy of the grader, which
+     * must get here in the same state. */
+    checks = criterion_initialize();
+    int rc = c->run(argc - 1, argv + 1);
+    criterion_finalize(checks);
     return rc;
 }

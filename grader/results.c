@@ -41,6 +41,16 @@ void results_add(struct results *r, const char *exercise, int exercise_number, i
     };
 }
 
+void results_add_feedback(struct results *r, const char *exercise, int exercise_number, int number,
+                          const char *what, double max_score, bool passed, const struct feedback *fb)
+{
+    struct text t = {0};
+    feedback_render(fb, &t);
+    results_add(r, exercise, exercise_number, number, what, max_score, passed, t.len ? t.data : NULL);
+    text_free(&t);
+    feedback_copy(&r->items[r->count - 1].fb, fb);
+}
+
 static int by_exercise_then_number(const void *a, const void *b)
 {
     const struct result_item *x = a, *y = b;
@@ -82,9 +92,11 @@ void results_of_exercise(const struct results *r, const char *exercise, struct r
     *out = (struct results){ .execution_time = r->execution_time };
     for (size_t i = 0; i < r->count; i++) {
         const struct result_item *item = &r->items[i];
-        if (in_exercise(item, exercise))
-            results_add(out, item->exercise, item->exercise_number, item->number, item->what,
-                        item->max_score, item->passed, item->feedback);
+        if (!in_exercise(item, exercise))
+            continue;
+        results_add(out, item->exercise, item->exercise_number, item->number, item->what,
+                    item->max_score, item->passed, item->feedback);
+        feedback_copy(&out->items[out->count - 1].fb, &item->fb);
     }
 }
 
@@ -94,6 +106,7 @@ void results_free(struct results *r)
         free(r->items[i].exercise);
         free(r->items[i].what);
         free(r->items[i].feedback);
+        feedback_free(&r->items[i].fb);
     }
     free(r->items);
     *r = (struct results){0};
@@ -110,20 +123,66 @@ static json_t *safe_string(const char *s)
     return j;
 }
 
+/* The text of the first likely cause the check gave, or NULL. */
+static const char *first_cause(const struct feedback *fb)
+{
+    for (size_t i = 0; i < fb->count; i++)
+        if (fb->lines[i].kind == FEEDBACK_CAUSE)
+            return fb->lines[i].text;
+    return NULL;
+}
+
 static json_t *item_json(const struct result_item *item)
 {
     char name[1024], number[32];
     snprintf(name, sizeof name, "%s: %s", item->exercise, item->what);
     snprintf(number, sizeof number, "%d.%d", item->exercise_number, item->number);
-    return json_pack("{s:o, s:s, s:f, s:f, s:s, s:o, s:s, s:[s]}",
-                     "name", safe_string(name),
-                     "number", number,
-                     "score", item->score,
-                     "max_score", item->max_score,
-                     "status", item->passed ? "passed" : "failed",
-                     "output", safe_string(item->feedback ? item->feedback : ""),
-                     "visibility", "visible",
-                     "tags", item->exercise);
+    json_t *test = json_pack("{s:o, s:s, s:f, s:f, s:s, s:o, s:s, s:[s]}",
+                             "name", safe_string(name),
+                             "number", number,
+                             "score", item->score,
+                             "max_score", item->max_score,
+                             "status", item->passed ? "passed" : "failed",
+                             "output", safe_string(item->feedback ? item->feedback : ""),
+                             "visibility", "visible",
+                             "tags", item->exercise);
+    if (!item->passed && item->fb.cause_id) {
+        /* The diagnosis as data, for a class's common mistakes; Gradescope ignores tags it does
+         * not know. */
+        char tag[128];
+        snprintf(tag, sizeof tag, "cause:%s", item->fb.cause_id);
+        json_array_append_new(json_object_get(test, "tags"), safe_string(tag));
+    }
+    json_t *extra = item->fb.extra ? json_deep_copy(item->fb.extra) : json_object();
+    const char *cause = first_cause(&item->fb);
+    if (!item->passed && item->fb.cause_id && cause)
+        json_object_set_new(extra, "cause", json_pack("{s:o, s:o}", "id", safe_string(item->fb.cause_id),
+                                                      "text", safe_string(cause)));
+    if (item->fb.group_key)
+        json_object_set_new(extra, "shared_reason", json_pack("{s:o, s:o}", "key", safe_string(item->fb.group_key),
+                                                             "text", safe_string(item->fb.group_text)));
+    if (json_object_size(extra) > 0)
+        json_object_set_new(test, "extra_data", extra);
+    else
+        json_decref(extra);
+    return test;
+}
+
+double results_json_score(const json_t *root, const char *exercise, double *max)
+{
+    double score = 0, most = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(root, "tests"), i, t) {
+        const char *tag = json_string_value(json_array_get(json_object_get(t, "tags"), 0));
+        if (exercise && (tag == NULL || strcmp(tag, exercise) != 0))
+            continue;
+        score += json_number_value(json_object_get(t, "score"));
+        most += json_number_value(json_object_get(t, "max_score"));
+    }
+    if (max)
+        *max = most;
+    return score;
 }
 
 /* "Total 34/42. 01-unix-stream-echo 10/10; 02-... " */

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "feedback.h"
+
 struct result_item {
     char *exercise;      /* "01-unix-stream-echo" */
     int exercise_number; /* 1 */
@@ -18,7 +20,8 @@ struct result_item {
     double score;
     double max_score;
     bool passed;
-    char *feedback;      /* NULL when there is nothing to say */
+    char *feedback;      /* NULL when there is nothing to say; else fb as text */
+    struct feedback fb;  /* the same as data (its lines, cause id, group), when a check gave it */
 };
 
 struct results {
@@ -31,6 +34,9 @@ struct results {
 
 void results_add(struct results *r, const char *exercise, int exercise_number, int number,
                  const char *what, double max_score, bool passed, const char *feedback);
+/* The same with the check's feedback as data (copied); the item's text is fb rendered. */
+void results_add_feedback(struct results *r, const char *exercise, int exercise_number, int number,
+                          const char *what, double max_score, bool passed, const struct feedback *fb);
 /* Orders items by exercise, then by check number. */
 void results_sort(struct results *r);
 double results_score(const struct results *r, const char *exercise /* NULL: all */);
@@ -47,6 +53,11 @@ json_t *results_to_json(const struct results *r);
 /* Writes a JSON object to path ("-": stdout), atomically (a reader never sees half a file).
  * Returns 0, or -1 with a message on stderr. */
 int results_save_json(json_t *root, const char *path);
+
+/* In a results.json object: the sum of the scores of the tests of one exercise (the tests whose
+ * first tag is its id; NULL: all tests), and in *max (unless NULL) of their max scores. Every
+ * per-exercise figure (summary.csv, the class report) is summed here. */
+double results_json_score(const json_t *root, const char *exercise, double *max);
 
 /* The human-readable report, in colour when colour is true. */
 void results_print(const struct results *r, FILE *out, bool colour);

@@ -14,16 +14,36 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "text.h"
 
 struct verdict {
     const struct criterion_test *test;
     bool passed;
-    char *feedback;
+    struct feedback fb;
 };
 
 static struct verdict *verdicts;
 static size_t nverdicts, verdicts_cap;
+
+/* What the check process said: feedback as data (harness.c's fail()), or plain text (an
+ * internal error, an assertion of Criterion's own). */
+static void add_message(struct feedback *fb, const char *message)
+{
+    struct feedback parsed;
+    if (!feedback_from_json(&parsed, message)) {
+        feedback_add(fb, FEEDBACK_NOTE, message);
+        return;
+    }
+    if (fb->count == 0 && fb->group_key == NULL) {
+        feedback_free(fb);
+        *fb = parsed;           /* the usual case: one failure, given as data */
+        return;
+    }
+    for (size_t i = 0; i < parsed.count; i++)
+        feedback_add(fb, parsed.lines[i].kind, parsed.lines[i].text);
+    feedback_free(&parsed);
+}
 
 static void record(struct criterion_test_stats *stats, bool crashed)
 {
@@ -33,29 +53,32 @@ static void record(struct criterion_test_stats *stats, bool crashed)
         if (verdicts == NULL)
             abort();
     }
-    struct text fb = {0};
+    struct feedback fb = {0};
     for (struct criterion_assert_stats *a = stats->asserts; a; a = a->next) {
         if (!a->passed && a->message)
-            text_printf(&fb, "%s%s", fb.len ? "\n" : "", a->message);
+            add_message(&fb, a->message);
     }
+    struct text why = {0};
     if (crashed && stats->signal == SIGALRM) {     /* the check's own time limit (harness.c) */
-        text_printf(&fb, "%sThe check did not finish within %d s and was stopped: a program kept it "
-                    "waiting longer than any of its own deadlines.", fb.len ? "\n" : "",
-                    CHECK_TIMEOUT_SECONDS);
+        text_printf(&why, "The check did not finish within %d s and was stopped: a program kept it "
+                    "waiting longer than any of its own deadlines.", CHECK_TIMEOUT_SECONDS);
     } else if (crashed && stats->signal == SIGKILL) {
-        text_printf(&fb, "%sThe check was killed from outside (SIGKILL): by the system's "
+        text_printf(&why, "The check was killed from outside (SIGKILL): by the system's "
                     "out-of-memory killer, or by another program on this machine. This is not "
-                    "about your code: grade again.", fb.len ? "\n" : "");
+                    "about your code: grade again.");
     } else if (crashed) {
         const char *name = sigabbrev_np(stats->signal);
-        text_printf(&fb, "%sThe check itself crashed (SIG%s). This is a bug in the grader, not in "
-                    "your code: please report it.", fb.len ? "\n" : "", name ? name : "?");
+        text_printf(&why, "The check itself crashed (SIG%s). This is a bug in the grader, not in "
+                    "your code: please report it.", name ? name : "?");
     }
     bool passed = !crashed && stats->test_status == CR_STATUS_PASSED;
-    if (!passed && fb.len == 0)
-        text_printf(&fb, "The check failed without a message (its process exited with status %d).",
+    if (!passed && fb.count == 0 && why.len == 0)
+        text_printf(&why, "The check failed without a message (its process exited with status %d).",
                     stats->exit_code);
-    verdicts[nverdicts++] = (struct verdict){ stats->test, passed, fb.data };
+    if (why.len > 0)
+        feedback_add(&fb, FEEDBACK_NOTE, text_str(&why));
+    text_free(&why);
+    verdicts[nverdicts++] = (struct verdict){ stats->test, passed, fb };
 }
 
 ReportHook(POST_TEST)(struct criterion_test_stats *stats)
@@ -73,30 +96,17 @@ static const struct exercise *exercise_of(const struct criterion_suite_set *s)
     return s->suite.data ? s->suite.data->data : NULL;
 }
 
-static int by_number(const void *a, const void *b)
+/* The path of the socket Criterion's runner listens on (see runner_preflight). */
+static void criterion_socket_path(char *path, size_t size)
 {
-    const struct exercise *x = *(const struct exercise *const *)a, *y = *(const struct exercise *const *)b;
-    return (x->number > y->number) - (x->number < y->number);
-}
-
-int runner_exercises(struct criterion_test_set *set, const struct exercise **out, int max)
-{
-    /* (FOREACH_SET names its own cursor n: no variable here may be called n.) */
-    int count = 0;
-    FOREACH_SET(struct criterion_suite_set *s, set->suites) {
-        const struct exercise *ex = exercise_of(s);
-        if (ex && count < max)
-            out[count++] = ex;
-    }
-    qsort(out, (size_t)count, sizeof *out, by_number);
-    return count;
+    snprintf(path, size, "/tmp/criterion_%llu.sock", (unsigned long long)getpid());
 }
 
 int runner_preflight(void)
 {
     char path[64];
     /* The name Criterion 2.4 gives its socket: ipc:///tmp/criterion_%llu.sock with its pid. */
-    snprintf(path, sizeof path, "/tmp/criterion_%llu.sock", (unsigned long long)getpid());
+    criterion_socket_path(path, sizeof path);
     struct stat st;
     if (lstat(path, &st) < 0)
         return 0;
@@ -153,23 +163,48 @@ static struct {
     int stderr_fd;      /* the grader's stderr: Criterion points fd 2 at /dev/null while it runs */
 } watchdog = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, -1 };
 
+static _Noreturn void watchdog_stop(const char *why)
+{
+    dprintf(watchdog.stderr_fd, "grader: %s Nothing was graded; grade again.\n", why);
+    _exit(1);
+}
+
+/* Looks once a second: past the deadline the run has hung; and a socket that was there and is
+ * gone was removed by someone else (a careless "rm /tmp/criterion_*"), which leaves the checks
+ * unable to report: better to say so now than to wait for the deadline. */
 static void *watch_run(void *unused)
 {
     (void)unused;
+    char path[64];
+    criterion_socket_path(path, sizeof path);
+    bool seen = false;
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += watchdog.seconds;
+    time_t deadline = until.tv_sec + watchdog.seconds;
     pthread_mutex_lock(&watchdog.lock);
-    int rc = 0;
-    while (!watchdog.done && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&watchdog.done_cond, &watchdog.lock, &until);
+    while (!watchdog.done) {
+        clock_gettime(CLOCK_REALTIME, &until);
+        if (until.tv_sec >= deadline)
+            break;
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&watchdog.done_cond, &watchdog.lock, &until);
+        struct stat st;
+        bool there = lstat(path, &st) == 0;
+        if (seen && !there && !watchdog.done) {
+            pthread_mutex_unlock(&watchdog.lock);
+            watchdog_stop("the socket the checks report through (/tmp/criterion_<pid>.sock) was "
+                          "removed by another program while they ran, so they could not finish.");
+        }
+        seen |= there;
+    }
     bool done = watchdog.done;
     pthread_mutex_unlock(&watchdog.lock);
     if (!done) {
-        dprintf(watchdog.stderr_fd, "grader: the checks did not finish within %d s, far beyond "
-                "their own time limits: the test engine (Criterion) stopped responding. Nothing was "
-                "graded; grade again (on a very busy machine, with fewer --jobs).\n", watchdog.seconds);
-        _exit(1);
+        char why[256];
+        snprintf(why, sizeof why, "the checks did not finish within %d s, far beyond their own time "
+                 "limits: the test engine (Criterion) stopped responding. On a very busy machine, "
+                 "use fewer --jobs.", watchdog.seconds);
+        watchdog_stop(why);
     }
     return NULL;
 }
@@ -193,7 +228,7 @@ void runner_run(struct criterion_test_set *set, const struct exercise_build *bui
             t->data->disabled = !wanted;
     }
     criterion_options.jobs = (size_t)jobs;
-    criterion_options.logging_threshold = getenv("GC_DEBUG") ? CRITERION_INFO : CRITERION_LOG_LEVEL_QUIET;
+    criterion_options.logging_threshold = config()->debug ? CRITERION_INFO : CRITERION_LOG_LEVEL_QUIET;
     criterion_options.always_succeed = true;
     /* Each check ends within CHECK_TIMEOUT_SECONDS; jobs of them run at once. */
     watchdog.seconds = (int)((count_enabled(set) + jobs - 1) / jobs * CHECK_TIMEOUT_SECONDS) + 60;
@@ -219,26 +254,31 @@ void runner_run(struct criterion_test_set *set, const struct exercise_build *bui
         FOREACH_SET(struct criterion_test *t, s->tests) {
             const struct rubric_item *item = t->data->data;
             const struct verdict *v = verdict_of(t);
-            results_add(results, ex->id, ex->number, item->number, item->what, item->points,
-                        v && v->passed, v ? v->feedback : "This check could not run: it crashed while being set up or cleaned up. "
+            if (v) {
+                results_add_feedback(results, ex->id, ex->number, item->number, item->what,
+                                     item->points, v->passed, &v->fb);
+                continue;
+            }
+            results_add(results, ex->id, ex->number, item->number, item->what, item->points, false,
+                        "This check could not run: it crashed while being set up or cleaned up. "
                         "This is a bug in the grader, not in your code: please report it.");
         }
     }
     results_sort(results);
 }
 
-void runner_not_graded(struct criterion_test_set *set, const char *why, struct results *results)
+void runner_not_graded(const char *why, struct results *results)
 {
-    FOREACH_SET(struct criterion_suite_set *s, set->suites) {
-        const struct exercise *ex = exercise_of(s);
-        if (ex == NULL)
-            continue;
+    const struct exercise *all[MAX_EXERCISES];
+    int n = exercise_all(all, MAX_EXERCISES);
+    for (int e = 0; e < n; e++) {
+        const struct exercise *ex = all[e];
         results_add(results, ex->id, ex->number, 0, BUILD_CHECK_NAME, 0, false, why);
-        FOREACH_SET(struct criterion_test *t, s->tests) {
-            const struct rubric_item *item = t->data->data;
-            results_add(results, ex->id, ex->number, item->number, item->what, item->points,
-                        false, why);
-        }
+        const struct rubric_item *items[MAX_CHECKS];
+        int nitems = exercise_checks(ex, items, MAX_CHECKS);
+        for (int i = 0; i < nitems; i++)
+            results_add(results, ex->id, ex->number, items[i]->number, items[i]->what,
+                        items[i]->points, false, why);
     }
     results_sort(results);
 }

@@ -11,9 +11,6 @@
 #include "harness.h"
 #include "results.h"
 
-/* The exercises whose suites are linked in, in order of number. Returns how many (at most max). */
-int runner_exercises(struct criterion_test_set *set, const struct exercise **out, int max);
-
 /* Whether Criterion can run here: it listens on /tmp/criterion_<pid>.sock, a path anyone can
  * take first on a shared machine. Removes a stale one of this user's; otherwise says what is
  * wrong on stderr and returns -1. */
@@ -26,6 +23,6 @@ void runner_run(struct criterion_test_set *set, const struct exercise_build *bui
 
 /* One failed result per check of every exercise, each saying why (the grading timed out, or
  * could not run), so that a gradebook still sees every check and the full max_score. */
-void runner_not_graded(struct criterion_test_set *set, const char *why, struct results *results);
+void runner_not_graded(const char *why, struct results *results);
 
 #endif

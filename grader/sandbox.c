@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "deadline.h"
 
 /* Rounds of killing before a sweep gives up on a process that keeps reappearing. */
@@ -207,7 +208,7 @@ static int close_inherited_descriptors(void)
 
 static void log_process_group(pid_t pgid)
 {
-    const char *log = getenv("GC_PGID_LOG");
+    const char *log = config()->pgid_log;
     if (log == NULL)
         return;
     int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -392,7 +393,7 @@ void uid_sweep(uid_t uid)
 
 bool sandbox_can_switch_uid(void)
 {
-    if (geteuid() != 0 || getenv("GC_NO_UID_SANDBOX") != NULL)
+    if (geteuid() != 0 || config()->no_uid_sandbox)
         return false;
     pid_t pid = fork();
     if (pid < 0)

@@ -14,7 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "config.h"
+#include "exercise.h"
 #include "runner.h"
 #include "text.h"
 
@@ -85,7 +86,7 @@ static struct exercise_state state_of(const struct exercise *ex, const char *wor
     return s;
 }
 
-int status_main(int argc, char **argv, struct criterion_test_set *set)
+int status_main(int argc, char **argv)
 {
     const char *results_dir = ".grades";
     static const struct option longopts[] = { { "results", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
@@ -98,13 +99,12 @@ int status_main(int argc, char **argv, struct criterion_test_set *set)
         results_dir = optarg;
     }
     const char *work = optind < argc ? argv[optind] : "exercises";
-    const char *no_color = getenv("NO_COLOR");
-    bool colour = isatty(STDOUT_FILENO) && (no_color == NULL || *no_color == '\0');
+    bool colour = config_colour(STDOUT_FILENO);
     const char *green = colour ? "\033[32m" : "", *yellow = colour ? "\033[33m" : "",
                *dim = colour ? "\033[2m" : "", *bold = colour ? "\033[1m" : "", *reset = colour ? "\033[0m" : "";
 
     const struct exercise *all[32];
-    int n = runner_exercises(set, all, 32);
+    int n = exercise_all(all, MAX_EXERCISES);
     const struct exercise *next = NULL;
     printf("%sGet Connected: where you stand%s\n\n", bold, reset);
     for (int i = 0; i < n; i++) {

@@ -3,10 +3,9 @@
 #ifndef GC_STUDENT_H
 #define GC_STUDENT_H
 
-#include <criterion/criterion.h>
 
-int status_main(int argc, char **argv, struct criterion_test_set *set);
-int hint_main(int argc, char **argv, struct criterion_test_set *set);
-int watch_main(int argc, char **argv, struct criterion_test_set *set);
+int status_main(int argc, char **argv);
+int hint_main(int argc, char **argv);
+int watch_main(int argc, char **argv);
 
 #endif

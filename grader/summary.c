@@ -42,16 +42,9 @@ static void header(struct text *csv, const struct results *rubric)
 /* The scores of a verified results.json, exercise by exercise: its tests are the rubric's. */
 static void score_cells(struct text *csv, const json_t *root, const struct results *rubric)
 {
-    const json_t *tests = json_object_get(root, "tests");
-    double exercise = 0;
-    for (size_t i = 0; i < rubric->count; i++) {
-        exercise += json_number_value(json_object_get(json_array_get(tests, i), "score"));
-        bool last = i + 1 == rubric->count || strcmp(rubric->items[i + 1].exercise, rubric->items[i].exercise) != 0;
-        if (last) {
-            text_printf(csv, ",%g", exercise);
-            exercise = 0;
-        }
-    }
+    for (size_t i = 0; i < rubric->count; i++)
+        if (i + 1 == rubric->count || strcmp(rubric->items[i + 1].exercise, rubric->items[i].exercise) != 0)
+            text_printf(csv, ",%g", results_json_score(root, rubric->items[i].exercise, NULL));
     text_printf(csv, ",%g,%g", json_number_value(json_object_get(root, "score")),
                 results_max_score(rubric, NULL));
 }

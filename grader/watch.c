@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
-#include "harness.h"
+#include "exercise.h"
 #include "runner.h"
 
 /* Runs `grader grade` (this very program) as a child, so each round starts afresh. */
@@ -43,7 +43,7 @@ static bool is_source_save(const struct inotify_event *e)
     return n > 2 && (strcmp(e->name + n - 2, ".c") == 0 || strcmp(e->name + n - 2, ".h") == 0);
 }
 
-int watch_main(int argc, char **argv, struct criterion_test_set *set)
+int watch_main(int argc, char **argv)
 {
     const char *only = NULL;
     if (argc >= 3 && strcmp(argv[1], "--exercise") == 0) {
@@ -62,7 +62,7 @@ int watch_main(int argc, char **argv, struct criterion_test_set *set)
         return 1;
     }
     const struct exercise *all[32];
-    int n = runner_exercises(set, all, 32), watched = 0;
+    int n = exercise_all(all, MAX_EXERCISES), watched = 0;
     for (int i = 0; i < n; i++) {
         if (only && strcmp(only, all[i]->id) != 0)
             continue;

@@ -22,24 +22,10 @@ static struct proc *start_server(const char **path)
 static void expect_echo(struct proc *server, const char *path, const void *msg, size_t n)
 {
     int fd = connect_unix_server(server, path);
-    struct text in = {0};
-    enum io_result r = exchange(fd, msg, n, true, &in, n + 4096, deadline_in(ANSWER_MS));
+    expect_reply_then_eof(fd, server, msg, n,
+                          fmt("%s (%zu bytes) on a new connection, then shutdown(SHUT_WR)", quote(msg, n), n),
+                          msg, n);
     close(fd);
-    if (r == IO_EOF && in.len == n && memcmp(in.data, msg, n) == 0)
-        return;
-    sent("%s (%zu bytes) on a new connection, then shutdown(SHUT_WR)", quote(msg, n), n);
-    expected("the same %zu bytes back, then end-of-file (the server closes the connection)", n);
-    if (r == IO_EOF || r == IO_FULL) {
-        explain_difference(msg, n, &in);
-    } else {
-        got("%s", io_outcome(r, &in));
-        if (r == IO_TIMEOUT && in.len == n)
-            cause("the echo came back but the connection stayed open: when recv() returns 0 the "
-                  "client is done, so close() the connected socket and accept() the next one.");
-    }
-    if (exits_soon(server))
-        tell_about(server);
-    fail();
 }
 
 CHECK(unix_stream_echo, echoes_a_message, .number = 1, .points = 2,
@@ -65,17 +51,20 @@ CHECK(unix_stream_echo, echoes_until_shutdown, .number = 2, .points = 1,
             r = recv_until(fd, &in, n, false, deadline_in(ANSWER_MS));
         if (r == IO_FULL && memcmp(in.data, parts[i], n) == 0)
             continue;
-        sent("three messages on one connection, each after the echo of the one before; "
-             "this was message %d: %s", i + 1, quote(parts[i], n));
-        expected("its echo, %s", quote(parts[i], n));
-        got("%s", io_outcome(r, &in));
+        const char *what = fmt("three messages on one connection, each after the echo of the one "
+                               "before; this was message %d: %s", i + 1, quote(parts[i], n));
+        const char *echo = fmt("its echo, %s", quote(parts[i], n));
         if (i > 0 && (r == IO_EOF || r == IO_ERROR))
-            cause("the server closed the connection after the first message: keep calling recv() "
-                  "and echoing until it returns 0 (the client shut down its side).");
-        else if (r == IO_TIMEOUT)
-            cause("the server waits for more before echoing: send back what each recv() returns, "
-                  "right away.");
-        fail();
+            MISMATCH(.sent = what, .expected = echo, .got = io_outcome(r, &in),
+                     .cause_id = "closes-after-one-message",
+                     .cause = "the server closed the connection after the first message: keep calling "
+                              "recv() and echoing until it returns 0 (the client shut down its side).");
+        if (r == IO_TIMEOUT)
+            MISMATCH(.sent = what, .expected = echo, .got = io_outcome(r, &in),
+                     .cause_id = "waits-before-echoing",
+                     .cause = "the server waits for more before echoing: send back what each recv() "
+                              "returns, right away.");
+        MISMATCH(.sent = what, .expected = echo, .got = io_outcome(r, &in), .program = server);
     }
     close(fd);
 }
@@ -94,15 +83,12 @@ CHECK(unix_stream_echo, echoes_binary_data, .number = 3, .points = 2,
     close(fd);
     if (r == IO_EOF && in.len == n && memcmp(in.data, data, n) == 0)
         return;
-    sent("1 MiB (1048576 bytes) of binary data with NUL bytes, then shutdown(SHUT_WR)");
-    expected("the same bytes back, then end-of-file");
+    const char *what = "1 MiB (1048576 bytes) of binary data with NUL bytes, then shutdown(SHUT_WR)";
     if (r == IO_EOF || r == IO_FULL)
-        explain_difference(data, n, &in);
-    else
-        got("%s after %zu bytes", io_outcome(r, &(struct text){0}), in.len);
-    if (exits_soon(server))
-        tell_about(server);
-    fail();
+        MISMATCH(.sent = what, .expected = "the same bytes back, then end-of-file", .want = data,
+                 .want_len = n, .got_bytes = &in, .program = server);
+    MISMATCH(.sent = what, .expected = "the same bytes back, then end-of-file",
+             .got = fmt("%s after %zu bytes", io_outcome(r, &(struct text){0}), in.len), .program = server);
 }
 
 CHECK(unix_stream_echo, serves_clients_one_after_another, .number = 4, .points = 1,
@@ -112,13 +98,11 @@ CHECK(unix_stream_echo, serves_clients_one_after_another, .number = 4, .points =
     struct proc *server = start_server(&path);
     static const char *const messages[] = { "client one\n", "client two\n", "client three\n" };
     for (int i = 0; i < 3; i++) {
-        if (i > 0 && !proc_running(server)) {
-            sent("a message from client %d, after client %d had finished", i + 1, i);
-            expected("the server to be still running, waiting in accept() for the next client");
-            tell_about(server);
-            cause("after serving one client, go back to accept(): an iterative server loops forever.");
-            fail();
-        }
+        if (i > 0 && !proc_running(server))
+            MISMATCH(.sent = fmt("a message from client %d, after client %d had finished", i + 1, i),
+                     .expected = "the server to be still running, waiting in accept() for the next client",
+                     .program = server, .cause_id = "serves-one-client",
+                     .cause = "after serving one client, go back to accept(): an iterative server loops forever.");
         expect_echo(server, path, messages[i], strlen(messages[i]));
     }
 }
@@ -147,12 +131,9 @@ CHECK(unix_stream_echo, survives_client_that_leaves, .number = 10, .points = 1,
     enum io_result r = send_all(busy, "x", 1, deadline_in(ANSWER_MS));
     if (r == IO_OK)
         r = recv_until(busy, &in, 1, false, deadline_in(ANSWER_MS));
-    if (r != IO_FULL) {
-        sent("\"x\" on a first connection");
-        expected("its echo, \"x\"");
-        got("%s, so this check could not run (see 1.1)", io_outcome(r, &in));
-        fail();
-    }
+    if (r != IO_FULL)
+        MISMATCH(.sent = "\"x\" on a first connection", .expected = "its echo, \"x\"",
+                 .got = fmt("%s, so this check could not run (see 1.1)", io_outcome(r, &in)));
     int leaver = connect_unix_server(server, path);
     send_all(leaver, test_bytes(1000, 10), 1000, deadline_in(ANSWER_MS));
     close(leaver);
@@ -160,7 +141,7 @@ CHECK(unix_stream_echo, survives_client_that_leaves, .number = 10, .points = 1,
     shutdown(busy, SHUT_WR);
     recv_until(busy, &in, 4096, false, deadline_in(ANSWER_MS));
     close(busy);
-    cause_if_fails("a client sent 1000 bytes and left without reading the echo, so the server's "
+    cause_if_fails("sigpipe", "a client sent 1000 bytes and left without reading the echo, so the server's "
                    "send() went to a closed connection: that raises SIGPIPE, which kills the "
                    "process. Ignore it (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, "
                    "treat the EPIPE error as the end of that client, and accept() the next one.");
@@ -203,23 +184,20 @@ static int accept_client(struct client_run *run)
 /* Waits for the client to end and checks its stdout is exactly want. */
 static void expect_client_output(struct client_run *run, const void *want, size_t n, const char *what)
 {
-    if (!wait_for_exit(run->client, deadline_in(ANSWER_MS))) {
-        expected("echo_client to print %s and exit", what);
-        got("it was still running %d s after the server closed the connection", ANSWER_MS / 1000);
-        cause("read until recv() returns 0 (end-of-file), then exit.");
-        fail();
-    }
+    if (!wait_for_exit(run->client, deadline_in(ANSWER_MS)))
+        MISMATCH(.expected = fmt("echo_client to print %s and exit", what),
+                 .got = fmt("it was still running %d s after the server closed the connection", ANSWER_MS / 1000),
+                 .cause_id = "stops-before-eof", .cause = "read until recv() returns 0 (end-of-file), then exit.");
     struct text out = {0};
     program_stdout(run->client, &out, n + 65536);
     bool right = out.len == n && memcmp(out.data, want, n) == 0;
-    if (right && exited_with(run->client, 0) && exited_before_its_processes(run->client)) {
-        expected("echo_client to exit once all of its output is written");
-        got("it exited while another of its processes was still running and writing the output");
-        cause("wait for the child (waitpid()) before exiting: a shell shows its prompt as soon as "
-              "the client exits, in the middle of the output, and the next command of a pipeline "
-              "or script may miss the rest.");
-        fail();
-    }
+    if (right && exited_with(run->client, 0) && exited_before_its_processes(run->client))
+        MISMATCH(.expected = "echo_client to exit once all of its output is written",
+                 .got = "it exited while another of its processes was still running and writing the output",
+                 .cause_id = "no-wait-for-child",
+                 .cause = "wait for the child (waitpid()) before exiting: a shell shows its prompt as soon "
+                          "as the client exits, in the middle of the output, and the next command of a "
+                          "pipeline or script may miss the rest.");
     if (exited_with(run->client, 0) && right)
         return;
     expected("%s on stdout, and exit status 0", what);
@@ -240,12 +218,9 @@ CHECK(unix_stream_echo, client_prints_reply, .number = 6, .points = 1,
     /* This server echoes as soon as it has the whole input: it does not need end-of-file. */
     int64_t deadline = deadline_in(ANSWER_MS);
     enum io_result r = recv_until(fd, &in, n, false, deadline);
-    if (in.len != n || memcmp(in.data, input, n) != 0) {
-        sent("%s on echo_client's stdin", quote(input, n));
-        expected("the server to receive those bytes");
-        got("%s", io_outcome(r, &in));
-        fail();
-    }
+    if (in.len != n || memcmp(in.data, input, n) != 0)
+        MISMATCH(.sent = fmt("%s on echo_client's stdin", quote(input, n)),
+                 .expected = "the server to receive those bytes", .got = io_outcome(r, &in));
     wait_until_blocked(run.client);   /* so that a client about to exit does so first */
     send_all(fd, in.data, in.len, deadline);
     close(fd);
@@ -261,15 +236,13 @@ CHECK(unix_stream_echo, client_shuts_down_writing, .number = 7, .points = 1,
     int fd = accept_client(&run);
     struct text in = {0};
     enum io_result r = recv_until(fd, &in, n + 4096, false, deadline_in(ANSWER_MS));
-    if (r != IO_EOF) {
-        sent("%s on echo_client's stdin", quote(input, n));
-        expected("the server to receive those bytes, then end-of-file");
-        got("%s", io_outcome(r, &in));
-        if (r == IO_TIMEOUT)
-            cause("after sending all of stdin, call shutdown(fd, SHUT_WR): the server echoes until "
-                  "it sees end-of-file, and a client that only waits would wait forever.");
-        fail();
-    }
+    if (r != IO_EOF)
+        MISMATCH(.sent = fmt("%s on echo_client's stdin", quote(input, n)),
+                 .expected = "the server to receive those bytes, then end-of-file", .got = io_outcome(r, &in),
+                 .cause_id = r == IO_TIMEOUT ? "no-shutdown" : NULL,
+                 .cause = r == IO_TIMEOUT ? "after sending all of stdin, call shutdown(fd, SHUT_WR): the "
+                                            "server echoes until it sees end-of-file, and a client that "
+                                            "only waits would wait forever." : NULL);
     wait_until_blocked(run.client);
     send_all(fd, in.data, in.len, deadline_in(ANSWER_MS));
     close(fd);
@@ -285,15 +258,13 @@ CHECK(unix_stream_echo, client_is_binary_safe, .number = 8, .points = 1,
     int fd = accept_client(&run);
     struct text in = {0};
     enum io_result r = recv_until(fd, &in, n + 4096, false, deadline_in(ANSWER_MS));
-    if (r != IO_EOF || in.len != n || memcmp(in.data, data, n) != 0) {
-        sent("64 KiB of binary data with NUL bytes on echo_client's stdin");
-        expected("the server to receive the same bytes, then end-of-file");
-        if (r == IO_EOF)
-            explain_difference(data, n, &in);
-        else
-            got("%s after %zu bytes", io_outcome(r, &(struct text){0}), in.len);
-        fail();
-    }
+    const char *what = "64 KiB of binary data with NUL bytes on echo_client's stdin";
+    const char *want = "the server to receive the same bytes, then end-of-file";
+    if (r == IO_EOF && (in.len != n || memcmp(in.data, data, n) != 0))
+        MISMATCH(.sent = what, .expected = want, .want = data, .want_len = n, .got_bytes = &in);
+    if (r != IO_EOF)
+        MISMATCH(.sent = what, .expected = want,
+                 .got = fmt("%s after %zu bytes", io_outcome(r, &(struct text){0}), in.len));
     /* Reply in small pieces: the client must keep reading until end-of-file. */
     wait_until_blocked(run.client);
     int64_t deadline = deadline_in(ANSWER_MS);
@@ -309,11 +280,9 @@ CHECK(unix_stream_echo, client_reports_connect_failure, .number = 9, .points = 1
 {
     const char *path = scratch_path("nobody-here.sock");
     struct proc *client = start_program("echo_client", (const char *const[]){ path, NULL }, "hi\n", 3);
-    if (!wait_for_exit(client, deadline_in(ANSWER_MS))) {
-        expected("echo_client to give up at once: there is no socket at %s", path);
-        got("it was still running after %d s", ANSWER_MS / 1000);
-        fail();
-    }
+    if (!wait_for_exit(client, deadline_in(ANSWER_MS)))
+        MISMATCH(.expected = fmt("echo_client to give up at once: there is no socket at %s", path),
+                 .got = fmt("it was still running after %d s", ANSWER_MS / 1000));
     struct text err = {0};
     program_stderr(client, &err, 4096);
     if (exited_with(client, 1) && err.len > 0)
@@ -321,6 +290,6 @@ CHECK(unix_stream_echo, client_reports_connect_failure, .number = 9, .points = 1
     expected("exit status 1 and a message on stderr (perror(\"connect\") says why)");
     tell_about(client);
     if (err.len == 0)
-        cause("report errors on stderr, e.g. with perror(), so the user knows what went wrong.");
+        cause("no-error-message", "report errors on stderr, e.g. with perror(), so the user knows what went wrong.");
     fail();
 }

@@ -70,12 +70,12 @@ static void expect_reply(struct server_run *run, int fd, const char *msg, size_t
     if (r == IO_OK) {
         explain_difference(want, n, &in);
         if (in.len > n && memcmp(in.data, want, n) == 0)
-            cause("datagrams keep their boundaries: reply with exactly the n bytes recvfrom() "
+            cause("reply-length", "datagrams keep their boundaries: reply with exactly the n bytes recvfrom() "
                   "returned, not the whole buffer.");
     } else {
         got("%s", r == IO_TIMEOUT ? fmt("no reply within %d s", ANSWER_MS / 1000) : io_outcome(r, &in));
         if (r == IO_TIMEOUT)
-            cause("reply with sendto() to the address recvfrom() filled in (and pass it the address "
+            cause("reply-address", "reply with sendto() to the address recvfrom() filled in (and pass it the address "
                   "length recvfrom() returned).");
     }
     if (exits_soon(run->server))
@@ -204,7 +204,7 @@ static void serve_message(struct client_run *run, int i)
         else
             got("no datagram within %d s", ANSWER_MS / 1000);
         if (r == IO_OK && in.len > strlen(want))
-            cause("send exactly the message's bytes (strlen), one sendto() per message.");
+            cause("message-length", "send exactly the message's bytes (strlen), one sendto() per message.");
         fail();
     }
     memcpy(&run->from, &from, sizeof run->from);
@@ -213,7 +213,7 @@ static void serve_message(struct client_run *run, int i)
         sent("%s", command);
         expected("the datagram to come from an address the server can reply to");
         got("it came from an unnamed socket");
-        cause("the client never bound its own address, so the server has nowhere to send the reply. "
+        cause("unbound-dgram-client", "the client never bound its own address, so the server has nowhere to send the reply. "
               "bind() the client's socket to a unique path (e.g. made with its process id) before sendto().");
         fail();
     }
@@ -275,7 +275,7 @@ CHECK(unix_dgram_upper, client_removes_own_socket_file, .number = 9, .points = 1
     unlink(run.from.sun_path);
     expected("upper_client's own socket file to be gone once it has exited");
     got("%s is still there", run.from.sun_path);
-    cause("a socket file outlives its socket: unlink() it before exiting, or the next run's bind() "
+    cause("socket-file-left", "a socket file outlives its socket: unlink() it before exiting, or the next run's bind() "
           "fails with EADDRINUSE.");
     fail();
 }

@@ -51,18 +51,19 @@ static const char *ask_at(struct server_run *run, const char *ip, const char *re
         in.data[strcspn(in.data, "\n")] = '\0';
         return fmt("%s", in.data);
     }
-    sent("%s%s", context, quote(request, strlen(request)));
-    expected("one reply line ending in \\n");
-    got("%s", io_outcome(r, &in));
-    if (r == IO_EOF && in.len > 0)
-        cause("end the reply with a newline: the client reads up to it.");
-    else if (unread)
-        cause("the request was never read: the connection waited in the listening socket's queue "
-              "(or its bytes in the connected socket) the whole time. Is the server calling "
-              "accept(), then recv()?");
-    if (exits_soon(run->server))
-        tell_about(run->server);
-    fail();
+    struct mismatch m = { .sent = fmt("%s%s", context, quote(request, strlen(request))),
+                          .expected = "one reply line ending in \\n", .got = io_outcome(r, &in),
+                          .program = run->server };
+    if (r == IO_EOF && in.len > 0) {
+        m.cause_id = "no-newline";
+        m.cause = "end the reply with a newline: the client reads up to it.";
+    } else if (unread) {
+        m.cause_id = "request-not-read";
+        m.cause = "the request was never read: the connection waited in the listening socket's queue "
+                  "(or its bytes in the connected socket) the whole time. Is the server calling "
+                  "accept(), then recv()?";
+    }
+    fail_mismatch(&m);
 }
 
 static const char *ask(struct server_run *run, const char *request, const char *context)
@@ -73,12 +74,10 @@ static const char *ask(struct server_run *run, const char *request, const char *
 /* Fails unless reply is want; explains what the difference suggests. */
 static void expect_reply(const char *reply, const char *want, const char *context, const char *request)
 {
-    if (strcmp(reply, want) == 0)
-        return;
-    sent("%s%s", context, quote(request, strlen(request)));
-    expected("%s", quote(fmt("%s\n", want), strlen(want) + 1));
-    got("%s", quote(fmt("%s\n", reply), strlen(reply) + 1));
-    fail();
+    if (strcmp(reply, want) != 0)
+        MISMATCH(.sent = fmt("%s%s", context, quote(request, strlen(request))),
+                 .expected = quote(fmt("%s\n", want), strlen(want) + 1),
+                 .got = quote(fmt("%s\n", reply), strlen(reply) + 1));
 }
 
 CHECK(inet_stream_seqnum, first_client_gets_zero, .number = 1, .points = 2,
@@ -99,7 +98,7 @@ CHECK(inet_stream_seqnum, adds_counts, .number = 2, .points = 1,
         const char *context = fmt("clients send 5, 3, 1000 and 1, one connection each; client %d sends ", i + 1);
         const char *reply = ask(&run, steps[i].request, context);
         if (strcmp(reply, steps[i].reply) != 0 && i > 0 && strcmp(reply, "0") == 0)
-            cause("the sequence did not advance: keep it in a variable that outlives the connection "
+            cause("sequence-not-kept", "the sequence did not advance: keep it in a variable that outlives the connection "
                   "(declared outside the accept() loop).");
         expect_reply(reply, steps[i].reply, context, steps[i].request);
     }
@@ -113,35 +112,29 @@ CHECK(inet_stream_seqnum, reads_request_in_pieces, .number = 3, .points = 1,
     send_all(fd, "4", 1, deadline_in(ANSWER_MS));
     /* Only once the server has read the "4" do we send the rest: the two pieces cannot arrive
      * in one recv(), however the scheduler runs things. */
-    if (!wait_peer_consumed(fd) && !wait_readable(fd, now_ms())) {
-        sent("\"4\", the first piece of the request 42, on a new connection");
-        expected("the server to read it");
-        got("it never did, so this check could not run: the connection waits in the queue of "
-            "the listening socket until accept() takes it, then the bytes until recv() reads them");
-        if (exits_soon(run.server))
-            tell_about(run.server);
-        fail();
-    }
+    if (!wait_peer_consumed(fd) && !wait_readable(fd, now_ms()))
+        MISMATCH(.sent = "\"4\", the first piece of the request 42, on a new connection",
+                 .expected = "the server to read it", .program = run.server,
+                 .got = "it never did, so this check could not run: the connection waits in the queue "
+                        "of the listening socket until accept() takes it, then the bytes until recv() "
+                        "reads them");
     send_all(fd, "2\n", 2, deadline_in(ANSWER_MS));
     struct text in = {0};
     enum io_result r = recv_until(fd, &in, 256, true, deadline_in(ANSWER_MS));
     close(fd);
     const char *context = "\"4\", then, once the server had read it, \"2\\n\" on the same connection; then a new client sends ";
-    if (r != IO_OK || strcmp(in.data, "0\n") != 0) {
-        sent("\"4\", then, once the server had read it, \"2\\n\" (the request 42 in two pieces)");
-        expected("\"0\\n\"");
-        got("%s", io_outcome(r, &in));
-        cause("a stream has no message boundaries: one recv() may return part of a line. Keep "
-              "calling recv() and appending until the buffer holds a '\\n'.");
-        fail();
-    }
+    if (r != IO_OK || strcmp(in.data, "0\n") != 0)
+        MISMATCH(.sent = "\"4\", then, once the server had read it, \"2\\n\" (the request 42 in two pieces)",
+                 .expected = "\"0\\n\"", .got = io_outcome(r, &in), .cause_id = "single-recv",
+                 .cause = "a stream has no message boundaries: one recv() may return part of a line. "
+                          "Keep calling recv() and appending until the buffer holds a '\\n'.");
     const char *reply = ask(&run, "1\n", context);
     if (strcmp(reply, "42") != 0) {
         sent("%s\"1\\n\"", context);
         expected("\"42\\n\": the first request was 42");
         got("%s", quote(fmt("%s\n", reply), strlen(reply) + 1));
         if (strcmp(reply, "4") == 0)
-            cause("the server took \"4\" for the whole request: it read once and parsed what it "
+            cause("single-recv", "the server took \"4\" for the whole request: it read once and parsed what it "
                   "had. Read until the '\\n' arrives.");
         fail();
     }
@@ -155,7 +148,7 @@ CHECK(inet_stream_seqnum, rejects_bad_counts, .number = 4, .points = 1,
     for (int i = 0; i < 5; i++) {
         const char *reply = ask(&run, bad[i], "a request that is not a count from 1 to 1000: ");
         if (strcmp(reply, "ERR") != 0)
-            cause("check the whole line: only digits, and a value from 1 to 1000 (strtol's end "
+            cause("input-not-validated", "check the whole line: only digits, and a value from 1 to 1000 (strtol's end "
                   "pointer tells where the digits stopped).");
         expect_reply(reply, "ERR", "a request that is not a count from 1 to 1000: ", bad[i]);
     }
@@ -188,12 +181,11 @@ CHECK(inet_stream_seqnum, listens_on_all_addresses, .number = 6, .points = 1,
     struct server_run run = start_server();
     (void)ask(&run, "1\n", "first, on 127.0.0.1: ");
     uint32_t ip;
-    if (bound_to_one_address(run.server->pid, "tcp", run.port, &ip)) {
-        expected("the server to listen on 0.0.0.0:%u, every address of the host", run.port);
-        got("it listens on %s only", fmt("%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff));
-        cause("bind to htonl(INADDR_ANY), not to one address: clients may reach the host by any of them.");
-        fail();
-    }
+    if (bound_to_one_address(run.server->pid, "tcp", run.port, &ip))
+        MISMATCH(.expected = fmt("the server to listen on 0.0.0.0:%u, every address of the host", run.port),
+                 .got = fmt("it listens on %u.%u.%u.%u only", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff),
+                 .cause_id = "not-inaddr-any",
+                 .cause = "bind to htonl(INADDR_ANY), not to one address: clients may reach the host by any of them.");
     expect_reply(ask_at(&run, "127.0.0.2", "1\n", "on 127.0.0.2 (another address of this host): "),
                  "1", "on 127.0.0.2: ", "1\n");
 }
@@ -212,7 +204,7 @@ CHECK(inet_stream_seqnum, restarts_on_same_port, .number = 7, .points = 1,
 
     struct server_run again = { .port = run.port };
     again.server = START("seqnum_server", fmt("%u", run.port));
-    cause_if_fails("after one client, the server was stopped and started again on port %u, whose "
+    cause_if_fails("no-reuseaddr", "after one client, the server was stopped and started again on port %u, whose "
                    "last connection is still in TIME_WAIT. Without SO_REUSEADDR, bind() then fails "
                    "with EADDRINUSE: call setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, ...) before bind().",
                    run.port);
@@ -267,19 +259,17 @@ static int expect_request(struct client_run *run, const char *want, const char *
     expected("the request %s", quote(want, strlen(want)));
     got("%s", io_outcome(r, &in));
     if (r == IO_EOF && in.len > 0 && in.data[in.len - 1] != '\n')
-        cause("end the request with '\\n': the server reads up to it.");
+        cause("no-newline", "end the request with '\\n': the server reads up to it.");
     fail();
 }
 
 static void expect_printed(struct client_run *run, const char *want, const char *command)
 {
-    if (!wait_for_exit(run->client, deadline_in(ANSWER_MS))) {
-        sent("ran %s, and replied %s", command, quote(fmt("%s\n", want), strlen(want) + 1));
-        expected("seqnum_client to print it and exit");
-        got("it was still running %d s later", ANSWER_MS / 1000);
-        cause("read until the '\\n' (or end-of-file), then print and exit.");
-        fail();
-    }
+    if (!wait_for_exit(run->client, deadline_in(ANSWER_MS)))
+        MISMATCH(.sent = fmt("ran %s, and replied %s", command, quote(fmt("%s\n", want), strlen(want) + 1)),
+                 .expected = "seqnum_client to print it and exit",
+                 .got = fmt("it was still running %d s later", ANSWER_MS / 1000), .cause_id = "single-recv",
+                 .cause = "read until the '\\n' (or end-of-file), then print and exit.");
     struct text out = {0};
     program_stdout(run->client, &out, 4096);
     const char *with_newline = fmt("%s\n", want);
@@ -327,11 +317,9 @@ CHECK(inet_stream_seqnum, client_reports_connect_failure, .number = 10, .points 
 {
     uint16_t port = check_port();     /* leased for us, and nothing listens on it */
     struct proc *client = START("seqnum_client", "127.0.0.1", fmt("%u", port));
-    if (!wait_for_exit(client, deadline_in(ANSWER_MS))) {
-        expected("seqnum_client to give up at once: nothing listens on 127.0.0.1:%u", port);
-        got("it was still running after %d s", ANSWER_MS / 1000);
-        fail();
-    }
+    if (!wait_for_exit(client, deadline_in(ANSWER_MS)))
+        MISMATCH(.expected = fmt("seqnum_client to give up at once: nothing listens on 127.0.0.1:%u", port),
+                 .got = fmt("it was still running after %d s", ANSWER_MS / 1000));
     if (exited_with(client, 1))
         return;
     sent("ran seqnum_client 127.0.0.1 %u, with nothing listening there", port);

@@ -66,7 +66,7 @@ static void expect_echo(struct server_run *run, int fd, const void *msg, size_t 
         explain_difference(msg, n, &in);
     } else {
         got("%s", r == IO_TIMEOUT ? fmt("no reply within %d s", ANSWER_MS / 1000) : io_outcome(r, &in));
-        cause("reply with sendto() to the address recvfrom() filled in, with the length it returned.");
+        cause("reply-address", "reply with sendto() to the address recvfrom() filled in, with the length it returned.");
     }
     if (exits_soon(run->server))
         tell_about(run->server);
@@ -127,7 +127,7 @@ CHECK(inet_dgram_echo, receives_on_all_addresses, .number = 5, .points = 1,
     if (bound_to_one_address(run.server->pid, "udp", run.port, &ip)) {
         expected("the server to be bound to 0.0.0.0:%u, every address of the host", run.port);
         got("it is bound to %u.%u.%u.%u only", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
-        cause("bind to htonl(INADDR_ANY), not to one address.");
+        cause("not-inaddr-any", "bind to htonl(INADDR_ANY), not to one address.");
         fail();
     }
     int fd = client_socket();
@@ -208,7 +208,7 @@ static void expect_printed(struct client_run *run, const char *msg, const char *
     if (!printed) {
         got("%s on stdout", quote_text(&out));
         if (strstr(text_str(&out), "bogus"))
-            cause("it printed a datagram that came from another address: compare the address "
+            cause("trusts-any-sender", "it printed a datagram that came from another address: compare the address "
                   "recvfrom() fills in with the server's, and keep waiting if they differ.");
     }
     tell_about(run->client);
@@ -233,7 +233,7 @@ CHECK(inet_dgram_echo, client_resends_lost_datagram, .number = 7, .points = 1,
     struct sockaddr_storage from;
     socklen_t len;
     receive_request(&run, "are you there?", &from, &len, "its request");
-    cause_if_fails("UDP does not deliver twice: when no reply comes within 500 ms (poll() with a "
+    cause_if_fails("no-retry", "UDP does not deliver twice: when no reply comes within 500 ms (poll() with a "
                    "timeout, or SO_RCVTIMEO), send the datagram again, up to 3 more times.");
     receive_request(&run, "are you there?", &from, &len, "a second try, since the first was dropped");
     receive_request(&run, "are you there?", &from, &len, "a third try, since the second was dropped");
@@ -269,7 +269,7 @@ CHECK(inet_dgram_echo, client_gives_up, .number = 9, .points = 1,
     if (!ended) {
         expected("udp_echo_client to give up after 4 tries (about 2 s)");
         got("it was still running after %d s, having sent %d datagrams", (2000 + ANSWER_MS) / 1000, tries);
-        cause("recvfrom() blocks forever on a lost datagram: wait with a timeout (poll(), or SO_RCVTIMEO).");
+        cause("no-timeout", "recvfrom() blocks forever on a lost datagram: wait with a timeout (poll(), or SO_RCVTIMEO).");
         fail();
     }
     struct text err = {0};
@@ -289,7 +289,7 @@ CHECK(inet_dgram_echo, client_resolves_host_name, .number = 10, .points = 1,
     struct client_run run = start_client("localhost", "by name");
     struct sockaddr_storage from;
     socklen_t len;
-    cause_if_fails("resolve HOST with getaddrinfo() (hints.ai_family = AF_INET or AF_UNSPEC, "
+    cause_if_fails("inet-pton-for-host", "resolve HOST with getaddrinfo() (hints.ai_family = AF_INET or AF_UNSPEC, "
                    "ai_socktype = SOCK_DGRAM): inet_pton() only reads dotted addresses.");
     receive_request(&run, "by name", &from, &len, run.fds[1] >= 0
                     ? "its request, sent to localhost (127.0.0.1 or ::1)" : "its request, sent to localhost (127.0.0.1)");
@@ -340,11 +340,11 @@ CHECK(inet_dgram_echo, client_spaces_tries, .number = 11, .points = 1,
             (long long)gap, i, (long long)(at[1] - at[0]), (long long)(at[2] - at[1]),
             (long long)(at[3] - at[2]));
         if (gap < TRY_EARLIEST_MS)
-            cause("the client did not wait %d ms before trying again: give each try a wait of its "
+            cause("retry-too-soon", "the client did not wait %d ms before trying again: give each try a wait of its "
                   "own (a deadline computed after each sendto(), or poll() with a %d ms timeout), "
                   "not one deadline for all the tries.", TRY_MS, TRY_MS);
         else
-            cause("the client waited much longer than %d ms: a timeout in seconds (SO_RCVTIMEO's "
+            cause("retry-too-late", "the client waited much longer than %d ms: a timeout in seconds (SO_RCVTIMEO's "
                   "tv_sec) or in the wrong unit (poll() takes milliseconds)?", TRY_MS);
         fail();
     }

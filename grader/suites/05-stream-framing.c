@@ -85,7 +85,7 @@ static const char *driver_output(struct driver_run *run, const char *what_happen
         sent("%s", what_happened);
         expected("the function to return, and the driver to finish");
         got("it was still waiting %d s later", ANSWER_MS / 1000);
-        cause("a loop that never ends: does it stop when recv() returns 0 (end-of-file)?");
+        cause("endless-loop", "a loop that never ends: does it stop when recv() returns 0 (end-of-file)?");
         fail();
     }
     struct text out = {0};
@@ -217,7 +217,7 @@ static void interrupt(struct driver_run *run, const char *context)
         sent("%s", context);
         expected("the driver to catch SIGUSR1, as it set up before calling your function");
         got("SIGUSR1 is %s", s.blocked & SIGNAL_BIT ? "blocked" : "no longer caught");
-        cause("framing.c must leave signals alone: handle EINTR instead of avoiding it.");
+        cause("signals-changed", "framing.c must leave signals alone: handle EINTR instead of avoiding it.");
         fail();
     }
     /* By its pidfd: the signal can only reach the driver, even once it has exited. */
@@ -233,7 +233,7 @@ static void expect_waiting(enum waiting w, struct driver_run *run, const char *c
     sent("%s", context);
     expected("your function to wait in %s() for the peer", call);
     got("it kept running for %d s without waiting", ANSWER_MS / 1000);
-    cause("a busy loop (on a non-blocking socket, or on %s() returning 0 or -1?): let the call "
+    cause("busy-loop", "a busy loop (on a non-blocking socket, or on %s() returning 0 or -1?): let the call "
           "block until there is something to do.", call);
     tell_about(run->driver);
     fail();
@@ -244,7 +244,7 @@ static void expect_waiting(enum waiting w, struct driver_run *run, const char *c
 /* Reads what the driver sends until end-of-file and expects the frames of msgs (driver
  * arguments, "@N" for N bytes of pattern) and a 0 from each send_msg(). */
 static void expect_frames(struct driver_run *run, const char *const *msgs, const char *context,
-                          const char *likely)
+                          const char *likely_id, const char *likely)
 {
     struct text want = {0}, in = {0}, returns = {0};
     for (int i = 0; msgs[i]; i++) {
@@ -260,7 +260,7 @@ static void expect_frames(struct driver_run *run, const char *const *msgs, const
             expected("each send_msg() to return 0");
             got("the returns %s", quote(out, strlen(out)));
             if (strstr(out, "EINTR"))
-                cause("EINTR means a signal interrupted send() before it sent anything: call it again.");
+                cause("no-eintr-retry", "EINTR means a signal interrupted send() before it sent anything: call it again.");
             fail();
         }
         expect_clean_exit(run, context);
@@ -273,11 +273,11 @@ static void expect_frames(struct driver_run *run, const char *const *msgs, const
     else
         explain_difference(want.data, want.len, &in);
     if (in.len >= 4 && memcmp(in.data, "\x05\0\0\0", 4) == 0)
-        cause("the length went out in host byte order (little-endian here): convert it with htonl().");
+        cause("host-byte-order", "the length went out in host byte order (little-endian here): convert it with htonl().");
     else if (in.len >= 5 && memcmp(in.data, "hello", 5) == 0)
-        cause("the message went out without its 4-byte length in front.");
+        cause("no-length-prefix", "the message went out without its 4-byte length in front.");
     else if (likely && in.len < want.len)
-        cause("%s", likely);
+        cause(likely_id, "%s", likely);
     if (exits_soon(run->driver))
         tell_about(run->driver);
     fail();
@@ -289,7 +289,7 @@ CHECK(stream_framing, send_writes_frames, .number = 1, .points = 2,
       .what = "send_msg sends a 4-byte big-endian length, then the bytes")
 {
     struct driver_run run = start_driver("frame_send", NO_OPTIONS, three_messages);
-    expect_frames(&run, three_messages, "send_msg() of \"hello\", of 300 bytes, and of \"x\"", NULL);
+    expect_frames(&run, three_messages, "send_msg() of \"hello\", of 300 bytes, and of \"x\"", NULL, NULL);
 }
 
 CHECK(stream_framing, send_handles_short_writes_and_eintr, .number = 5, .points = 1,
@@ -309,7 +309,7 @@ CHECK(stream_framing, send_handles_short_writes_and_eintr, .number = 5, .points 
             break;
         interrupt(&run, context);
     }
-    expect_frames(&run, long_messages, context,
+    expect_frames(&run, long_messages, context, "partial-send",
                   "a signal ended send() after part of the message went out (it returned fewer bytes "
                   "than asked), and the rest was never sent: loop until every byte is out, retrying "
                   "on EINTR.");
@@ -318,7 +318,7 @@ CHECK(stream_framing, send_handles_short_writes_and_eintr, .number = 5, .points 
     run = start_driver("frame_send", (const char *const[]){ "--short", "--eintr", NULL }, three_messages);
     expect_frames(&run, three_messages,
                   "send_msg() of \"hello\", of 300 bytes, and of \"x\", with each send() moving at most 3 "
-                  "bytes and every other one failing with EINTR",
+                  "bytes and every other one failing with EINTR", "partial-send",
                   "send() moved fewer bytes than asked, or failed with EINTR, and the rest was never "
                   "sent: loop until every byte is out, retrying on EINTR.");
 }
@@ -326,7 +326,8 @@ CHECK(stream_framing, send_handles_short_writes_and_eintr, .number = 5, .points 
 /* --- recv_msg ---------------------------------------------------------------------------------- */
 
 /* Closes the check's end and expects the driver's lines to be want. */
-static void expect_received(struct driver_run *run, const char *want, const char *what, const char *likely)
+static void expect_received(struct driver_run *run, const char *want, const char *what,
+                            const char *likely_id, const char *likely)
 {
     close(run->peer);
     const char *out = driver_output(run, what);
@@ -341,7 +342,7 @@ static void expect_received(struct driver_run *run, const char *want, const char
     else
         got("%s", out);
     if (likely)
-        cause("%s", likely);
+        cause(likely_id, "%s", likely);
     fail();
 }
 
@@ -352,11 +353,11 @@ static struct driver_run start_receiver(const char *const *options, size_t cap)
 
 /* Sends the wire bytes in one go, closes, and expects the driver's lines to be want. */
 static void check_received(size_t cap, const struct text *wire, const char *want, const char *what,
-                           const char *likely)
+                           const char *likely_id, const char *likely)
 {
     struct driver_run run = start_receiver(NO_OPTIONS, cap);
     send_all(run.peer, wire->data, wire->len, deadline_in(ANSWER_MS));
-    expect_received(&run, want, what, likely);
+    expect_received(&run, want, what, likely_id, likely);
 }
 
 /* The frames "hello", 300 bytes and "x"; FIRST_BODY and SECOND_BODY are where their bodies
@@ -377,7 +378,7 @@ CHECK(stream_framing, recv_reads_frames, .number = 2, .points = 2,
     struct text wire = {0}, want = {0};
     three_frames(&wire, &want);
     check_received(1024, &wire, want.data,
-                   "three frames (\"hello\", 300 bytes, \"x\") in one write, then end-of-file",
+                   "three frames (\"hello\", 300 bytes, \"x\") in one write, then end-of-file", "frame-boundaries",
                    "read exactly the 4 bytes of the length, then exactly that many bytes: one recv() "
                    "may return parts of two frames. Convert the length with ntohl().");
 }
@@ -406,13 +407,15 @@ CHECK(stream_framing, recv_handles_short_reads, .number = 3, .points = 1,
            && feed(&run, &wire, THIRD_FRAME, wire.len, 1));
     expect_received(&run, want.data,
                     "three frames (\"hello\", 300 bytes, \"x\"), one byte at a time (the 300 bytes 25 at "
-                    "a time), each piece sent once your recv_msg() had read the one before", likely);
+                    "a time), each piece sent once your recv_msg() had read the one before",
+                    "short-read", likely);
 
     /* The same in the driver's wrappers, which also make MSG_WAITALL no promise. */
     run = start_receiver((const char *const[]){ "--short", NULL }, 1024);
     send_all(run.peer, wire.data, wire.len, deadline_in(ANSWER_MS));
     expect_received(&run, want.data,
-                    "three frames (\"hello\", 300 bytes, \"x\"), each recv() returning at most 1 byte", likely);
+                    "three frames (\"hello\", 300 bytes, \"x\"), each recv() returning at most 1 byte",
+                    "short-read", likely);
 }
 
 CHECK(stream_framing, recv_retries_after_eintr, .number = 4, .points = 1,
@@ -437,7 +440,7 @@ CHECK(stream_framing, recv_retries_after_eintr, .number = 4, .points = 1,
             || !feed(&run, &wire, pieces[k], pieces[k + 1], pieces[k + 1] - pieces[k]))
             break;
     }
-    expect_received(&run, want.data, context,
+    expect_received(&run, want.data, context, "no-eintr-retry",
                     "EINTR means a signal interrupted the call before it read anything: call it again.");
 }
 
@@ -446,11 +449,11 @@ CHECK(stream_framing, recv_rejects_cut_frames, .number = 6, .points = 1,
 {
     struct text header_cut = {0}, body_cut = {0};
     text_append(&header_cut, "\0\0", 2);
-    check_received(1024, &header_cut, "-1\n", "2 of the 4 bytes of a length, then end-of-file",
+    check_received(1024, &header_cut, "-1\n", "2 of the 4 bytes of a length, then end-of-file", "cut-frame-is-eof",
                    "end-of-file after part of a frame is an error (-1), not a clean end (0).");
     append_frame(&body_cut, "hello", 5);
     body_cut.len -= 3;
-    check_received(1024, &body_cut, "-1\n", "the length 5 and \"he\", then end-of-file",
+    check_received(1024, &body_cut, "-1\n", "the length 5 and \"he\", then end-of-file", "cut-frame-is-eof",
                    "end-of-file in the middle of a message is an error: return -1, not the bytes so far.");
 }
 
@@ -459,7 +462,7 @@ CHECK(stream_framing, recv_respects_cap, .number = 7, .points = 2,
 {
     struct text wire = {0};
     append_frame(&wire, pattern(100), 100);
-    check_received(16, &wire, "-1\n", "a frame of 100 bytes to a buffer of cap = 16 bytes",
+    check_received(16, &wire, "-1\n", "a frame of 100 bytes to a buffer of cap = 16 bytes", "no-cap-check",
                    "compare the length with cap before reading the message into buf.");
 }
 
@@ -483,7 +486,7 @@ CHECK(stream_framing, messages_are_never_empty, .number = 8, .points = 1,
             got("the frames %s and the returns %s", quote_text(&in), quote(out, strlen(out)));
         else
             got("%s", io_outcome(r, &in));
-        cause("a message is never empty: send_msg() with len 0 sets errno = EINVAL and returns -1 "
+        cause("empty-message", "a message is never empty: send_msg() with len 0 sets errno = EINVAL and returns -1 "
               "without sending anything, so that 0 from recv_msg() can only mean end-of-file.");
         fail();
     }
@@ -494,6 +497,6 @@ CHECK(stream_framing, messages_are_never_empty, .number = 8, .points = 1,
     append_frame(&wire, "", 0);
     append_frame(&wire, "x", 1);
     check_received(1024, &wire, fmt("5 %s\n-1\n", hex("hello", 5)),
-                   "a frame of \"hello\", then a frame of length 0, then one of \"x\"",
+                   "a frame of \"hello\", then a frame of length 0, then one of \"x\"", "empty-message",
                    "a length of 0 is a protocol error: return -1 (0 would mean a clean end-of-file).");
 }

@@ -63,7 +63,7 @@ static void expect_echo(struct server_run *run, const char *msg, const char *con
     else
         got("%s", io_outcome(r, &in));
     if (r == IO_TIMEOUT && in.len == n)
-        cause("the echo came back but the connection never ended. After fork() both processes "
+        cause("parent-keeps-connection", "the echo came back but the connection never ended. After fork() both processes "
               "hold the connected socket, and the connection ends only when both have closed it: "
               "the parent must close() its copy at once.");
     if (exits_soon(run->server))
@@ -117,11 +117,11 @@ static void expect_no_zombies(struct server_run *run, const char *context)
     got("%d zombie%s and %d running child%s, %d s later", c.zombies, c.zombies == 1 ? "" : "s",
         c.running, c.running == 1 ? "" : "ren", ANSWER_MS / 1000);
     if (c.zombies > 0)
-        cause("zombies: a child that ended stays in the process table until its parent waits for "
+        cause("zombies", "zombies: a child that ended stays in the process table until its parent waits for "
               "it. Reap children with waitpid(-1, NULL, WNOHANG) in a loop, in a SIGCHLD handler: "
               "signals do not queue, so one SIGCHLD may stand for many children that ended.");
     else
-        cause("children that do not exit: a child must exit once its client has left (recv() "
+        cause("children-do-not-exit", "children that do not exit: a child must exit once its client has left (recv() "
               "returned 0), not go back to accept().");
     fail();
 }
@@ -151,7 +151,7 @@ CHECK(concurrent_server, idle_client_does_not_block_others, .number = 2, .points
     expected("the echo \"b\" for the second client at once");
     got("%s", io_outcome(r, &in));
     if (r == IO_TIMEOUT)
-        cause("iterative server: the second client waited while the first was idle. fork() a child "
+        cause("iterative-server", "iterative server: the second client waited while the first was idle. fork() a child "
               "for each client, and let the parent go straight back to accept().");
     fail();
 }
@@ -171,7 +171,7 @@ CHECK(concurrent_server, serves_twenty_clients_at_once, .number = 3, .points = 2
         sent("20 clients, all connected at once");
         expected("20 child processes of the server, one per client");
         got("%d", c.running);
-        cause("the contract asks for one child per client: fork() after accept().");
+        cause("no-fork", "the contract asks for one child per client: fork() after accept().");
         fail();
     }
     bool reaping = true;     /* until a child is not reaped: then no more waiting */
@@ -231,7 +231,7 @@ CHECK(concurrent_server, parent_closes_connections, .number = 5, .points = 1,
     expected("no connection left open in the server");
     got("%d connection%s the clients closed are still open in the server: one descriptor per "
         "client, leaked", held, held == 1 ? "" : "s");
-    cause("after fork(), the connected socket is open in both processes: the parent must close() "
+    cause("parent-keeps-connection", "after fork(), the connected socket is open in both processes: the parent must close() "
           "its copy at once, or it leaks one descriptor per client (and runs out after about 1000).");
     fail();
 }
@@ -254,7 +254,7 @@ CHECK(concurrent_server, survives_reset_connections, .number = 6, .points = 1,
         sent("3 clients that each sent 64 KiB and reset the connection without reading the echo");
         expected("the server to go on running");
         tell_about(run.server);
-        cause("a send() to a reset connection raises SIGPIPE, which kills the process that gets it: "
+        cause("sigpipe", "a send() to a reset connection raises SIGPIPE, which kills the process that gets it: "
               "ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle the EPIPE error instead.");
         fail();
     }

@@ -56,7 +56,7 @@ static void wait_accepted(struct chat *chat, int fd)
         tell_about(chat->server);
     else
         got("it had not, %d s later", ANSWER_MS / 1000);
-    cause("poll() the listening socket along with the clients, and accept() when it is readable.");
+    cause("no-poll-on-listener", "poll() the listening socket along with the clients, and accept() when it is readable.");
     fail();
 }
 
@@ -103,7 +103,7 @@ static void expect_line(struct chat *chat, struct chatter *c, const char *want, 
     else
         got("%s", io_outcome(r, &c->pending));
     if (r == IO_OK && strchr(line, ':') && atoi(line) == c->number)
-        cause("the sender got its own line back: send it to every client but the sender.");
+        cause("echoes-to-sender", "the sender got its own line back: send it to every client but the sender.");
     if (exits_soon(chat->server))
         tell_about(chat->server);
     fail();
@@ -133,7 +133,7 @@ CHECK(poll_chat, reassembles_lines, .number = 2, .points = 1,
     wait_peer_consumed(one->fd);    /* the server has read "par" before the rest is sent */
     say(one, "tial\nsecond\n");
     const char *context = "client 1 sent \"par\", then (once the server had read it) \"tial\\nsecond\\n\"";
-    cause_if_fails("a stream has no message boundaries: keep each client's bytes in a buffer and "
+    cause_if_fails("relays-pieces", "a stream has no message boundaries: keep each client's bytes in a buffer and "
                    "relay only complete lines, every complete line in it.");
     expect_line(&chat, two, "1: partial\n", context);
     expect_line(&chat, two, "1: second\n", context);
@@ -147,7 +147,7 @@ CHECK(poll_chat, half_line_does_not_block, .number = 3, .points = 2,
     say(one, "half a li");
     wait_peer_consumed(one->fd);
     say(two, "full line\n");
-    cause_if_fails("the server waited for the rest of client 1's line: recv() once per poll() "
+    cause_if_fails("blocks-on-partial-line", "the server waited for the rest of client 1's line: recv() once per poll() "
                    "readiness and keep partial lines in a per-client buffer; never loop on recv() "
                    "until a newline.");
     expect_line(&chat, three, "2: full line\n", "client 1 sent \"half a li\" and waited; then client 2 sent \"full line\\n\"");
@@ -208,7 +208,7 @@ CHECK(poll_chat, fifty_clients, .number = 6, .points = 2,
         sent("50 clients, connected one after another");
         expected("one server process: poll() serves them all");
         got("%d child processes", kids.running + kids.zombies);
-        cause("this exercise is about serving many clients from a single process, without fork().");
+        cause("forks", "this exercise is about serving many clients from a single process, without fork().");
         fail();
     }
     for (int i = 0; i < 50; i++)
@@ -296,7 +296,7 @@ CHECK(poll_chat, idle_after_a_client_leaves, .number = 7, .points = 1,
     sent("client 2 sent a line, then closed its connection; the server was watched for %d ms", WATCH_MS);
     expected("chat_server to sleep in poll() until something happens");
     got("it was running in %d of %d looks, and used %ld ms of CPU time", ready, samples, cpu_ms);
-    cause("a busy loop: poll() keeps saying the departed client's socket is readable, because "
+    cause("busy-loop", "a busy loop: poll() keeps saying the departed client's socket is readable, because "
           "recv() returns 0 there forever (end-of-file). When recv() returns 0, close() the socket "
           "and take it out of the poll() array.");
     fail();
@@ -321,7 +321,7 @@ CHECK(poll_chat, numbers_never_reused, .number = 8, .points = 1,
     expected("client 1 to receive \"4: hi\\n\": numbers go 1, 2, ... in order of connection");
     got("%s", r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &one->pending));
     if (r == IO_OK && (atoi(line) == 2 || atoi(line) == 3))
-        cause("a number was used twice: it came from the count of connected clients or from a "
+        cause("reused-number", "a number was used twice: it came from the count of connected clients or from a "
               "slot in the array, which both shrink when a client leaves. Keep a counter that "
               "only grows, and store each client's number when it connects.");
     else if (exits_soon(chat.server))

@@ -263,12 +263,12 @@ static void expect_response(struct site *s, const char *req, const struct respon
         got("more than %d bytes, and still no end", RESPONSE_CAP);
     } else if (res->has_head && res->r == IO_TIMEOUT) {
         describe_exchange(s, req, "the response, then the end of the connection", res);
-        cause("the connection never ended. In HTTP/1.0 the server closes the connection after the "
+        cause("no-connection-close", "the connection never ended. In HTTP/1.0 the server closes the connection after the "
               "response (Connection: close): close() the socket once the body is sent, in every "
               "process that holds it (after fork(), the parent closes its copy at once).");
     } else if (res->raw.len == 0 && res->r == IO_TIMEOUT) {
         describe_exchange(s, req, "a response", res);
-        cause("the server never answered: is it still waiting for more of the request? The head "
+        cause("head-end-missed", "the server never answered: is it still waiting for more of the request? The head "
               "ends at the first empty line (\"\\r\\n\\r\\n\").");
     } else if (res->raw.len == 0) {
         describe_exchange(s, req, "a response", res);
@@ -302,12 +302,12 @@ static void expect_file(struct site *s, const char *req, const struct response *
     if (length == NULL || *end != '\0' || value != n) {
         describe_exchange(s, req, fmt("Content-Length: %zu (the file's exact size in bytes)", n), res);
         if (length && value == n + 1)
-            cause("one byte too many: a C string's terminating NUL is not part of the file.");
+            cause("counts-nul", "one byte too many: a C string's terminating NUL is not part of the file.");
         else if (length && value > 0 && value == body_len(res) && body_len(res) < n)
-            cause("the length of what you read, not the file's size: one read() may return less "
+            cause("length-of-read", "the length of what you read, not the file's size: one read() may return less "
                   "than the whole file; take the size from stat()/fstat().");
         else if (length == NULL)
-            cause("without Content-Length a client cannot tell a complete file from a cut one.");
+            cause("no-content-length", "without Content-Length a client cannot tell a complete file from a cut one.");
         fail();
     }
     if (type) {
@@ -318,10 +318,10 @@ static void expect_file(struct site *s, const char *req, const struct response *
         if (t == NULL || tn != strlen(type) || strncasecmp(t, type, tn) != 0) {
             describe_exchange(s, req, fmt("Content-Type: %s", type), res);
             if (t && strncasecmp(t, "text/javascript", tn) == 0 && strcmp(type, "application/json") == 0)
-                cause("compare the whole extension, from the last '.' of the name: strncmp(ext, "
+                cause("extension-prefix", "compare the whole extension, from the last '.' of the name: strncmp(ext, "
                       "\".js\", 3) is also true for \".json\".");
             else
-                cause("the type follows the extension of the file served (for a directory, of its "
+                cause("content-type", "the type follows the extension of the file served (for a directory, of its "
                       "index.html), compared whole; a name without a known extension is "
                       "application/octet-stream.");
             fail();
@@ -358,14 +358,14 @@ CHECK(http_server, get_serves_a_file, .number = 1, .points = 2,
     const char *connection = header(&res, "Connection");
     if (connection == NULL || strcasecmp(connection, "close") != 0) {
         describe_exchange(&s, shown(req), "the header Connection: close", &res);
-        cause("an HTTP/1.0 server closes the connection after each response, and says so.");
+        cause("no-connection-close", "an HTTP/1.0 server closes the connection after each response, and says so.");
         fail();
     }
     /* What curl and browsers send: HTTP/1.1, which an HTTP/1.0 server answers all the same. */
     req = fmt("GET /hello.html HTTP/1.1\r\nHost: localhost:%u\r\nUser-Agent: curl/7.88.1\r\n"
               "Accept: */*\r\n\r\n", s.port);
     res = request(&s, req);
-    cause_if_fails("curl and browsers send HTTP/1.1 request lines: accept HTTP/1.0 and HTTP/1.1, "
+    cause_if_fails("http-version", "curl and browsers send HTTP/1.1 request lines: accept HTTP/1.0 and HTTP/1.1, "
                    "and answer with HTTP/1.0 and Connection: close.");
     expect_file(&s, shown(req), &res, hello_html, strlen(hello_html), "text/html");
 }
@@ -391,15 +391,15 @@ CHECK(http_server, index_and_decoding, .number = 4, .points = 1,
       .what = "/ and a directory serve their index.html; %XX escapes are decoded, a query is ignored")
 {
     struct site s = start_site(0);
-    cause_if_fails("a target that names a directory (\"/\" included) means its index.html: stat() the "
+    cause_if_fails("no-index", "a target that names a directory (\"/\" included) means its index.html: stat() the "
                    "path, and when S_ISDIR, add \"/index.html\".");
     get_file(&s, "/", index_html, strlen(index_html), "text/html");
     get_file(&s, "/docs/", docs_index_html, strlen(docs_index_html), "text/html");
     const char *spaced = "spaces are %20 in a URL\n";
-    cause_if_fails("decode each %%XX escape (two hex digits) into the byte it stands for before "
+    cause_if_fails("no-percent-decoding", "decode each %%XX escape (two hex digits) into the byte it stands for before "
                    "looking for the file: \"/hello%%20world.txt\" is \"/hello world.txt\".");
     get_file(&s, "/hello%20world.txt", spaced, strlen(spaced), "text/plain");
-    cause_if_fails("everything from '?' on is a query, for programs; a file server cuts it off.");
+    cause_if_fails("query-not-cut", "everything from '?' on is a query, for programs; a file server cuts it off.");
     get_file(&s, "/hello.html?lang=en&x=%41", hello_html, strlen(hello_html), "text/html");
 }
 
@@ -416,7 +416,7 @@ CHECK(http_server, head_has_no_body, .number = 5, .points = 1,
                                               "nothing after the empty line", strlen(hello_html)), &res);
         if (body_len(&res) > 0) {
             got("a body of %zu bytes after the head", body_len(&res));
-            cause("HEAD asks for the head only: send the same status line and headers as GET, and "
+            cause("head-sends-body", "HEAD asks for the head only: send the same status line and headers as GET, and "
                   "not the file.");
         }
         fail();
@@ -436,7 +436,7 @@ static void expect_error_response(struct site *s, const char *req, int want, int
         if (length != NULL && body_len(&res) > 0)
             got("Content-Length: %s, and a body of %zu bytes", length, body_len(&res));
         if (length != NULL && body_len(&res) > 0)
-            cause("Content-Length must count the body's bytes exactly. sizeof gives the size of a "
+            cause("sizeof-length", "Content-Length must count the body's bytes exactly. sizeof gives the size of a "
                   "buffer (or of a pointer), not the length of the text in it: use strlen(), or "
                   "the count snprintf() returns.");
         fail();
@@ -453,7 +453,7 @@ CHECK(http_server, missing_file_404, .number = 6, .points = 1,
 }
 
 /* Fails when the response to the GET of target is anything but 403 or 404 without the secret. */
-static void expect_refused(struct site *s, const char *target, const char *how)
+static void expect_refused(struct site *s, const char *target, const char *how_id, const char *how)
 {
     const char *req = get_request(target);
     struct response res = request(s, req);
@@ -464,9 +464,9 @@ static void expect_refused(struct site *s, const char *target, const char *how)
     describe_exchange(s, shown(req), fmt("403 (Forbidden) or 404 (Not Found): %s leads outside DIR", target), &res);
     if (leaked) {
         got("the contents of a file outside DIR: %s", quote(body_of(&res), body_len(&res)));
-        cause("%s", how);
+        cause(how_id, "%s", how);
     } else if (res.status == 400) {
-        cause("refusing it is right; the contract's status for a target outside DIR is 403 or 404.");
+        cause("traversal-400", "refusing it is right; the contract's status for a target outside DIR is 403 or 404.");
     }
     fail();
 }
@@ -477,8 +477,8 @@ CHECK(http_server, dotdot_stays_inside, .number = 7, .points = 1,
     struct site s = start_site(0);
     const char *how = "path traversal: DIR + target with a \"..\" segment climbs out of DIR, and anyone "
                       "can read any file the server can. Refuse every target with a \"..\" segment.";
-    expect_refused(&s, "/../secret.txt", how);
-    expect_refused(&s, "/docs/../../secret.txt", how);
+    expect_refused(&s, "/../secret.txt", "path-traversal", how);
+    expect_refused(&s, "/docs/../../secret.txt", "path-traversal", how);
 }
 
 CHECK(http_server, encoded_dotdot_stays_inside, .number = 8, .points = 1,
@@ -487,9 +487,9 @@ CHECK(http_server, encoded_dotdot_stays_inside, .number = 8, .points = 1,
     struct site s = start_site(0);
     const char *how = "the \"..\" check ran before decoding: \"%2e%2e\" becomes \"..\" and \"%2f\" "
                       "becomes \"/\" only afterwards. Decode first, then check the decoded path.";
-    expect_refused(&s, "/%2e%2e/secret.txt", how);
-    expect_refused(&s, "/%2E%2E%2Fsecret.txt", how);
-    expect_refused(&s, "/docs/..%2f..%2fsecret.txt", how);
+    expect_refused(&s, "/%2e%2e/secret.txt", "check-before-decoding", how);
+    expect_refused(&s, "/%2E%2E%2Fsecret.txt", "check-before-decoding", how);
+    expect_refused(&s, "/docs/..%2f..%2fsecret.txt", "check-before-decoding", how);
 }
 
 CHECK(http_server, symlink_stays_inside, .number = 9, .points = 1,
@@ -499,8 +499,8 @@ CHECK(http_server, symlink_stays_inside, .number = 9, .points = 1,
     const char *how = "DIR holds a symbolic link to a file outside it, and open() follows links. "
                       "Resolve the path with realpath() and check that the result still starts "
                       "with DIR's own real path followed by '/'.";
-    expect_refused(&s, "/link.txt", how);
-    expect_refused(&s, "/outside/inside.txt", fmt("%s (Here the link is a directory: O_NOFOLLOW "
+    expect_refused(&s, "/link.txt", "follows-links", how);
+    expect_refused(&s, "/outside/inside.txt", "follows-links", fmt("%s (Here the link is a directory: O_NOFOLLOW "
                                                   "only looks at the last part of a path.)", how));
 }
 
@@ -512,7 +512,7 @@ CHECK(http_server, other_method_405, .number = 10, .points = 1,
                            "DELETE /hello.html HTTP/1.1\r\nHost: localhost\r\n\r\n" };
     for (int i = 0; i < 2; i++) {
         struct response res = request(&s, reqs[i]);
-        cause_if_fails("a file server knows GET and HEAD only; any other method gets 405 (Method "
+        cause_if_fails("any-method", "a file server knows GET and HEAD only; any other method gets 405 (Method "
                        "Not Allowed), and the Allow header says what is allowed.");
         expect_status(&s, shown(reqs[i]), &res, 405, 405, "status 405 (Method Not Allowed)");
         const char *allow = header(&res, "Allow");
@@ -538,7 +538,7 @@ CHECK(http_server, malformed_400, .number = 11, .points = 1,
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct response res = request(&s, bad[i].req);
-        cause_if_fails("%s", bad[i].cause);
+        cause_if_fails("malformed-request", "%s", bad[i].cause);
         expect_status(&s, shown(bad[i].req), &res, 400, 400, "status 400 (Bad Request)");
     }
 }
@@ -564,14 +564,14 @@ CHECK(http_server, oversized_head_431, .number = 12, .points = 1,
     if (res.has_head) {
         got("the head %s", head_text(&res));
         if (res.status == 200)
-            cause("a head longer than the buffer was served as if it were complete: when the "
+            cause("head-limit", "a head longer than the buffer was served as if it were complete: when the "
                   "buffer is full and no empty line has come, the head is too long; answer 431.");
         else if (res.status == 431 || res.status == 400)
-            cause("after the error response, close the connection.");
+            cause("no-close-after-error", "after the error response, close the connection.");
     } else {
         got("%s", io_outcome(res.r, &res.raw));
         if (res.r == IO_TIMEOUT)
-            cause("the server kept reading: a head that fills 8 KiB without an empty line is too "
+            cause("head-limit", "the server kept reading: a head that fills 8 KiB without an empty line is too "
                   "long. Stop there, answer 431 and close, or one client can make it use any "
                   "amount of memory.");
     }
@@ -597,7 +597,7 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
     close(fd);
     const char *req = "\"GET /hel\", \"lo.html HTTP/1.0\\r\\nHo\", \"st: localhost\\r\\n\", \"\\r\\n\": "
                       "4 pieces, each sent once the server had read the one before";
-    cause_if_fails("a stream keeps no message boundaries: one recv() returned only the first piece. "
+    cause_if_fails("single-recv", "a stream keeps no message boundaries: one recv() returned only the first piece. "
                    "Call recv() in a loop, appending to a buffer, until the buffer holds the empty "
                    "line that ends the head.");
     expect_file(&s, req, &res, hello_html, strlen(hello_html), "text/html");
@@ -605,7 +605,7 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
     const char *bare = "GET /hello.html HTTP/1.0\nHost: localhost\n\n";
     res = request(&s, bare);
     req = shown(bare);
-    cause_if_fails("lines that end in a bare \"\\n\" (no \"\\r\") are accepted too: look for "
+    cause_if_fails("bare-newline", "lines that end in a bare \"\\n\" (no \"\\r\") are accepted too: look for "
                    "\"\\n\\n\" as well as \"\\r\\n\\r\\n\", and strip a '\\r' before the '\\n'.");
     expect_file(&s, req, &res, hello_html, strlen(hello_html), "text/html");
 }
@@ -624,7 +624,7 @@ CHECK(http_server, idle_client_does_not_block, .number = 14, .points = 2,
         expected("the second client's response at once");
         got("%s", io_outcome(res.r, &res.raw));
         if (res.r == IO_TIMEOUT)
-            cause("the server serves one client at a time, so it waited for the rest of the first "
+            cause("iterative-server", "the server serves one client at a time, so it waited for the rest of the first "
                   "client's request. fork() a child per client (exercise 06), or poll() (07).");
         if (exits_soon(s.server))
             tell_about(s.server);
@@ -714,7 +714,7 @@ CHECK(http_server, client_leaving_mid_download, .number = 16, .points = 1,
         sent("%s", what);
         expected("the server to go on running");
         tell_about(s.server);
-        cause("a send() to a connection the client has reset raises SIGPIPE, which kills the "
+        cause("sigpipe", "a send() to a connection the client has reset raises SIGPIPE, which kills the "
               "process: ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle the EPIPE error instead.");
         fail();
     }
@@ -723,7 +723,7 @@ CHECK(http_server, client_leaving_mid_download, .number = 16, .points = 1,
         expected("the process serving that client to end: the client is gone");
         got("%d process%s of the server still running %d s later", c.running, c.running == 1 ? "" : "es",
             ANSWER_MS / 1000);
-        cause("when send() fails (EPIPE, ECONNRESET) the client has gone: stop sending and close; "
+        cause("retries-failed-send", "when send() fails (EPIPE, ECONNRESET) the client has gone: stop sending and close; "
               "retrying a send() that failed never ends.");
         fail();
     }
@@ -744,9 +744,9 @@ CHECK(http_server, no_zombies, .number = 17, .points = 1,
     got("%d zombie%s and %d running child%s, %d s later", c.zombies, c.zombies == 1 ? "" : "s",
         c.running, c.running == 1 ? "" : "ren", ANSWER_MS / 1000);
     if (c.zombies > 0)
-        cause("zombies: a child that ended stays in the process table until its parent waits for "
+        cause("zombies", "zombies: a child that ended stays in the process table until its parent waits for "
               "it. Reap children with waitpid(-1, NULL, WNOHANG) in a loop, in a SIGCHLD handler.");
     else
-        cause("children that do not exit: a child must exit once it has sent its response.");
+        cause("children-do-not-exit", "children that do not exit: a child must exit once it has sent its response.");
     fail();
 }
