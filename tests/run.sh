@@ -144,6 +144,9 @@ for patch in "$root"/tests/broken/*.patch "$root"/tests/hostile/*.patch "$root"/
     check_patch "$patch"
 done
 
+# --- Feedback as data: one message per shared reason, one order, causes as tags ----------------
+source "$root/tests/feedback.sh"
+
 # --- Red team: attacks on the grader from inside a correct submission; shared machines ------
 source "$root/tests/redteam.sh"
 

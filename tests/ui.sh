@@ -28,9 +28,9 @@ ui_tests() {
     fi
     local grades="$work/grades"
     run_in_tmux check "bin/grader grade --save '$grades' --exercise 01-unix-stream-echo exercises"
-    if grep -q '^01-unix-stream-echo  0/12' "$work/check.screen" && grep -q 'FAIL 1.1' "$work/check.screen" \
-        && grep -q 'TODO 1 is not done yet' "$work/check.screen" && grep -q $'\033\\[31m' "$work/check.escapes"; then
-        ok "ui: make check in a terminal shows the score, the failed checks, their feedback, in colour"
+    if grep -q '^01-unix-stream-echo  0/12' "$work/check.screen" && grep -q 'FAIL 1.1, 1.2' "$work/check.screen" \
+        && grep -q 'echo_server stopped at TODO 1' "$work/check.screen" && grep -q $'\033\\[31m' "$work/check.escapes"; then
+        ok "ui: make check in a terminal shows the score, the failed checks and why (once per program at a TODO), in colour"
     else
         not_ok "ui: make check in tmux" "$(head -20 "$work/check.escapes" | cat -v)"
     fi
@@ -116,7 +116,8 @@ malformed_students() {
         "$c/kate" "$c/nick" "$c/pat"
     jq '.grading = {status: "graded", reason: "", date: "2026-11-25T01:02:03Z", submission_sha256: "00"}' \
         "$work/solutions.json" >"$c/alice/results.json"
-    # Bob and carol made the same mistake, as results.json carries it: a cause tag on a failed test.
+    # Bob and carol made the same mistake as student-03-forgot-htons, whose grading tagged it
+    # (cause:htons); a tag given twice still counts the student once.
     jq '(.tests[] | select(.status == "failed") | .tags) += ["cause:htons"]' \
         "$work/03-forgot-htons.json" >"$c/Bob/results.json"
     jq '.grading = {status: "timed out", reason: "over the 300 s limit", date: "2026-11-25T01:00:00Z"}
@@ -197,7 +198,7 @@ class_report_tests() {
     local mistakes
     mistakes=$(sed -n "/most common mistakes/,/<\/table>/p" "$html")
     if grep -q "<tr><td><b>htons</b><br><span class='sub'>e.g. It listens on port" <<<"$mistakes" \
-        && grep -q "<td>2 ([0-9]*%)</td><td class='who'><a href='Bob/feedback.html'>Bob</a>, <a href='carol/" <<<"$mistakes" \
+        && grep -q "<td>3 ([0-9]*%)</td><td class='who'><a href='Bob/feedback.html'>Bob</a>, <a href='carol/feedback.html'>carol</a>, <a href='student-03-forgot-htons/" <<<"$mistakes" \
         && [ "$(grep -c '<tr><td><b>' <<<"$mistakes")" = 1 ]; then
         ok "ui: the class's most common mistakes: each cause tag counted once per student, with who made it"
     else
