@@ -48,13 +48,9 @@ static int bind_client(const char *name)
 
 static void send_datagram(struct server_run *run, int fd, const void *msg, size_t n)
 {
-    if (unix_sendto(fd, run->path, msg, n) == 0)
-        return;
-    sent("a datagram of %zu bytes to %s", n, run->path);
-    got("sendto() failed with %s", errno_text(errno));
-    if (exits_soon(run->server))
-        tell_about(run->server);
-    fail();
+    if (unix_sendto(fd, run->path, msg, n) < 0)
+        MISMATCH(.sent = fmt("a datagram of %zu bytes to %s", n, run->path),
+                 .got = fmt("sendto() failed with %s", errno_text(errno)), .program = run->server);
 }
 
 /* Expects the next datagram on fd to be exactly the capitals of msg. */
@@ -65,22 +61,25 @@ static void expect_reply(struct server_run *run, int fd, const char *msg, size_t
     const char *want = upper(msg, n);
     if (r == IO_OK && in.len == n && memcmp(in.data, want, n) == 0)
         return;
-    sent("%s", context);
-    expected("one datagram back: %s (%zu bytes)", quote(want, n), n);
+    struct mismatch m = { .sent = context, .program = run->server,
+                          .expected = fmt("one datagram back: %s (%zu bytes)", quote(want, n), n) };
     if (r == IO_OK) {
-        explain_difference(want, n, &in);
-        if (in.len > n && memcmp(in.data, want, n) == 0)
-            cause("reply-length", "datagrams keep their boundaries: reply with exactly the n bytes recvfrom() "
-                  "returned, not the whole buffer.");
+        m.want = want;
+        m.want_len = n;
+        m.got_bytes = &in;
     } else {
-        got("%s", r == IO_TIMEOUT ? fmt("no reply within %d s", ANSWER_MS / 1000) : io_outcome(r, &in));
-        if (r == IO_TIMEOUT)
-            cause("reply-address", "reply with sendto() to the address recvfrom() filled in (and pass it the address "
-                  "length recvfrom() returned).");
+        m.got = r == IO_TIMEOUT ? fmt("no reply within %d s", ANSWER_MS / 1000) : io_outcome(r, &in);
     }
-    if (exits_soon(run->server))
-        tell_about(run->server);
-    fail();
+    if (r == IO_OK && in.len > n && memcmp(in.data, want, n) == 0) {
+        m.cause_id = "reply-length";
+        m.cause = "datagrams keep their boundaries: reply with exactly the n bytes recvfrom() returned, "
+                  "not the whole buffer.";
+    } else if (r == IO_TIMEOUT) {
+        m.cause_id = "reply-address";
+        m.cause = "reply with sendto() to the address recvfrom() filled in (and pass it the address "
+                  "length recvfrom() returned).";
+    }
+    fail_mismatch(&m);
 }
 
 CHECK(unix_dgram_upper, answers_in_capitals, .number = 1, .points = 2,
@@ -209,14 +208,12 @@ static void serve_message(struct client_run *run, int i)
     }
     memcpy(&run->from, &from, sizeof run->from);
     run->from_len = from_len;
-    if (is_unnamed(&run->from, from_len)) {
-        sent("%s", command);
-        expected("the datagram to come from an address the server can reply to");
-        got("it came from an unnamed socket");
-        cause("unbound-dgram-client", "the client never bound its own address, so the server has nowhere to send the reply. "
-              "bind() the client's socket to a unique path (e.g. made with its process id) before sendto().");
-        fail();
-    }
+    if (is_unnamed(&run->from, from_len))
+        MISMATCH(.sent = command, .expected = "the datagram to come from an address the server can reply to",
+                 .got = "it came from an unnamed socket", .cause_id = "unbound-dgram-client",
+                 .cause = "the client never bound its own address, so the server has nowhere to send the "
+                          "reply. bind() the client's socket to a unique path (e.g. made with its process "
+                          "id) before sendto().");
     const char *reply = upper(want, strlen(want));
     if (sendto(run->server_fd, reply, strlen(want), 0, (struct sockaddr *)&from, from_len) < 0)
         cr_assert_fail("could not reply to the client: %s", errno_text(errno));
@@ -224,11 +221,9 @@ static void serve_message(struct client_run *run, int i)
 
 static void wait_client(struct client_run *run)
 {
-    if (wait_for_exit(run->client, deadline_in(ANSWER_MS)))
-        return;
-    expected("upper_client to exit after printing the three replies");
-    got("it was still running %d s later", ANSWER_MS / 1000);
-    fail();
+    if (!wait_for_exit(run->client, deadline_in(ANSWER_MS)))
+        MISMATCH(.expected = "upper_client to exit after printing the three replies",
+                 .got = fmt("it was still running %d s later", ANSWER_MS / 1000));
 }
 
 CHECK(unix_dgram_upper, client_prints_replies, .number = 7, .points = 1,
@@ -273,9 +268,8 @@ CHECK(unix_dgram_upper, client_removes_own_socket_file, .number = 9, .points = 1
     if (lstat(run.from.sun_path, &st) < 0)
         return;
     unlink(run.from.sun_path);
-    expected("upper_client's own socket file to be gone once it has exited");
-    got("%s is still there", run.from.sun_path);
-    cause("socket-file-left", "a socket file outlives its socket: unlink() it before exiting, or the next run's bind() "
-          "fails with EADDRINUSE.");
-    fail();
+    MISMATCH(.expected = "upper_client's own socket file to be gone once it has exited",
+             .got = fmt("%s is still there", run.from.sun_path), .cause_id = "socket-file-left",
+             .cause = "a socket file outlives its socket: unlink() it before exiting, or the next run's "
+                      "bind() fails with EADDRINUSE.");
 }
