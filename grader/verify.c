@@ -102,6 +102,17 @@ static int verify_test(const json_t *test, const struct result_item *want, struc
         return reject(why, "test %s has a status that does not agree with its score", number);
     if (!json_is_string(json_object_get(test, "output")))
         return reject(why, "test %s has no output text", number);
+    /* Per-exercise figures are summed by the first tag (results_json_score): it must be the
+     * exercise's, or a forged file could move points between exercises. */
+    const json_t *tags = json_object_get(test, "tags");
+    const char *first = json_string_value(json_array_get(tags, 0));
+    if (!json_is_array(tags) || first == NULL || strcmp(first, want->exercise) != 0)
+        return reject(why, "test %s is not tagged with its exercise, %s", number, want->exercise);
+    size_t i;
+    const json_t *tag;
+    json_array_foreach(tags, i, tag)
+        if (!json_is_string(tag))
+            return reject(why, "test %s has a tag that is not a string", number);
     return 0;
 }
 

@@ -92,6 +92,35 @@ Test(verify, rejects_a_renamed_test_and_a_status_that_disagrees)
     json_decref(root);
 }
 
+Test(verify, rejects_points_moved_to_another_exercise)
+{
+    struct results rubric;
+    json_t *root;
+    rubric_and_results(&rubric, &root, true);
+    /* The sums per exercise follow the first tag: a test tagged with another exercise would
+     * move its points there in summary.csv, the total staying right. */
+    json_t *tags = json_object_get(json_array_get(json_object_get(root, "tests"), 1), "tags");
+    json_array_set_new(tags, 0, json_string("99-elsewhere"));
+    cr_assert_not_null(why_of(root, &rubric));
+    json_array_set_new(tags, 0, json_integer(7));
+    cr_assert_not_null(why_of(root, &rubric));
+    results_free(&rubric);
+    json_decref(root);
+}
+
+Test(verify, accepts_cause_tags_and_extra_data)
+{
+    struct results rubric;
+    json_t *root;
+    rubric_and_results(&rubric, &root, false);
+    json_t *test = json_array_get(json_object_get(root, "tests"), 1);
+    json_array_append_new(json_object_get(test, "tags"), json_string("cause:htons"));
+    json_object_set_new(test, "extra_data", json_pack("{s:{s:s, s:s}}", "cause", "id", "htons", "text", "use htons()"));
+    cr_assert_null(why_of(root, &rubric));
+    results_free(&rubric);
+    json_decref(root);
+}
+
 Test(summary, csv_cells_are_quoted_and_formulas_defused)
 {
     struct text t = {0};
