@@ -47,11 +47,9 @@ static void send_to_server(struct server_run *run, int fd, const char *ip, const
 {
     struct sockaddr_in to;
     fill_inet(&to, ip, run->port);
-    if (sendto(fd, msg, n, 0, (struct sockaddr *)&to, sizeof to) == (ssize_t)n)
-        return;
-    sent("a datagram of %zu bytes to %s:%u", n, ip, run->port);
-    got("sendto() failed with %s", errno_text(errno));
-    fail();
+    if (sendto(fd, msg, n, 0, (struct sockaddr *)&to, sizeof to) != (ssize_t)n)
+        MISMATCH(.sent = fmt("a datagram of %zu bytes to %s:%u", n, ip, run->port),
+                 .got = fmt("sendto() failed with %s", errno_text(errno)));
 }
 
 static void expect_echo(struct server_run *run, int fd, const void *msg, size_t n, const char *context)
@@ -60,17 +58,14 @@ static void expect_echo(struct server_run *run, int fd, const void *msg, size_t 
     enum io_result r = recv_datagram(fd, &in, 65536, NULL, NULL, deadline_in(ANSWER_MS));
     if (r == IO_OK && in.len == n && memcmp(in.data, msg, n) == 0)
         return;
-    sent("%s", context);
-    expected("the same %zu bytes back in one datagram", n);
-    if (r == IO_OK) {
-        explain_difference(msg, n, &in);
-    } else {
-        got("%s", r == IO_TIMEOUT ? fmt("no reply within %d s", ANSWER_MS / 1000) : io_outcome(r, &in));
-        cause("reply-address", "reply with sendto() to the address recvfrom() filled in, with the length it returned.");
-    }
-    if (exits_soon(run->server))
-        tell_about(run->server);
-    fail();
+    const char *want = fmt("the same %zu bytes back in one datagram", n);
+    if (r == IO_OK)
+        MISMATCH(.sent = context, .expected = want, .want = msg, .want_len = n, .got_bytes = &in,
+                 .program = run->server);
+    MISMATCH(.sent = context, .expected = want, .program = run->server,
+             .got = r == IO_TIMEOUT ? fmt("no reply within %d s", ANSWER_MS / 1000) : io_outcome(r, &in),
+             .cause_id = "reply-address",
+             .cause = "reply with sendto() to the address recvfrom() filled in, with the length it returned.");
 }
 
 CHECK(inet_dgram_echo, echoes_a_datagram, .number = 1, .points = 2,
@@ -124,12 +119,10 @@ CHECK(inet_dgram_echo, receives_on_all_addresses, .number = 5, .points = 1,
 {
     struct server_run run = start_server();
     uint32_t ip;
-    if (bound_to_one_address(run.server->pid, "udp", run.port, &ip)) {
-        expected("the server to be bound to 0.0.0.0:%u, every address of the host", run.port);
-        got("it is bound to %u.%u.%u.%u only", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
-        cause("not-inaddr-any", "bind to htonl(INADDR_ANY), not to one address.");
-        fail();
-    }
+    if (bound_to_one_address(run.server->pid, "udp", run.port, &ip))
+        MISMATCH(.expected = fmt("the server to be bound to 0.0.0.0:%u, every address of the host", run.port),
+                 .got = fmt("it is bound to %u.%u.%u.%u only", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff),
+                 .cause_id = "not-inaddr-any", .cause = "bind to htonl(INADDR_ANY), not to one address.");
     int fd = client_socket();
     send_to_server(&run, fd, "127.0.0.2", "via another address", 19);
     expect_echo(&run, fd, "via another address", 19, "\"via another address\" to 127.0.0.2, another address of this host");
@@ -191,12 +184,10 @@ static void reply(struct client_run *run, const void *msg, size_t n, const struc
 
 static void expect_printed(struct client_run *run, const char *msg, const char *what_happened)
 {
-    if (!wait_for_exit(run->client, deadline_in(ANSWER_MS))) {
-        sent("%s; %s", run->command, what_happened);
-        expected("udp_echo_client to print the reply and exit");
-        got("it was still running %d s later", ANSWER_MS / 1000);
-        fail();
-    }
+    if (!wait_for_exit(run->client, deadline_in(ANSWER_MS)))
+        MISMATCH(.sent = fmt("%s; %s", run->command, what_happened),
+                 .expected = "udp_echo_client to print the reply and exit",
+                 .got = fmt("it was still running %d s later", ANSWER_MS / 1000));
     struct text out = {0};
     program_stdout(run->client, &out, 65536);
     const char *line = fmt("%s\n", msg);
