@@ -81,13 +81,10 @@ static struct driver_run start_driver(const char *program, const char *const *op
 /* The driver's output once it has exited, one entry per line. Fails if it does not exit. */
 static const char *driver_output(struct driver_run *run, const char *what_happened)
 {
-    if (!wait_for_exit(run->driver, deadline_in(ANSWER_MS))) {
-        sent("%s", what_happened);
-        expected("the function to return, and the driver to finish");
-        got("it was still waiting %d s later", ANSWER_MS / 1000);
-        cause("endless-loop", "a loop that never ends: does it stop when recv() returns 0 (end-of-file)?");
-        fail();
-    }
+    if (!wait_for_exit(run->driver, deadline_in(ANSWER_MS)))
+        MISMATCH(.sent = what_happened, .expected = "the function to return, and the driver to finish",
+                 .got = fmt("it was still waiting %d s later", ANSWER_MS / 1000), .cause_id = "endless-loop",
+                 .cause = "a loop that never ends: does it stop when recv() returns 0 (end-of-file)?");
     struct text out = {0};
     program_stdout(run->driver, &out, 1 << 20);
     const char *s = fmt("%s", text_str(&out));
@@ -97,12 +94,8 @@ static const char *driver_output(struct driver_run *run, const char *what_happen
 
 static void expect_clean_exit(struct driver_run *run, const char *what_happened)
 {
-    if (exited_with(run->driver, 0))
-        return;
-    sent("%s", what_happened);
-    expected("your functions to return normally");
-    tell_about(run->driver);
-    fail();
+    if (!exited_with(run->driver, 0))
+        MISMATCH(.sent = what_happened, .expected = "your functions to return normally", .program = run->driver);
 }
 
 /* A frame: the length in network byte order, then the bytes. */
@@ -214,11 +207,10 @@ static void interrupt(struct driver_run *run, const char *context)
 {
     struct driver_state s;
     if (read_state(run->driver, &s) && (!(s.caught & SIGNAL_BIT) || (s.blocked & SIGNAL_BIT))) {
-        sent("%s", context);
-        expected("the driver to catch SIGUSR1, as it set up before calling your function");
-        got("SIGUSR1 is %s", s.blocked & SIGNAL_BIT ? "blocked" : "no longer caught");
-        cause("signals-changed", "framing.c must leave signals alone: handle EINTR instead of avoiding it.");
-        fail();
+        MISMATCH(.sent = context, .expected = "the driver to catch SIGUSR1, as it set up before calling your function",
+                 .got = fmt("SIGUSR1 is %s", s.blocked & SIGNAL_BIT ? "blocked" : "no longer caught"),
+                 .cause_id = "signals-changed",
+                 .cause = "framing.c must leave signals alone: handle EINTR instead of avoiding it.");
     }
     /* By its pidfd: the signal can only reach the driver, even once it has exited. */
     if (syscall(SYS_pidfd_send_signal, run->driver->pidfd, INTERRUPT_SIGNAL, NULL, 0) < 0 && errno != ESRCH)
@@ -256,12 +248,10 @@ static void expect_frames(struct driver_run *run, const char *const *msgs, const
     if (r == IO_EOF && in.len == want.len && memcmp(in.data, want.data, want.len) == 0) {
         const char *out = driver_output(run, context);
         if (strcmp(out, returns.data) != 0) {
-            sent("%s", context);
-            expected("each send_msg() to return 0");
-            got("the returns %s", quote(out, strlen(out)));
-            if (strstr(out, "EINTR"))
-                cause("no-eintr-retry", "EINTR means a signal interrupted send() before it sent anything: call it again.");
-            fail();
+            bool eintr = strstr(out, "EINTR") != NULL;
+            MISMATCH(.sent = context, .expected = "each send_msg() to return 0",
+                     .got = fmt("the returns %s", quote(out, strlen(out))), .cause_id = eintr ? "no-eintr-retry" : NULL,
+                     .cause = eintr ? "EINTR means a signal interrupted send() before it sent anything: call it again." : NULL);
         }
         expect_clean_exit(run, context);
         return;
