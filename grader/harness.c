@@ -24,6 +24,7 @@
 #include "lease.h"
 #include "procinfo.h"
 #include "procnet.h"
+#include "trace.h"
 
 #define MAX_PROCS 64
 #define POLL_INTERVAL_MS 5
@@ -698,6 +699,9 @@ _Noreturn void fail(void)
         cause("%s", check.pending_cause);
     if (check.feedback.len == 0)
         text_puts(&check.feedback, "failed\n");
+    /* What the check's programs did on their sockets, as their tracer recorded it. */
+    trace_describe_all(&check.feedback, check.procs, check.nprocs,
+                       check.port.fd >= 0 ? (uint16_t)check.port.value : 0);
     if (check.commands.len > 0) {
         text_append(&check.commands, check.feedback.data, check.feedback.len);
         struct text swap = check.feedback;
