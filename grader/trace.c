@@ -480,8 +480,8 @@ static void judge_bind(struct judge *j, struct trace_event *e, const struct call
     if (strcmp(c->error, "EADDRINUSE") != 0)
         return;
     if (c->args[1][0] == '"' && !was_unlinked(j, c->args[1]))
-        note(e, "a file already exists at %s (left by an earlier run?), and bind() never replaces "
-             "one: unlink() it first", c->args[1]);
+        note(e, "a file already exists at this path (left by an earlier run?), and bind() never "
+             "replaces one: unlink() it first");
     else if (s->inet_family && !s->reuseaddr)
         note(e, "no setsockopt(%d, SOL_SOCKET, SO_REUSEADDR) before bind(): without it, bind() "
              "fails while connections of an earlier server on the port linger (TIME_WAIT)",
