@@ -144,6 +144,9 @@ for patch in "$root"/tests/broken/*.patch "$root"/tests/hostile/*.patch "$root"/
     check_patch "$patch"
 done
 
+# --- What the failed checks' "Socket calls:" sections show, for some of those variants ---------
+source "$root/tests/trace.sh"
+
 # --- Red team: attacks on the grader from inside a correct submission; shared machines ------
 source "$root/tests/redteam.sh"
 
