@@ -249,20 +249,25 @@ static void run_jobs(struct job *jobs, int njobs, int parallel, uid_t uid)
     }
 }
 
-/* Compiles the kit's tracer (grader/support/trace/gc-trace.c, see grader/trace.h) once, into
- * build_dir/gc-trace.o, which every program is then linked with. It is the kit's own code, so
- * it is compiled as the grader, without the sanitizers (it must not add reports of its own) and
- * without warnings (a student must never see one about it). Returns the object's path, or NULL
- * when it could not be built: the programs are then built without it, and the checks show no
- * socket calls. */
+/* The kit's tracer (grader/support/trace/gc-trace.c, see grader/trace.h), as an object that
+ * every program is linked with: `make` builds it beside the grader's own objects (build/); a
+ * grader without it, or with one older than the source, compiles it here once per run. It is
+ * the kit's own code, so it is compiled as the grader, without the sanitizers (it must not add
+ * reports of its own) and without warnings (a student must never see one about it). Returns
+ * the object's path in build_dir, or NULL when there is none: the programs are then built
+ * without it, and the checks show no socket calls. */
 static const char *build_tracer(const char *build_dir, const char *compiler)
 {
-    static char object[PATH_MAX], source[PATH_MAX + 64], log[PATH_MAX];
+    static char object[PATH_MAX], source[PATH_MAX + 64], prebuilt[PATH_MAX + 64], log[PATH_MAX];
     snprintf(source, sizeof source, "%s/trace/gc-trace.c", kit_support_dir());
+    snprintf(prebuilt, sizeof prebuilt, "%s/../../build/gc-trace.o", kit_support_dir());
     snprintf(object, sizeof object, "%s/gc-trace.o", build_dir);
     snprintf(log, sizeof log, "%s/gc-trace.log", build_dir);
-    const char *argv[] = { compiler, "-std=gnu11", "-g", "-w", "-pipe", "-fno-omit-frame-pointer",
-                           "-c", "-o", object, source, NULL };
+    struct stat src, pre;
+    if (stat(source, &src) == 0 && stat(prebuilt, &pre) == 0 && pre.st_mtime >= src.st_mtime
+        && copy_regular_file(prebuilt, object, 4 << 20) == 0)
+        return object;
+    const char *argv[] = { compiler, TRACER_FLAGS, "-c", "-o", object, source, NULL };
     struct proc_spec spec = {
         .argv = argv,
         .name = "the compiler",
