@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -752,6 +754,23 @@ static void let_programs_settle(const struct proc *procs, int n)
     }
 }
 
+/* A program SIGPIPE killed was in the send() that had not returned (its last record). */
+static void note_killing_call(const struct proc *p, struct trace_event *events, size_t n)
+{
+    if (!p->exited || !WIFSIGNALED(p->status) || WTERMSIG(p->status) != SIGPIPE)
+        return;
+    for (size_t i = n; i > 0; i--) {
+        struct trace_event *e = &events[i - 1];
+        if (e->pid != p->pid)
+            continue;
+        if (e->pending && (strncmp(e->text, "send", 4) == 0 || strncmp(e->text, "write", 5) == 0)) {
+            free(e->note);
+            e->note = strdup("SIGPIPE killed it here: the peer had closed the connection");
+        }
+        return;
+    }
+}
+
 void trace_describe_all(struct text *out, const struct proc *procs, int n, uint16_t port)
 {
     let_programs_settle(procs, n);
@@ -762,6 +781,7 @@ void trace_describe_all(struct text *out, const struct proc *procs, int n, uint1
             continue;
         struct trace_event *events;
         size_t count = trace_read(&procs[i], port, &events);
+        note_killing_call(&procs[i], events, count);
         if (count > 0 && shown < MAX_PROGRAMS_SHOWN) {
             trace_format(&section, procs[i].name, events, count, LINES_PER_PROGRAM);
             shown++;

@@ -73,6 +73,10 @@ trace_tests() {
     trace_expect 03-no-reuseaddr 3.7 "bind() EADDRINUSE without SO_REUSEADDR, noted" \
         '^    bind\(3, 0\.0\.0\.0:[0-9]+\) = -1 EADDRINUSE   <- no setsockopt\(3, SOL_SOCKET, SO_REUSEADDR\)'
 
+    # A send() that SIGPIPE killed: recorded before it started, and named.
+    trace_expect 01-server-dies-of-sigpipe 1.10 "the send() that SIGPIPE killed" \
+        '^    send\(4, \.\.\., [0-9]+, 0\) \.\.\.   <- SIGPIPE killed it here'
+
     # Through 05's --wrap wrappers too, while AddressSanitizer still reports.
     trace_expect 05-writes-past-cap 5.7 "framing.c's recv() calls through the kit's wrappers" \
         '^  frame_recv \(' '^    recv\(3, 4, 0\) = 4 '

@@ -51,7 +51,9 @@
 #define TRACE_HEAD 160
 #define TRACE_TAIL 96
 #define TRACE_FILE_MAX ((TRACE_HEAD + TRACE_TAIL) * TRACE_SLOT)
-#define DATA_SHOWN 24           /* bytes of data quoted in a record */
+#define DATA_SHOWN 28           /* bytes of data quoted in a record */
+#define DATA_END 8              /* of them, from its end when it is longer */
+#define NAME_SHOWN 108          /* bytes of a path or host name (a UNIX socket path's most) */
 #define MAX_TRACKED_FD 1024     /* descriptors known to be sockets (read/write are traced on them) */
 #define MAX_LISTED 6            /* descriptors listed for poll() and select() */
 
@@ -137,12 +139,9 @@ TR static void put_hex(struct rec *r, unsigned v, int width)
         put_char(r, hex[(v >> shift) & 0xf]);
 }
 
-/* bytes as a C literal, the first DATA_SHOWN of them, then "..." when there are more. */
-TR static void put_quoted(struct rec *r, const void *bytes, size_t n)
+TR static void put_escaped(struct rec *r, const unsigned char *b, size_t n)
 {
-    const unsigned char *b = bytes;
-    put_char(r, '"');
-    for (size_t i = 0; i < n && i < DATA_SHOWN; i++) {
+    for (size_t i = 0; i < n; i++) {
         unsigned char c = b[i];
         if (c == '\n')
             put(r, "\\n");
@@ -160,8 +159,33 @@ TR static void put_quoted(struct rec *r, const void *bytes, size_t n)
             put_hex(r, c, 2);
         }
     }
+}
+
+/* Data as a C literal: all of it when it is short, else its first DATA_SHOWN - DATA_END bytes
+ * and its last DATA_END ("GET / HTTP/1.0\r\nHost"..."\r\n\r\n"): how a message ends shows
+ * whether it was whole. */
+TR static void put_data(struct rec *r, const void *bytes, size_t n)
+{
+    const unsigned char *b = bytes;
     put_char(r, '"');
-    if (n > DATA_SHOWN)
+    if (n <= DATA_SHOWN) {
+        put_escaped(r, b, n);
+        put_char(r, '"');
+        return;
+    }
+    put_escaped(r, b, DATA_SHOWN - DATA_END);
+    put(r, "\"...\"");
+    put_escaped(r, b + n - DATA_END, DATA_END);
+    put_char(r, '"');
+}
+
+/* A name (a path, a host) as a C literal, at most max bytes of it, then "..." when longer. */
+TR static void put_quoted(struct rec *r, const void *bytes, size_t n, size_t max)
+{
+    put_char(r, '"');
+    put_escaped(r, bytes, n < max ? n : max);
+    put_char(r, '"');
+    if (n > max)
         put(r, "...");
 }
 
@@ -373,12 +397,12 @@ TR static void put_address(struct rec *r, const void *addr, socklen_t len)
             put(r, "(unnamed)");
         } else if (un->sun_path[0] == '\0') {
             put_char(r, '@');
-            put_quoted(r, un->sun_path + 1, n - 1);
+            put_quoted(r, un->sun_path + 1, n - 1, NAME_SHOWN);
         } else {
             size_t k = 0;
             while (k < n && un->sun_path[k] != '\0')
                 k++;
-            put_quoted(r, un->sun_path, k);
+            put_quoted(r, un->sun_path, k, NAME_SHOWN);
         }
     } else {
         put(r, "(family ");
@@ -404,9 +428,9 @@ TR static void put_string(struct rec *r, const char *s)
         return;
     }
     size_t n = 0;
-    while (n <= DATA_SHOWN && s[n] != '\0')
+    while (n <= NAME_SHOWN && s[n] != '\0')
         n++;
-    put_quoted(r, s, n);
+    put_quoted(r, s, n, NAME_SHOWN);
 }
 
 /* --- Writing a record ---------------------------------------------------------------------- */
@@ -762,17 +786,36 @@ WRAPPER int connect(int fd, const struct sockaddr *addr, socklen_t len)
 TR static void put_sent(struct rec *r, const void *buf, size_t n, long ret)
 {
     if (ret > 0)
-        put_quoted(r, buf, (size_t)ret < n ? (size_t)ret : n);
+        put_data(r, buf, (size_t)ret < n ? (size_t)ret : n);
     else
         put(r, "...");
     put(r, ", ");
     put_unsigned(r, n);
 }
 
+/* A call that sends, recorded before it starts: it may wait for room, or be the one that
+ * SIGPIPE kills. Its data is not looked at until the call has read it. */
+TR static int64_t pending_send(const char *name, int fd, size_t n, int flags, int with_flags)
+{
+    struct rec r = { .n = 0 };
+    put(&r, name);
+    put_char(&r, '(');
+    put_int(&r, fd);
+    put(&r, ", ..., ");
+    put_unsigned(&r, n);
+    if (with_flags) {
+        put(&r, ", ");
+        put_flags(&r, msg_flag_names, flags);
+    }
+    put_char(&r, ')');
+    return emit_pending(&r);
+}
+
 WRAPPER ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
     if (!resolve_send())
         return -1;
+    int64_t seq = pending_send("send", fd, n, flags, 1);
     ssize_t ret = real_send(fd, buf, n, flags);
     int err = errno;
     struct rec r = { .n = 0 };
@@ -784,7 +827,7 @@ WRAPPER ssize_t send(int fd, const void *buf, size_t n, int flags)
     put_flags(&r, msg_flag_names, flags);
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
+    emit(seq, &r);
     errno = err;
     return ret;
 }
@@ -794,6 +837,7 @@ WRAPPER ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struc
 {
     if (!resolve_sendto())
         return -1;
+    int64_t seq = pending_send("sendto", fd, n, flags, 1);
     ssize_t ret = real_sendto(fd, buf, n, flags, addr, len);
     int err = errno;
     struct rec r = { .n = 0 };
@@ -812,7 +856,7 @@ WRAPPER ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struc
         put(&r, "?");
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
+    emit(seq, &r);
     errno = err;
     return ret;
 }
@@ -838,7 +882,7 @@ TR static void put_received(struct rec *r, const void *buf, long ret, int err)
     put_result(r, ret, err);
     if (ret > 0) {
         put_char(r, ' ');
-        put_quoted(r, buf, (size_t)ret);
+        put_data(r, buf, (size_t)ret);
     }
 }
 
@@ -891,7 +935,7 @@ TR static void put_iov_data(struct rec *r, const struct iovec *iov, int count, l
         if (iov[i].iov_len == 0)
             continue;
         size_t n = (size_t)ret < iov[i].iov_len ? (size_t)ret : iov[i].iov_len;
-        put_quoted(r, iov[i].iov_base, n);
+        put_data(r, iov[i].iov_base, n);
         if ((size_t)ret > n)
             put(r, "...");
         return;
@@ -902,6 +946,13 @@ WRAPPER ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     if (!resolve_sendmsg())
         return -1;
+    struct rec pending = { .n = 0 };
+    put(&pending, "sendmsg(");
+    put_int(&pending, fd);
+    put(&pending, ", ..., ");
+    put_flags(&pending, msg_flag_names, flags);
+    put_char(&pending, ')');
+    int64_t seq = emit_pending(&pending);
     ssize_t ret = real_sendmsg(fd, msg, flags);
     int err = errno;
     struct rec r = { .n = 0 };
@@ -926,7 +977,7 @@ WRAPPER ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
         put_char(&r, ' ');
         put_iov_data(&r, msg->msg_iov, (int)msg->msg_iovlen, ret);
     }
-    emit(next_seq(), &r);
+    emit(seq, &r);
     errno = err;
     return ret;
 }
@@ -981,6 +1032,7 @@ WRAPPER ssize_t write(int fd, const void *buf, size_t n)
         return -1;
     if (!is_socket(fd))
         return real_write(fd, buf, n);
+    int64_t seq = pending_send("write", fd, n, 0, 0);
     ssize_t ret = real_write(fd, buf, n);
     int err = errno;
     struct rec r = { .n = 0 };
@@ -990,7 +1042,7 @@ WRAPPER ssize_t write(int fd, const void *buf, size_t n)
     put_sent(&r, buf, n, ret);
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
+    emit(seq, &r);
     errno = err;
     return ret;
 }
@@ -1026,6 +1078,13 @@ WRAPPER ssize_t writev(int fd, const struct iovec *iov, int count)
         return -1;
     if (!is_socket(fd))
         return real_writev(fd, iov, count);
+    struct rec pending = { .n = 0 };
+    put(&pending, "writev(");
+    put_int(&pending, fd);
+    put(&pending, ", ");
+    put_int(&pending, count);
+    put(&pending, " iov)");
+    int64_t seq = emit_pending(&pending);
     ssize_t ret = real_writev(fd, iov, count);
     int err = errno;
     struct rec r = { .n = 0 };
@@ -1045,7 +1104,7 @@ WRAPPER ssize_t writev(int fd, const struct iovec *iov, int count)
         put_char(&r, ' ');
         put_iov_data(&r, iov, count, ret);
     }
-    emit(next_seq(), &r);
+    emit(seq, &r);
     errno = err;
     return ret;
 }
