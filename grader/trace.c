@@ -20,6 +20,7 @@
 
 #define TRACE_PREFIX ".gc-trace."
 #define MAX_FILES 8             /* processes of one program read */
+#define MAX_CANDIDATES 64
 #define MAX_DIR_ENTRIES 4096    /* entries of the folder looked at */
 #define MAX_TEXT 240            /* bytes of a record's text kept */
 #define MAX_FD 1024             /* descriptors whose state the annotations follow */
@@ -192,6 +193,14 @@ static void add_file_records(const char *buf, size_t len, pid_t pid, struct trac
     }
 }
 
+static int root_then_latest(const void *a, const void *b, void *arg)
+{
+    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b, root = *(const pid_t *)arg;
+    if (x == root || y == root)
+        return (y == root) - (x == root);
+    return (x < y) - (x > y);
+}
+
 static int by_time(const void *a, const void *b)
 {
     const struct trace_event *x = a, *y = b;
@@ -224,14 +233,29 @@ size_t trace_read_dir(const char *dir, pid_t root, uint16_t port, enum trace_pro
     }
     /* The programs' files belong to whoever owns their folder: the check's sandbox user. */
     uid_t owner = st.st_uid;
-    pid_t pids[MAX_FILES];
+    /* The program's own process, and the children that came last (pids grow): a server that
+     * forks per client may have made many. */
+    pid_t pids[MAX_CANDIDATES];
     int npids = 0;
     struct dirent *entry;
-    for (int seen = 0; seen < MAX_DIR_ENTRIES && npids < MAX_FILES && (entry = readdir(d)) != NULL; seen++) {
+    for (int seen = 0; seen < MAX_DIR_ENTRIES && (entry = readdir(d)) != NULL; seen++) {
         pid_t pid = pid_of_file(entry->d_name, root);
-        if (pid > 0)
+        if (pid <= 0)
+            continue;
+        if (npids < MAX_CANDIDATES) {
             pids[npids++] = pid;
+        } else {
+            int lowest = 0;
+            for (int i = 1; i < npids; i++)
+                if (pids[i] != root && (pids[lowest] == root || pids[i] < pids[lowest]))
+                    lowest = i;
+            if (pids[lowest] != root && pid > pids[lowest])
+                pids[lowest] = pid;
+        }
     }
+    qsort_r(pids, (size_t)npids, sizeof pids[0], root_then_latest, &root);
+    if (npids > MAX_FILES)
+        npids = MAX_FILES;
     closedir(d);
 
     size_t n = 0, cap = 0;
