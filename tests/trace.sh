@@ -81,6 +81,13 @@ trace_tests() {
     trace_expect 05-writes-past-cap 5.7 "framing.c's recv() calls through the kit's wrappers" \
         '^  frame_recv \(' '^    recv\(3, 4, 0\) = 4 '
 
+    # The untouched skeletons stop at their first TODO: no section for calls made before it.
+    if [ -f "$work/skeletons.json" ] && ! jq -r '.tests[].output' "$work/skeletons.json" | grep -q '^Socket calls:'; then
+        ok "skeletons: no Socket calls: section for programs that stopped at a TODO"
+    else
+        not_ok "skeletons: a Socket calls: section for programs that stopped at a TODO (or not graded)"
+    fi
+
     # A server that planted a link to /etc/shadow, a pipe and garbage where its records go.
     local forged="$work/01-server-forges-its-trace.json" size
     size=$(jq '[.tests[].output | length] | max' "$forged" 2>/dev/null)
