@@ -26,6 +26,7 @@
 #define MAX_FD 1024             /* descriptors whose state the annotations follow */
 #define MAX_PIDS 16
 #define MAX_ARGS 8
+#define HUGE_REQUEST_LINE 1024  /* an HTTP server may refuse a request line this long early */
 #define MAX_PROGRAMS_SHOWN 4
 #define LINES_PER_PROGRAM 16
 #define FIRST_LINES 4           /* how a program started: socket(), bind(), listen() */
@@ -45,6 +46,8 @@ enum trace_protocol trace_protocol_of(const char *program)
         /* 03: one request line, one reply line. */
         { "seqnum_server", TRACE_LINE },
         { "seqnum_client", TRACE_LINE },
+        /* 08: a request's head ends with a blank line. */
+        { "http_server", TRACE_HTTP_HEAD },
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcmp(known[i].program, program) == 0)
@@ -433,7 +436,10 @@ struct fd_state {
     bool stream, dgram;
     bool from_socket;           /* made by socket(), not socketpair() or accept() */
     bool bound, reuseaddr, connection, listening;
-    bool saw_eof, saw_error, saw_line;
+    bool saw_eof, saw_error, saw_end;
+    char tail[3];               /* the last bytes received, for an end split across receives */
+    size_t tail_len;
+    long received;              /* bytes */
     int receives;               /* recv()s that returned data */
     long last_receive;          /* index of the last such recv() */
     bool warned;
@@ -514,8 +520,32 @@ static void judge_bind(struct judge *j, struct trace_event *e, const struct call
              fd_arg(c, 0));
 }
 
+/* What ends a request (or a reply) of the protocol; NULL when it ends at end-of-file. */
+static const char *terminator(enum trace_protocol protocol)
+{
+    /* An HTTP server may answer before a head's end (431 when it is too long, 400 for a bad
+     * request line), but never before its first line has ended, unless that line is huge. */
+    return protocol == TRACE_LINE || protocol == TRACE_HTTP_HEAD ? "\n" : NULL;
+}
+
+/* What the notes call the end that had not arrived, what one recv() may have returned, and
+ * what to read until. */
+static void put_missing_end(char *buf, size_t size, enum trace_protocol protocol)
+{
+    if (protocol == TRACE_LINE)
+        snprintf(buf, size, "no '\\n' had arrived");
+    else
+        snprintf(buf, size, "not even the request line had ended (no '\\n')");
+}
+
+static const char *what_to_read(enum trace_protocol protocol)
+{
+    return protocol == TRACE_LINE ? "maybe part of a line; read until the '\\n'"
+                                  : "maybe part of the head; read until the blank line (\\r\\n\\r\\n)";
+}
+
 /* A stream connection's received data, as the protocol judges it. */
-static void judge_receive(long index, const struct call *c, struct fd_state *s)
+static void judge_receive(const struct judge *j, long index, const struct call *c, struct fd_state *s)
 {
     if (c->result == 0) {
         s->saw_eof = true;
@@ -528,38 +558,54 @@ static void judge_receive(long index, const struct call *c, struct fd_state *s)
     }
     s->receives++;
     s->last_receive = index;
+    s->received += c->result;
+    if (j->protocol == TRACE_HTTP_HEAD && s->received >= HUGE_REQUEST_LINE)
+        s->saw_end = true;
+    const char *end = terminator(j->protocol);
+    if (end == NULL || s->saw_end)
+        return;
+    /* The end may come split across receives: look at the last bytes before, and this data. */
     const char *data = c->rest[0] == ' ' ? c->rest + 1 : c->rest;
-    char bytes[64];
+    char bytes[64 + sizeof s->tail];
+    memcpy(bytes, s->tail, s->tail_len);
     size_t len;
-    if (!whole_data(data, bytes, sizeof bytes, &len) || memchr(bytes, '\n', len) != NULL)
-        s->saw_line = true;         /* a line ended here, or maybe did (the data was cut) */
+    if (!whole_data(data, bytes + s->tail_len, sizeof bytes - s->tail_len, &len)) {
+        s->saw_end = true;          /* the data was cut in the record: it may have ended there */
+        return;
+    }
+    len += s->tail_len;
+    s->saw_end = memmem(bytes, len, end, strlen(end)) != NULL;
+    s->tail_len = len < sizeof s->tail ? len : sizeof s->tail;
+    memcpy(s->tail, bytes + len - s->tail_len, s->tail_len);
 }
 
-/* The program answers on a stream connection: under TRACE_LINE, no '\n' arrived before. */
+/* The program answers on a stream connection before its request had ended. */
 static void judge_answer(struct judge *j, const struct call *c, struct fd_state *s)
 {
-    if (j->protocol != TRACE_LINE || !s->connection || s->warned || s->receives == 0 || s->saw_line
-        || s->saw_eof || s->saw_error || c->result <= 0)
+    if (terminator(j->protocol) == NULL || !s->connection || s->warned || s->receives == 0
+        || s->saw_end || s->saw_eof || s->saw_error || c->result <= 0)
         return;
-    struct trace_event *last = &j->events[s->last_receive];
-    note(last, "no '\\n' had arrived on %d, yet the program answered: one recv() returns what has "
-         "arrived so far, maybe part of a line; read until the '\\n'", fd_arg(c, 0));
+    char missing[96];
+    put_missing_end(missing, sizeof missing, j->protocol);
+    note(&j->events[s->last_receive], "%s on %d, yet the program answered: one recv() returns what "
+         "has arrived so far, %s", missing, fd_arg(c, 0), what_to_read(j->protocol));
     s->warned = true;
 }
 
-/* The program closes a stream connection: under TRACE_UNTIL_EOF, before recv() returned 0. */
+/* The program closes a stream connection before its request or reply had ended. */
 static void judge_close(struct judge *j, const struct call *c, struct fd_state *s)
 {
     bool unfinished = s->connection && !s->warned && s->receives > 0 && !s->saw_eof
                       && !s->saw_error && c->result == 0;
+    char missing[96];
+    put_missing_end(missing, sizeof missing, j->protocol);
     if (unfinished && j->protocol == TRACE_UNTIL_EOF)
         note(&j->events[s->last_receive], "the last recv() on %d before close(): it never returned "
              "0 (end-of-file), so more may have been on its way; loop until recv() returns 0",
              fd_arg(c, 0));
-    else if (unfinished && j->protocol == TRACE_LINE && !s->saw_line)
-        note(&j->events[s->last_receive], "the last recv() on %d before close(), and no '\\n' had "
-             "arrived: one recv() returns what has arrived so far, maybe part of a line; read "
-             "until the '\\n'", fd_arg(c, 0));
+    else if (unfinished && terminator(j->protocol) != NULL && !s->saw_end)
+        note(&j->events[s->last_receive], "the last recv() on %d before close(), and %s: one recv() "
+             "returns what has arrived so far, %s", fd_arg(c, 0), missing, what_to_read(j->protocol));
     memset(s, 0, sizeof *s);
 }
 
@@ -615,7 +661,7 @@ static void judge_event(struct judge *j, long index)
         judge_answer(j, &c, s);
     } else if ((strcmp(n, "recv") == 0 || strcmp(n, "read") == 0 || strcmp(n, "recvfrom") == 0) && s
                && s->connection) {
-        judge_receive(index, &c, s);
+        judge_receive(j, index, &c, s);
     } else if (strcmp(n, "close") == 0 && s) {
         judge_close(j, &c, s);
     } else if (strcmp(n, "unlink") == 0 && c.nargs == 1 && c.result == 0 && j->nunlinked < 8) {

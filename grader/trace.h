@@ -41,6 +41,7 @@ enum trace_protocol {
     TRACE_ANY,                  /* unknown: no judgement */
     TRACE_UNTIL_EOF,            /* everything the peer sends, until recv() returns 0 */
     TRACE_LINE,                 /* a line, up to '\n' */
+    TRACE_HTTP_HEAD,            /* an HTTP request's head, up to its blank line "\r\n\r\n" */
 };
 
 /* The protocol a program of the kit speaks on its stream connections, by its name. */

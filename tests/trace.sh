@@ -67,6 +67,9 @@ trace_tests() {
         '^    recv\(3, [0-9]+, 0\) = [0-9]+ "[0-9]*"   <- the last recv\(\) on 3 before close\(\), and no .\\n. had arrived' \
         '^    close\(3\) = 0$'
 
+    trace_expect 08-one-recv-for-head 8.13 "the forked child's recv() of half a request line, noted" \
+        '^    \[[0-9]+\] recv\(4, [0-9]+, 0\) = [0-9]+ "GET /[^"]*"   <- not even the request line had ended'
+
     # bind() EADDRINUSE: a stale socket file, and a port without SO_REUSEADDR.
     trace_expect 01-keeps-stale-socket-file 1.5 "bind() EADDRINUSE on a stale socket file, noted" \
         '^    bind\(3, "[^"]*echo\.sock"\) = -1 EADDRINUSE   <- a file already exists at this path'

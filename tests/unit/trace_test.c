@@ -156,12 +156,57 @@ Test(trace, notes_an_answer_before_the_line_ended)
     const char *full[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4",
                            "2 42 2 recv(4, 63, 0) = 1 \"4\"", "3 42 3 send(4, \"0\\n\", 2, 0) = 2",
                            "4 42 4 close(4) = 0", NULL };
-    cr_assert(strstr(annotated(full, "recv", TRACE_LINE), "no '\\n' had arrived on 4"));
+    cr_assert(strstr(annotated(full, "recv", TRACE_LINE), "no '\\n' had arrived on 4, yet the program answered"));
     cr_assert_null(annotated(full, "recv", TRACE_ANY));
     const char *whole[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4",
                             "2 42 2 recv(4, 63, 0) = 3 \"42\\n\"", "3 42 3 send(4, \"0\\n\", 2, 0) = 2",
                             "4 42 4 close(4) = 0", NULL };
     cr_assert_null(annotated(whole, "recv", TRACE_LINE));
+}
+
+Test(trace, notes_an_answer_before_the_head_ended)
+{
+    const char *half[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4",
+                           "2 42 2 recv(4, 8192, 0) = 8 \"GET /hel\"",
+                           "3 42 3 send(4, \"HTTP/1.0 400 Bad Req\"...\"request\\n\", 90, 0) = 90", NULL };
+    cr_assert(strstr(annotated(half, "recv", TRACE_HTTP_HEAD), "not even the request line had ended"));
+    /* The line's end split across two receives, "\r" and "\n". */
+    const char *split[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4",
+                            "2 42 2 recv(4, 8192, 0) = 15 \"GET / HTTP/1.0\\r\"",
+                            "3 42 3 recv(4, 8192, 0) = 1 \"\\n\"",
+                            "4 42 4 send(4, \"HTTP/1.0 400 Bad\\r\\n\", 18, 0) = 18", NULL };
+    cr_assert_null(annotated(split, "recv(4, 8192, 0) = 1", TRACE_HTTP_HEAD));
+    /* A request line too long to wait for: 431 at once is right. */
+    char big[40][64];
+    const char *huge[44] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4" };
+    for (int i = 0; i < 40; i++) {
+        snprintf(big[i], sizeof big[i], "%d 42 %d recv(4, 28, 0) = 28 \"aaaaaaaaaaaaaaaaaaaaaaaaaaaa\"", i + 2, i + 2);
+        huge[i + 2] = big[i];
+    }
+    huge[42] = "50 42 42 send(4, \"HTTP/1.0 431 Too Lon\"...\"o Large\\n\", 149, 0) = 149";
+    huge[43] = NULL;
+    struct trace_event *events;
+    size_t n = events_of(huge, &events);
+    trace_annotate(events, n, PORT, TRACE_HTTP_HEAD);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_null(events[i].note, "%s", events[i].text);
+    trace_free(events, n);
+    /* A head longer than the record shows: it may have ended in the part not shown. */
+    const char *cut[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4",
+                          "2 42 2 recv(4, 8192, 0) = 90 \"GET /a-long-name.htm\"...\"ost: x\\r\\n\"",
+                          "3 42 3 send(4, \"HTTP/1.0 200 OK\\r\\n\", 17, 0) = 17", NULL };
+    cr_assert_null(annotated(cut, "recv", TRACE_HTTP_HEAD));
+}
+
+Test(trace, a_child_answers_on_the_connection_its_parent_accepted)
+{
+    const char *lines[] = { "1 100 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "2 100 1 listen(3, 64) = 0",
+                            "3 100 2 accept(3) = 4", "4 100 3 fork() = 101", "5 100 4 close(4) = 0",
+                            "6 101 0 fork() = 0 (in the child of 100)", "7 101 1 close(3) = 0",
+                            "8 101 2 recv(4, 8192, 0) = 8 \"GET /hel\"",
+                            "9 101 3 send(4, \"HTTP/1.0 431 Request\"...\"o Large\\n\", 149, 0) = 149",
+                            "10 101 4 close(4) = 0", NULL };
+    cr_assert(strstr(annotated(lines, "recv", TRACE_HTTP_HEAD), "the request line"));
 }
 
 Test(trace, notes_a_close_before_end_of_file)
