@@ -320,7 +320,7 @@ static bool parse_call(const char *text, struct call *c)
         char ch = *p;
         if (quoted) {
             if (ch == '\\' && p[1]) {
-                if (len + 2 < sizeof c->args[0]) {
+                if (c->nargs < MAX_ARGS && len + 2 < sizeof c->args[0]) {
                     c->args[c->nargs][len++] = ch;
                     c->args[c->nargs][len++] = p[1];
                 }
