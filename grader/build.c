@@ -26,7 +26,7 @@
 
 struct job {
     struct program_build *program;
-    const char *argv[MAX_SOURCES + 16];
+    const char *argv[MAX_SOURCES + 20];
     char paths[2][600];
     char main_file[300];
     char src_dir[700];
@@ -140,7 +140,7 @@ static const char *find_compiler(void)
 
 /* Prepares the compiler command for one program. False when its main file is missing. */
 static bool prepare_job(struct job *job, const struct exercise *ex, const char *out_dir,
-                        char sources[][256], int nsources, const char *compiler)
+                        char sources[][256], int nsources, const char *compiler, const char *tracer)
 {
     const char *program = job->program->program;
     char main_file[300];
@@ -171,6 +171,8 @@ static bool prepare_job(struct job *job, const struct exercise *ex, const char *
         if (!is_program_source(ex, sources[i]))
             job->argv[a++] = sources[i];
     }
+    if (tracer != NULL)
+        job->argv[a++] = tracer;
     job->argv[a] = NULL;
     snprintf(job->log_path, sizeof job->log_path, "%s/%s.log", out_dir, program);
     snprintf(job->src_dir, sizeof job->src_dir, "%s/src", out_dir);
@@ -245,6 +247,48 @@ static void run_jobs(struct job *jobs, int njobs, int parallel, uid_t uid)
             }
         }
     }
+}
+
+/* The kit's tracer (grader/support/trace/gc-trace.c, see grader/trace.h), as an object that
+ * every program is linked with: `make` builds it beside the grader's own objects (build/); a
+ * grader without it, or with one older than the source, compiles it here once per run. It is
+ * the kit's own code, so it is compiled as the grader, without the sanitizers (it must not add
+ * reports of its own) and without warnings (a student must never see one about it). Returns
+ * the object's path in build_dir, or NULL when there is none: the programs are then built
+ * without it, and the checks show no socket calls. */
+static const char *build_tracer(const char *build_dir, const char *compiler)
+{
+    static char object[PATH_MAX], source[PATH_MAX + 64], prebuilt[PATH_MAX + 64], log[PATH_MAX];
+    snprintf(source, sizeof source, "%s/trace/gc-trace.c", kit_support_dir());
+    snprintf(prebuilt, sizeof prebuilt, "%s/../../build/gc-trace.o", kit_support_dir());
+    snprintf(object, sizeof object, "%s/gc-trace.o", build_dir);
+    snprintf(log, sizeof log, "%s/gc-trace.log", build_dir);
+    struct stat src, pre;
+    if (stat(source, &src) == 0 && stat(prebuilt, &pre) == 0 && pre.st_mtime >= src.st_mtime
+        && copy_regular_file(prebuilt, object, 4 << 20) == 0)
+        return object;
+    const char *argv[] = { compiler, TRACER_FLAGS, "-c", "-o", object, source, NULL };
+    struct proc_spec spec = {
+        .argv = argv,
+        .name = "the compiler",
+        .cwd = build_dir,
+        .stderr_path = log,
+        .uid = 0,
+        .limits = &compiler_limits,
+    };
+    struct proc p;
+    struct text why = {0};
+    bool built = proc_start(&p, &spec, &why) == 0 && proc_wait(&p, deadline_in(COMPILE_MS))
+                 && exited_with(&p, 0);
+    if (p.pid > 0)
+        proc_kill(&p);
+    if (!built) {
+        text_read_file(&why, log, 4096);
+        fprintf(stderr, "grader: the kit's tracer (%s) did not compile; programs are built without it\n%s",
+                source, text_str(&why));
+    }
+    text_free(&why);
+    return built ? object : NULL;
 }
 
 /* Each program's log, in full, beside where its binary would be: the checks show it when the
@@ -334,6 +378,7 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
         fprintf(stderr, "grader: out of memory\n");
         return -1;
     }
+    const char *tracer = build_tracer(build_dir, compiler);
     int njobs = 0;
     for (int i = 0; i < n; i++) {
         struct exercise_build *b = &builds[i];
@@ -368,7 +413,7 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
                 continue;
             }
             all[njobs].program = pb;
-            if (prepare_job(&all[njobs], ex, out_dirs[i], mine, nsources, compiler))
+            if (prepare_job(&all[njobs], ex, out_dirs[i], mine, nsources, compiler, tracer))
                 njobs++;
         }
         text_free(&note);

@@ -26,6 +26,9 @@
 #define BUILD_FLAGS "-std=gnu11", "-Wall", "-Wextra", "-g", "-pipe", "-fdiagnostics-color=never", \
                     SANITIZE_FLAGS
 
+/* How the kit's tracer is compiled (once, see build.c; the Makefile uses the same flags). */
+#define TRACER_FLAGS "-std=gnu11", "-g", "-O1", "-w", "-pipe", "-fno-omit-frame-pointer"
+
 struct program_build {
     const char *program;
     bool built;

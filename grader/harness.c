@@ -27,6 +27,7 @@
 #include "lease.h"
 #include "procinfo.h"
 #include "procnet.h"
+#include "trace.h"
 
 #define MAX_PROCS 64
 #define POLL_INTERVAL_MS 5
@@ -760,6 +761,13 @@ _Noreturn void fail(void)
     note_todo_stop();
     if (check.fb.count == 0)
         got("a failure the check did not describe");
+    /* What the check's programs did on their sockets, as their tracer recorded it. */
+    struct text calls = {0};
+    trace_describe_all(&calls, check.procs, check.nprocs,
+                       check.port.fd >= 0 ? (uint16_t)check.port.value : 0);
+    if (calls.len > 0)
+        feedback_add(&check.fb, FEEDBACK_SECTION, text_str(&calls));
+    text_free(&calls);
     char *message = feedback_to_json(&check.fb);
     cr_assert_fail("%s", message);
     free(message);

@@ -147,6 +147,9 @@ done
 # --- Feedback as data: one message per shared reason, one order, causes as tags ----------------
 source "$root/tests/feedback.sh"
 
+# --- What the failed checks' "Socket calls:" sections show, for some of those variants ---------
+source "$root/tests/trace.sh"
+
 # --- Red team: attacks on the grader from inside a correct submission; shared machines ------
 source "$root/tests/redteam.sh"
 
