@@ -6,6 +6,8 @@
 #   make hint EX=<exercise-id>   the next hint for that exercise
 #   make watch [EX=<exercise-id>]   grade again on every save
 #   make test       test the kit itself (solutions, skeletons, broken variants, JSON)
+#   make format     rewrite the grader's C files in the kit's style (.clang-format)
+#   make format-check   list the files `make format` would change (fails when there are any)
 #   make bench      time the grading of the reference solutions
 #   make rubric     rewrite the exercise READMEs' grading tables from the suites
 #   make docker     build the kit's Docker image (get-connected), even where no image can be pulled
@@ -29,6 +31,14 @@ HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grad
                build/grader/suites/%,$(GRADER_OBJ))
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 
+# The C files `make format` rewrites: the grader's and its unit tests'. Not the skeletons in
+# exercises/ (students' files, laid out to teach), nor solutions/ (the broken variants in
+# tests/ are patches against their exact lines), nor the other hands' submissions in tests/,
+# nor framing.h, the students' header, which must stay identical to exercises/'s.
+FORMAT_SRC := $(filter-out grader/support/05-stream-framing/framing.h, \
+              $(wildcard grader/*.[ch] grader/suites/*.c grader/support/*/*.[ch] tests/unit/*.c) \
+              grader/suite-template.c.in)
+
 IMAGE   ?= get-connected
 # The student's exercises/ and .grades/ mounted where the image's kit has them, so that results
 # outlive the container and `make status` on the host reads them. The container starts as root
@@ -42,7 +52,8 @@ DOCKER_RUN = mkdir -p .grades && docker run --rm -i $$([ -t 0 ] && echo -t) \
 # Docker is there and answers, and the image is built (once), or a clear message.
 NEED_DOCKER = sh docker/need-docker.sh
 
-.PHONY: rubric all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist
+.PHONY: rubric all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist \
+        format format-check
 
 all: deps bin/grader
 
@@ -82,6 +93,20 @@ test: all build/unit-tests
 	@test -d solutions || { echo "make test needs the full kit (solutions/, tests/): this is the student release"; exit 2; }
 	@sh tests/install-test-deps.sh
 	@bash tests/run.sh
+
+# clang-format 14 (Debian bookworm's, what CI has): another version may lay a few lines out
+# differently, so format-check is only as strict as the version it runs.
+format:
+	@sh grader/apt-install.sh "make format" "" $$(command -v clang-format >/dev/null 2>&1 || echo clang-format)
+	@clang-format -i --style=file $(FORMAT_SRC)
+
+format-check:
+	@sh grader/apt-install.sh "make format-check" "" $$(command -v clang-format >/dev/null 2>&1 || echo clang-format)
+	@bad=$$(for f in $(FORMAT_SRC); do clang-format --style=file "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
+	if [ -n "$$bad" ]; then \
+	    echo "make format-check: not in the kit's style (.clang-format); make format rewrites them:"; \
+	    printf '  %s\n' $$bad; exit 1; \
+	fi
 
 # The grading tables of the exercise READMEs, from the suites (the rubric's one source).
 rubric: all
