@@ -8,6 +8,7 @@
 #   make test       test the kit itself (solutions, skeletons, broken variants, JSON)
 #   make format     rewrite the grader's C files in the kit's style (.clang-format)
 #   make format-check   list the files `make format` would change (fails when there are any)
+#   make SANITIZE=1 bin-san/grader and build-san/unit-tests, built with ASan and UBSan
 #   make bench      time the grading of the reference solutions
 #   make rubric     rewrite the exercise READMEs' grading tables from the suites
 #   make docker     build the kit's Docker image (get-connected), even where no image can be pulled
@@ -23,12 +24,26 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra $(if $(WERROR),-Werror) -Igrader
 LDLIBS  += -lcriterion -ljansson
 
+# make SANITIZE=1: the grader and the unit tests with AddressSanitizer and UBSan, as students'
+# programs always are. Objects and binaries go to build-san/ and bin-san/, never mixed with the
+# normal build's (a make without SANITIZE must not link a sanitized object, or the reverse).
+ifdef SANITIZE
+BUILD   := build-san
+BIN     := bin-san
+# GCC's manual advises against -Werror with sanitizers: their instrumentation makes warnings
+# misfire (GCC 12: "null format string" in text_printf). The normal build has -Werror in CI.
+CFLAGS  := $(filter-out -Werror,$(CFLAGS)) -fsanitize=address,undefined -fno-omit-frame-pointer
+else
+BUILD   := build
+BIN     := bin
+endif
+GRADER  := $(BIN)/grader
+
 GRADER_SRC := $(wildcard grader/*.c) $(wildcard grader/suites/*.c)
-GRADER_OBJ := $(patsubst grader/%.c,build/grader/%.o,$(GRADER_SRC))
+GRADER_OBJ := $(patsubst grader/%.c,$(BUILD)/grader/%.o,$(GRADER_SRC))
 # The helpers the unit tests exercise: everything but the commands, the runner and the suites.
-HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grader/batch.o \
-               build/grader/status.o build/grader/hint.o build/grader/watch.o build/grader/class_report.o \
-               build/grader/suites/%,$(GRADER_OBJ))
+HELPER_OBJ  := $(filter-out $(addprefix $(BUILD)/grader/,main.o runner.o batch.o status.o hint.o watch.o \
+               class_report.o suites/%),$(GRADER_OBJ))
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 
 # The C files `make format` rewrites: the grader's and its unit tests'. Not the skeletons in
@@ -55,7 +70,7 @@ NEED_DOCKER = sh docker/need-docker.sh
 .PHONY: rubric all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist \
         format format-check
 
-all: deps bin/grader
+all: deps $(GRADER) $(if $(SANITIZE),$(BUILD)/unit-tests)
 
 deps:
 	@sh grader/install-deps.sh
@@ -63,33 +78,33 @@ deps:
 # Quiet by default (students see one line per file); make V=1 shows the commands.
 Q = $(if $(V),,@)
 
-bin/grader: $(GRADER_OBJ)
-	@mkdir -p bin
+$(GRADER): $(GRADER_OBJ)
+	@mkdir -p $(BIN)
 	@$(if $(V),,echo "  LINK  $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-build/grader/%.o: grader/%.c $(wildcard grader/*.h)
+$(BUILD)/grader/%.o: grader/%.c $(wildcard grader/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC    $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 check: all
-	@bin/grader grade --save .grades $(if $(EX),--exercise $(EX)) exercises
+	@$(GRADER) grade --save .grades $(if $(EX),--exercise $(EX)) exercises
 
 status: all
-	@bin/grader status
+	@$(GRADER) status
 
 hint: all
-	@bin/grader hint $(if $(EX),$(EX),$$(echo "make hint EX=<exercise-id>" >&2; exit 2))
+	@$(GRADER) hint $(if $(EX),$(EX),$$(echo "make hint EX=<exercise-id>" >&2; exit 2))
 
 watch: all
-	@bin/grader watch $(if $(EX),--exercise $(EX)) exercises
+	@$(GRADER) watch $(if $(EX),--exercise $(EX)) exercises
 
-build/unit-tests: $(UNIT_SRC) $(HELPER_OBJ)
+$(BUILD)/unit-tests: $(UNIT_SRC) $(HELPER_OBJ)
 	@$(if $(V),,echo "  LINK  $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-test: all build/unit-tests
+test: all $(BUILD)/unit-tests
 	@test -d solutions || { echo "make test needs the full kit (solutions/, tests/): this is the student release"; exit 2; }
 	@sh tests/install-test-deps.sh
 	@bash tests/run.sh
@@ -135,4 +150,4 @@ dist:
 	@sh docker/make-dist.sh
 
 clean:
-	rm -rf bin build dist
+	rm -rf bin build bin-san build-san dist
