@@ -6,6 +6,7 @@
 #   make hint EX=<exercise-id>   the next hint for that exercise
 #   make watch [EX=<exercise-id>]   grade again on every save
 #   make test       test the kit itself (solutions, skeletons, broken variants, JSON)
+#   make lint       shellcheck on the kit's shell scripts
 #   make format     rewrite the grader's C files in the kit's style (.clang-format)
 #   make format-check   list the files `make format` would change (fails when there are any)
 #   make SANITIZE=1 bin-san/grader and build-san/unit-tests, built with ASan and UBSan
@@ -53,6 +54,9 @@ UNIT_SRC    := $(wildcard tests/unit/*.c)
 FORMAT_SRC := $(filter-out grader/support/05-stream-framing/framing.h, \
               $(wildcard grader/*.[ch] grader/suites/*.c grader/support/*/*.[ch] tests/unit/*.c) \
               grader/suite-template.c.in)
+# The kit's shell scripts, for `make lint` (the files tests/run.sh sources say their shell).
+SHELL_SCRIPTS := $(wildcard *.sh .ci/run tests/*.sh grader/*.sh docker/*.sh docker/*/*.sh) \
+                 docker/gradescope/run_autograder
 
 IMAGE   ?= get-connected
 # The student's exercises/ and .grades/ mounted where the image's kit has them, so that results
@@ -68,7 +72,7 @@ DOCKER_RUN = mkdir -p .grades && docker run --rm -i $$([ -t 0 ] && echo -t) \
 NEED_DOCKER = sh docker/need-docker.sh
 
 .PHONY: rubric all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist \
-        format format-check
+        lint format format-check
 
 all: deps $(GRADER) $(if $(SANITIZE),$(BUILD)/unit-tests)
 
@@ -108,6 +112,10 @@ test: all $(BUILD)/unit-tests
 	@test -d solutions || { echo "make test needs the full kit (solutions/, tests/): this is the student release"; exit 2; }
 	@sh tests/install-test-deps.sh
 	@bash tests/run.sh
+
+lint:
+	@sh grader/apt-install.sh "make lint" "" $$(command -v shellcheck >/dev/null 2>&1 || echo shellcheck)
+	@shellcheck -x -P SCRIPTDIR $(SHELL_SCRIPTS)
 
 # clang-format 14 (Debian bookworm's, what CI has): another version may lay a few lines out
 # differently, so format-check is only as strict as the version it runs.

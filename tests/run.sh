@@ -112,7 +112,7 @@ check_patch() {
     local patch=$1 name exercise want got
     name=$(basename "$patch" .patch)
     exercise=$(sed -n 's/^+++ b\/\([^/]*\)\/.*/\1/p' "$patch" | head -1)
-    rm -rf "$work/$name"
+    rm -rf "${work:?}/$name"
     cp -r "$root/solutions" "$work/$name"
     if ! patch -s -p1 -d "$work/$name" <"$patch" >/dev/null; then
         not_ok "$name: the patch applies"
@@ -229,8 +229,11 @@ else
 fi
 # Check numbers are 1, 2, 3, ... in each exercise, none typed twice or skipped.
 gaps=$("$grader" list --checks | awk -F'[. ]' '/^[0-9]+\.[0-9]+ / { if ($2 != last[$1] + 1) print $1 "." $2; last[$1] = $2 }')
-[ -z "$gaps" ] && ok "each exercise numbers its checks 1, 2, 3, ... in order" \
-    || not_ok "check numbers out of order or with gaps: $gaps"
+if [ -z "$gaps" ]; then
+    ok "each exercise numbers its checks 1, 2, 3, ... in order"
+else
+    not_ok "check numbers out of order or with gaps: $gaps"
+fi
 
 # --- The header students see is the one the grader builds with ---------------------------------
 if cmp -s "$root/exercises/05-stream-framing/framing.h" "$root/grader/support/05-stream-framing/framing.h"; then
@@ -240,14 +243,21 @@ else
 fi
 
 # --- The command line ----------------------------------------------------------------------
-"$grader" --help | grep -q 'usage: grader grade' && ok "grader --help shows the usage" || not_ok "grader --help"
+if "$grader" --help | grep -q 'usage: grader grade'; then
+    ok "grader --help shows the usage"
+else
+    not_ok "grader --help"
+fi
 help_missing=""
 for command in grade batch report status hint watch list; do
     "$grader" "$command" --help >"$work/help.txt" 2>&1 && grep -q "usage: grader $command" "$work/help.txt" \
         && grep -q "grader $command" <("$grader" --help) || help_missing="$help_missing $command"
 done
-[ -z "$help_missing" ] && ok "every grader command answers --help (exit 0, its usage), and grader --help lists it" \
-    || not_ok "grader COMMAND --help fails for:$help_missing"
+if [ -z "$help_missing" ]; then
+    ok "every grader command answers --help (exit 0, its usage), and grader --help lists it"
+else
+    not_ok "grader COMMAND --help fails for:$help_missing"
+fi
 # What batch's help and the README say of the grader's capabilities in a container: the same.
 caps='SETUID, SETGID, KILL, CHOWN, DAC_OVERRIDE'
 if "$grader" batch --help | tr '\n' ' ' | grep -q "five capabilities ($caps" \
@@ -257,9 +267,17 @@ else
     not_ok "batch --help and the README disagree on capabilities" "$("$grader" batch --help)"
 fi
 "$grader" grade --exercise no-such-exercise "$root/solutions" >/dev/null 2>&1
-[ $? -eq 2 ] && ok "an unknown exercise is a usage error (exit 2)" || not_ok "an unknown exercise: exit 2"
+if [ $? -eq 2 ]; then
+    ok "an unknown exercise is a usage error (exit 2)"
+else
+    not_ok "an unknown exercise: exit 2"
+fi
 "$grader" grade "$work/does-not-exist" >/dev/null 2>&1
-[ $? -eq 2 ] && ok "a missing submission folder is a usage error (exit 2)" || not_ok "missing folder: exit 2"
+if [ $? -eq 2 ]; then
+    ok "a missing submission folder is a usage error (exit 2)"
+else
+    not_ok "missing folder: exit 2"
+fi
 
 # --- The Gradescope autograder zip, run as Gradescope would (loose files uploaded) -------------
 if (cd "$root" && make -s gradescope) >"$work/gradescope.txt" 2>&1; then

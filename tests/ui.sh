@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # root, work, grader, schema: tests/lib.sh
 # What a student and an instructor see, sourced by run.sh: make check in a real terminal
 # (tmux), status and hints, watch, the student release, and the class report rendered in
 # headless Chromium.
@@ -88,8 +89,8 @@ ui_tests() {
 
     # The student release: no solutions, no instructor tests; make check works once unpacked.
     if (cd "$root" && sh docker/make-dist.sh) >"$work/dist.txt" 2>&1; then
-        local tarball
-        tarball=$(ls "$root"/dist/get-connected-*.tar.gz | head -1)
+        local tarballs=("$root"/dist/get-connected-*.tar.gz)
+        local tarball=${tarballs[0]}
         mkdir -p "$work/release"
         tar -C "$work/release" -xzf "$tarball"
         local unpacked
