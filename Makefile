@@ -5,7 +5,8 @@
 #   make status     every exercise's state and score, and what to do next
 #   make hint EX=<exercise-id>   the next hint for that exercise
 #   make watch [EX=<exercise-id>]   grade again on every save
-#   make test       test the kit itself (solutions, skeletons, broken variants, JSON)
+#   make test       test the kit itself, every part; ends with "N passed, N failed, N skipped (why)"
+#   make test-PART  one part: lint format unit grading ui docker (tests/run.sh [PART...])
 #   make lint       shellcheck on the kit's shell scripts
 #   make format     rewrite the grader's C files in the kit's style (.clang-format)
 #   make format-check   list the files `make format` would change (fails when there are any)
@@ -108,10 +109,13 @@ $(BUILD)/unit-tests: $(UNIT_SRC) $(HELPER_OBJ)
 	@$(if $(V),,echo "  LINK  $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-test: all $(BUILD)/unit-tests
+# make test runs every part of tests/run.sh (see there which run side by side); make test-PART
+# one part alone, e.g. make test-unit.
+test: test-all
+test-%: all $(BUILD)/unit-tests
 	@test -d solutions || { echo "make test needs the full kit (solutions/, tests/): this is the student release"; exit 2; }
 	@sh tests/install-test-deps.sh
-	@bash tests/run.sh
+	@bash tests/run.sh $(filter-out all,$*)
 
 lint:
 	@sh grader/apt-install.sh "make lint" "" $$(command -v shellcheck >/dev/null 2>&1 || echo shellcheck)

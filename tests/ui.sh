@@ -109,6 +109,26 @@ ui_tests() {
     class_report_tests
 }
 
+# ui_results: the results the class report is made of, in $work: the grading part's when it
+# ran before in this run of tests/run.sh (GC_TEST_RESULTS), else graded here.
+ui_results() {
+    local name
+    for name in solutions alternative skeletons 03-forgot-htons; do
+        if [ -s "${GC_TEST_RESULTS:-/nonexistent}/$name.json" ]; then
+            cp "$GC_TEST_RESULTS/$name.json" "$work/"
+            continue
+        fi
+        case $name in
+        solutions) grade solutions "$root/solutions" ;;
+        alternative) grade alternative "$root/tests/alternative" ;;
+        skeletons) grade skeletons "$root/exercises" ;;
+        03-forgot-htons)
+            make_variant "$work/$name" "$root/tests/broken/$name.patch" \
+                && grade "$name" "$work/$name" --exercise 03-inet-stream-seqnum ;;
+        esac
+    done
+}
+
 # malformed_students DIR: students whose results.json is missing, timed out, not graded or
 # malformed in every way a file can be, beside graded ones ("alice" and "Bob", to sort).
 malformed_students() {
@@ -144,6 +164,7 @@ malformed_students() {
 # crashing on malformed results, and rendered as a person would see it (headless Chromium).
 class_report_tests() {
     local class_out="$work/report-class" s
+    ui_results
     mkdir -p "$class_out"
     for s in solutions skeletons 03-forgot-htons alternative; do
         mkdir -p "$class_out/student-$s"
