@@ -6,7 +6,7 @@
 #   make hint EX=<exercise-id>   the next hint for that exercise
 #   make watch [EX=<exercise-id>]   grade again on every save
 #   make test       test the kit itself, every part; ends with "N passed, N failed, N skipped (why)"
-#   make test-PART  one part: lint format unit grading ui docker (tests/run.sh [PART...])
+#   make test-PART  one part: lint format unit grading san ui docker (tests/run.sh [PART...])
 #   make lint       shellcheck on the kit's shell scripts
 #   make format     rewrite the grader's C files in the kit's style (.clang-format)
 #   make format-check   list the files `make format` would change (fails when there are any)

@@ -9,6 +9,8 @@
 #   grading  the grader on the solutions, other correct submissions, the skeletons, broken and
 #            hostile variants, the red team; the rubric's one source; the command line; the
 #            Gradescope zip
+#   san      the grader and the unit tests built with ASan and UBSan: unit tests, solutions and
+#            a few variants graded by the sanitized grader
 #   ui       what students and instructors see: terminal, status, hints, watch, the release, the
 #            class report, the diagrams, the messages about missing tools, curl against 08
 #   docker   the image, batch grading in containers, Gradescope in containers, make docker-check
@@ -26,6 +28,7 @@ part_files() {
     format) echo format.sh ;;
     unit) echo unit.sh ;;
     grading) echo grading.sh ;;             # which sources redteam.sh
+    san) echo san.sh ;;
     ui) echo ui.sh diagrams.sh messages.sh curl.sh ;;
     docker) echo docker.sh docker-student.sh ;;
     *) return 1 ;;
@@ -33,12 +36,12 @@ part_files() {
 }
 
 # What make test runs, in this order. (format joins once the tree is formatted: make format.)
-all_parts=(lint unit grading ui docker)
+all_parts=(lint unit grading san ui docker)
 # Heavy parts grade many submissions with deadlines on every wait: on the two cores this kit is
 # tested on, two of them at once make checks time out. They run one after another, in
 # all_parts' order; the light parts run beside them. ui starts once grading has ended, whose
 # results it reuses for the class report (run alone, it grades them itself).
-is_heavy() { case $1 in grading | docker) return 0 ;; *) return 1 ;; esac; }
+is_heavy() { case $1 in grading | san | docker) return 0 ;; *) return 1 ;; esac; }
 after_grading() { [ "$1" = ui ]; }
 
 # --part PART (run.sh's own use): runs one part's files in this process, with GC_TEST_WORK,
@@ -66,7 +69,7 @@ fi
 parts=()
 for part in "$@"; do
     if ! part_files "$part" >/dev/null; then
-        echo "usage: tests/run.sh [PART...]   parts: lint format unit grading ui docker" >&2
+        echo "usage: tests/run.sh [PART...]   parts: lint format unit grading san ui docker" >&2
         exit 2
     fi
     parts+=("$part")
@@ -132,6 +135,11 @@ if [ ${#parts[@]} -eq 1 ]; then
         bash "$0" --part "$part"
     echo $? >"$run/$part.rc"
 else
+    # The sanitized build, which takes a few minutes of CPU, is done beforehand at the lowest
+    # priority, in what the heavy parts leave; the san part then finds it made.
+    if wanted san; then
+        (cd "$root" && nice -n 19 make -s SANITIZE=1 >"$run/san-build.log" 2>&1; echo $? >"$run/san-build.rc") &
+    fi
     for part in "${parts[@]}"; do
         if ! is_heavy "$part" && ! { after_grading "$part" && wanted grading; }; then
             echo "... $part started"
@@ -140,6 +148,9 @@ else
     done
     for part in "${parts[@]}"; do
         is_heavy "$part" || continue
+        if [ "$part" = san ]; then
+            await san-build
+        fi
         echo "... $part started"
         start "$part"
         await "$part"
