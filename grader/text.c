@@ -218,3 +218,19 @@ long text_read_file(struct text *t, const char *path, size_t cap)
     close(fd);
     return (long)st.st_size;
 }
+
+int text_split_sections(char *s, const char *heading, char *sections[], int max)
+{
+    size_t hlen = strlen(heading);
+    int n = 0;
+    for (char *line = s; line && *line && n < max;) {
+        if (strncmp(line, heading, hlen) == 0) {
+            if (line > s)
+                line[-1] = '\0';     /* ends the previous section */
+            sections[n++] = line;
+        }
+        char *nl = strchr(line, '\n');
+        line = nl ? nl + 1 : NULL;
+    }
+    return n;
+}
