@@ -5,7 +5,12 @@
 #   make status     every exercise's state and score, and what to do next
 #   make hint EX=<exercise-id>   the next hint for that exercise
 #   make watch [EX=<exercise-id>]   grade again on every save
-#   make test       test the kit itself (solutions, skeletons, broken variants, JSON)
+#   make test       test the kit itself, every part; ends with "N passed, N failed, N skipped (why)"
+#   make test-PART  one part: lint format unit grading san ui docker (tests/run.sh [PART...])
+#   make lint       shellcheck on the kit's shell scripts
+#   make format     rewrite the grader's C files in the kit's style (.clang-format)
+#   make format-check   list the files `make format` would change (fails when there are any)
+#   make SANITIZE=1 bin-san/grader and build-san/unit-tests, built with ASan and UBSan
 #   make bench      time the grading of the reference solutions
 #   make rubric     rewrite the exercise READMEs' grading tables from the suites
 #   make docker     build the kit's Docker image (get-connected), even where no image can be pulled
@@ -21,13 +26,38 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra $(if $(WERROR),-Werror) -Igrader
 LDLIBS  += -lcriterion -ljansson
 
+# make SANITIZE=1: the grader and the unit tests with AddressSanitizer and UBSan, as students'
+# programs always are. Objects and binaries go to build-san/ and bin-san/, never mixed with the
+# normal build's (a make without SANITIZE must not link a sanitized object, or the reverse).
+ifdef SANITIZE
+BUILD   := build-san
+BIN     := bin-san
+# GCC's manual advises against -Werror with sanitizers: their instrumentation makes warnings
+# misfire (GCC 12: "null format string" in text_printf). The normal build has -Werror in CI.
+CFLAGS  := $(filter-out -Werror,$(CFLAGS)) -fsanitize=address,undefined -fno-omit-frame-pointer
+else
+BUILD   := build
+BIN     := bin
+endif
+GRADER  := $(BIN)/grader
+
 GRADER_SRC := $(wildcard grader/*.c) $(wildcard grader/suites/*.c)
-GRADER_OBJ := $(patsubst grader/%.c,build/grader/%.o,$(GRADER_SRC))
+GRADER_OBJ := $(patsubst grader/%.c,$(BUILD)/grader/%.o,$(GRADER_SRC))
 # The helpers the unit tests exercise: everything but the commands, the runner and the suites.
-HELPER_OBJ  := $(filter-out build/grader/main.o build/grader/runner.o build/grader/batch.o \
-               build/grader/status.o build/grader/hint.o build/grader/watch.o build/grader/class_report.o \
-               build/grader/suites/%,$(GRADER_OBJ))
+HELPER_OBJ  := $(filter-out $(addprefix $(BUILD)/grader/,main.o runner.o batch.o status.o hint.o watch.o \
+               class_report.o suites/%),$(GRADER_OBJ))
 UNIT_SRC    := $(wildcard tests/unit/*.c)
+
+# The C files `make format` rewrites: the grader's and its unit tests'. Not the skeletons in
+# exercises/ (students' files, laid out to teach), nor solutions/ (the broken variants in
+# tests/ are patches against their exact lines), nor the other hands' submissions in tests/,
+# nor framing.h, the students' header, which must stay identical to exercises/'s.
+FORMAT_SRC := $(filter-out grader/support/05-stream-framing/framing.h, \
+              $(wildcard grader/*.[ch] grader/suites/*.c grader/support/*/*.[ch] tests/unit/*.c) \
+              grader/suite-template.c.in)
+# The kit's shell scripts, for `make lint` (the files tests/run.sh sources say their shell).
+SHELL_SCRIPTS := $(wildcard *.sh .ci/run tests/*.sh grader/*.sh docker/*.sh docker/*/*.sh) \
+                 docker/gradescope/run_autograder
 
 IMAGE   ?= get-connected
 # The student's exercises/ and .grades/ mounted where the image's kit has them, so that results
@@ -42,9 +72,10 @@ DOCKER_RUN = mkdir -p .grades && docker run --rm -i $$([ -t 0 ] && echo -t) \
 # Docker is there and answers, and the image is built (once), or a clear message.
 NEED_DOCKER = sh docker/need-docker.sh
 
-.PHONY: rubric all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist
+.PHONY: rubric all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist \
+        lint format format-check
 
-all: deps bin/grader
+all: deps $(GRADER) $(if $(SANITIZE),$(BUILD)/unit-tests)
 
 deps:
 	@sh grader/install-deps.sh
@@ -54,10 +85,11 @@ Q = $(if $(V),,@)
 
 # The kit's tracer, linked into every student program (grader/build.c): built here once, with
 # the flags build.h gives it (TRACER_FLAGS), so that grading need not compile it each time.
+# Always in build/ (a sanitized grader links it too): it is the students' programs' part.
 TRACER_FLAGS := -std=gnu11 -g -O1 -w -pipe -fno-omit-frame-pointer
 
-bin/grader: $(GRADER_OBJ) build/gc-trace.o
-	@mkdir -p bin
+$(GRADER): $(GRADER_OBJ) build/gc-trace.o
+	@mkdir -p $(BIN)
 	@$(if $(V),,echo "  LINK  $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $(GRADER_OBJ) $(LDLIBS)
 
@@ -66,31 +98,52 @@ build/gc-trace.o: grader/support/trace/gc-trace.c
 	@$(if $(V),,echo "  CC    $<")
 	$(Q)cc $(TRACER_FLAGS) -c -o $@ $<
 
-build/grader/%.o: grader/%.c $(wildcard grader/*.h)
+$(BUILD)/grader/%.o: grader/%.c $(wildcard grader/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC    $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 check: all
-	@bin/grader grade --save .grades $(if $(EX),--exercise $(EX)) exercises
+	@$(GRADER) grade --save .grades $(if $(EX),--exercise $(EX)) exercises
 
 status: all
-	@bin/grader status
+	@$(GRADER) status
 
 hint: all
-	@bin/grader hint $(if $(EX),$(EX),$$(echo "make hint EX=<exercise-id>" >&2; exit 2))
+	@$(GRADER) hint $(if $(EX),$(EX),$$(echo "make hint EX=<exercise-id>" >&2; exit 2))
 
 watch: all
-	@bin/grader watch $(if $(EX),--exercise $(EX)) exercises
+	@$(GRADER) watch $(if $(EX),--exercise $(EX)) exercises
 
-build/unit-tests: $(UNIT_SRC) $(HELPER_OBJ)
+$(BUILD)/unit-tests: $(UNIT_SRC) $(HELPER_OBJ)
 	@$(if $(V),,echo "  LINK  $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-test: all build/unit-tests
+# make test runs every part of tests/run.sh (see there which run side by side); make test-PART
+# one part alone, e.g. make test-unit.
+test: test-all
+test-%: all $(BUILD)/unit-tests
 	@test -d solutions || { echo "make test needs the full kit (solutions/, tests/): this is the student release"; exit 2; }
 	@sh tests/install-test-deps.sh
-	@bash tests/run.sh
+	@bash tests/run.sh $(filter-out all,$*)
+
+lint:
+	@sh grader/apt-install.sh "make lint" "" $$(command -v shellcheck >/dev/null 2>&1 || echo shellcheck)
+	@shellcheck -x -P SCRIPTDIR $(SHELL_SCRIPTS)
+
+# clang-format 14 (Debian bookworm's, what CI has): another version may lay a few lines out
+# differently, so format-check is only as strict as the version it runs.
+format:
+	@sh grader/apt-install.sh "make format" "" $$(command -v clang-format >/dev/null 2>&1 || echo clang-format)
+	@clang-format -i --style=file $(FORMAT_SRC)
+
+format-check:
+	@sh grader/apt-install.sh "make format-check" "" $$(command -v clang-format >/dev/null 2>&1 || echo clang-format)
+	@bad=$$(for f in $(FORMAT_SRC); do clang-format --style=file "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
+	if [ -n "$$bad" ]; then \
+	    echo "make format-check: not in the kit's style (.clang-format); make format rewrites them:"; \
+	    printf '  %s\n' $$bad; exit 1; \
+	fi
 
 # The grading tables of the exercise READMEs, from the suites (the rubric's one source).
 rubric: all
@@ -119,4 +172,4 @@ dist:
 	@sh docker/make-dist.sh
 
 clean:
-	rm -rf bin build dist
+	rm -rf bin build bin-san build-san dist

@@ -10,7 +10,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/$name" dist
 # What git tracks, so that nothing built or local (bin/, build/, .grades/) slips in.
-git ls-files -z -- Makefile README.md .dockerignore exercises grader docker tests/unit \
+git ls-files -z -- Makefile README.md .dockerignore .editorconfig .clang-format exercises grader docker tests/unit \
     | xargs -0 -I{} cp --parents {} "$stage/$name/"
 tar -C "$stage" -czf "dist/$name.tar.gz" "$name"
 echo "dist: dist/$name.tar.gz" >&2

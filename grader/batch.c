@@ -296,6 +296,7 @@ static int start_container(struct student *s, const struct batch_options *o, int
     snprintf(mount_out, sizeof mount_out, "type=bind,source=%s/results,target=/results", s->stage_dir);
     snprintf(uids, sizeof uids, "GC_SANDBOX_UID_BASE=%ld", uid_base);
     snprintf(err, sizeof err, "%s/docker.err", s->stage_dir);
+    /* clang-format off */ /* an option and its value on one line, grouped by purpose */
     const char *argv[] = {
         "/usr/bin/env", "docker", "run", "--rm", "--name", s->container,
         /* Nothing the container prints is kept or trusted: the results come through /results,
@@ -317,6 +318,7 @@ static int start_container(struct student *s, const struct batch_options *o, int
         "sh", "-c", "exec grader grade --no-color --json /results/results.json /submission "
                     ">/results/report.txt 2>&1", NULL,
     };
+    /* clang-format on */
     struct proc_spec spec = {
         .argv = argv, .name = "docker", .stdout_path = NULL, .stderr_path = err,
         .limits = &docker_limits,

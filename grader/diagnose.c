@@ -86,8 +86,10 @@ bool describe_sanitizer_report(struct text *t, const char *report)
         if (rw)
             sscanf(rw, "%63[A-Za-z ]%*[^0-9]", access);
         unsigned long bytes = 0;
-        if (rw)
-            sscanf(strpbrk(rw, "0123456789"), "%lu", &bytes);
+        /* A report cut short (or printed by the program itself) may end before the size. */
+        const char *size = rw ? strpbrk(rw, "0123456789") : NULL;
+        if (size)
+            sscanf(size, "%lu", &bytes);
         first_student_frame(asan, where, sizeof where);
         text_printf(t, "AddressSanitizer stopped it: %s", kind);
         if (rw)

@@ -22,6 +22,7 @@
 
 #include "build.h"
 #include "config.h"
+#include "diff.h"
 #include "feedback.h"
 #include "files.h"
 #include "lease.h"
@@ -836,113 +837,52 @@ const char *test_bytes(size_t n, unsigned seed)
     return b;
 }
 
-/* True for short text made of printable lines: worth showing as a line diff. */
-static bool diffable(const char *s, size_t n)
-{
-    if (n == 0 || n > 4000 || memchr(s, '\n', n) == NULL)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t')
-            return false;
-    return true;
-}
-
-/* The next line of s (without its '\n'), advancing *pos; NULL at the end. */
-static const char *next_line_of(const char *s, size_t n, size_t *pos, size_t *len)
-{
-    if (*pos >= n)
-        return NULL;
-    const char *start = s + *pos;
-    const char *nl = memchr(start, '\n', n - *pos);
-    *len = nl ? (size_t)(nl - start) : n - *pos;
-    *pos += *len + (nl != NULL);
-    return start;
-}
-
-/* "- expected line" / "+ actual line" for the lines that differ, "  line" for those that match. */
-static void line_diff(const char *want, size_t n, const struct text *in)
-{
-    text_puts(&check.feedback, "Diff (- expected, + got):\n");
-    size_t wp = 0, gp = 0, wl = 0, gl = 0;
-    for (int lines = 0; lines < 40; lines++) {
-        const char *w = next_line_of(want, n, &wp, &wl);
-        const char *g = next_line_of(in->data, in->len, &gp, &gl);
-        if (w == NULL && g == NULL)
-            break;
-        if (w && g && wl == gl && memcmp(w, g, wl) == 0) {
-            text_puts(&check.feedback, "    ");
-            text_append_printable(&check.feedback, w, wl);
-            text_puts(&check.feedback, "\n");
-            continue;
-        }
-        if (w) {
-            text_puts(&check.feedback, "  - ");
-            text_append_printable(&check.feedback, w, wl);
-            text_puts(&check.feedback, "\n");
-        }
-        if (g) {
-            text_puts(&check.feedback, "  + ");
-            text_append_printable(&check.feedback, g, gl);
-            text_puts(&check.feedback, "\n");
-        }
-    }
-}
-
-/* True when the 2 or 4 bytes at want are got's in reverse order (and differ): a number sent
- * in host byte order where network byte order was expected, or the other way round. */
-static bool bytes_reversed(const char *want, size_t n, const char *got, size_t len)
-{
-    for (size_t width = 4; width >= 2; width -= 2) {
-        if (n < width || len < width)
-            continue;
-        bool reversed = true;
-        for (size_t i = 0; i < width && reversed; i++)
-            reversed = want[i] == got[width - 1 - i];
-        if (reversed && memcmp(want, got, width) != 0)
-            return true;
-    }
-    return false;
-}
-
 void explain_difference(const void *want, size_t n, const struct text *in)
 {
-    if (diffable(want, n) && in->len > 0 && diffable(in->data, in->len))
-        line_diff(want, n, in);
     const char *w = want;
-    size_t common = 0;
-    while (common < n && common < in->len && w[common] == in->data[common])
-        common++;
-    if (in->len == 0) {
+    if (diff_is_text(w, n) && diff_is_text(in->data, in->len))
+        diff_lines(&check.feedback, w, n, in->data, in->len);
+    struct difference d = diff_compare(w, n, in->data, in->len);
+    switch (d.shape) {
+    case DIFF_SAME:
+        return;
+    case DIFF_NOTHING:
         got("nothing: not one byte");
         return;
-    }
-    if (in->len < n && common == in->len) {
+    case DIFF_CUT:
         got("only the first %zu of %zu bytes: %s", in->len, n, quote_text(in));
-        const char *nul = memchr(w, '\0', n);
-        if (nul && (size_t)(nul - w) == in->len)
-            cause("c-string", "it stopped right before the first NUL byte: socket data is bytes, not a C string. "
-                  "Use the length recv() returns, not strlen() or printf(\"%%s\").");
-        else
-            cause("single-recv", "it stopped after %zu bytes: one recv() or send() moves at most what fits in its "
-                  "buffer, and may move less (a piece of what was sent). Loop until recv() returns 0, "
-                  "and send what is left after a short send().", in->len);
-        return;
-    }
-    if (in->len > n && common == n) {
+        break;
+    case DIFF_LONGER:
         got("%zu bytes more than expected: %s", in->len - n, quote(in->data + n, in->len - n));
-        return;
+        break;
+    case DIFF_AT:
+        got("a difference at byte %zu: expected %s, got %s (%zu bytes in all)", d.at,
+            quote(w + d.at, n - d.at < 16 ? n - d.at : 16),
+            quote(in->data + d.at, in->len - d.at < 16 ? in->len - d.at : 16), in->len);
+        break;
     }
-    got("a difference at byte %zu: expected %s, got %s (%zu bytes in all)", common,
-        quote(w + common, n - common < 16 ? n - common : 16),
-        quote(in->data + common, in->len - common < 16 ? in->len - common : 16), in->len);
+    switch (d.cause) {
+    case DIFF_NO_CAUSE:
     /* Reversed bytes are a number in the wrong byte order, not a lost NUL: the check that
      * sent numbers knows which, and says so itself. */
-    if (bytes_reversed(w + common, n - common, in->data + common, in->len - common))
-        return;
-    if (w[common] == '\0')
+    case DIFF_BYTE_ORDER:
+        break;
+    case DIFF_STOPPED_AT_NUL:
+        cause("c-string", "it stopped right before the first NUL byte: socket data is bytes, not a C string. "
+              "Use the length recv() returns, not strlen() or printf(\"%%s\").");
+        break;
+    case DIFF_SHORT_TRANSFER:
+        cause("single-recv", "it stopped after %zu bytes: one recv() or send() moves at most what fits in its "
+              "buffer, and may move less (a piece of what was sent). Loop until recv() returns 0, "
+              "and send what is left after a short send().", in->len);
+        break;
+    case DIFF_LOST_NUL:
         cause("c-string", "a NUL byte went missing: socket data is bytes, not a C string (strlen, strcpy, printf "
               "%%s stop at NUL).");
-    else if (w[common] == '\n' && in->data[common] != '\n')
+        break;
+    case DIFF_PRINTED_AS_STRING:
         cause("c-string", "extra bytes at the end of a line: a received buffer printed as a C string, with no "
               "NUL after the data? Print exactly the bytes received: printf(\"%%.*s\\n\", (int)n, buf).");
+        break;
+    }
 }

@@ -17,22 +17,7 @@
 #include "text.h"
 
 #define MAX_HINTS 16
-
-/* Splits HINTS.md into its "## " sections. Returns how many; each starts at a "## " line. */
-static int split_hints(char *text, char *hints[], int max)
-{
-    int n = 0;
-    for (char *line = text; line && *line && n < max; ) {
-        if (strncmp(line, "## ", 3) == 0) {
-            if (line > text)
-                line[-1] = '\0';       /* ends the previous hint */
-            hints[n++] = line;
-        }
-        char *nl = strchr(line, '\n');
-        line = nl ? nl + 1 : NULL;
-    }
-    return n;
-}
+#define HINT_HEADING "## "     /* each hint is a section of HINTS.md */
 
 static int read_count(const char *path)
 {
@@ -85,10 +70,16 @@ int hint_main(int argc, char **argv)
         return 1;
     }
     char *hints[MAX_HINTS];
-    int n = split_hints(text.data, hints, MAX_HINTS);
+    int n = text_split_sections(text.data, HINT_HEADING, hints, MAX_HINTS);
+    if (n == 0) {
+        fprintf(stderr, "grader: %s has no hints: each hint starts with a line \"%s...\"\n", path,
+                HINT_HEADING);
+        text_free(&text);
+        return 1;
+    }
     int seen = read_count(count_path);
     int show = seen < n ? seen : n - 1;     /* the next one, or the last again */
-    printf("Hint %d of %d for %s\n\n%s\n", show + 1, n, id, hints[show] + 3);
+    printf("Hint %d of %d for %s\n\n%s\n", show + 1, n, id, hints[show] + strlen(HINT_HEADING));
     if (show + 1 < n)
         printf("(make hint EX=%s again for the next one)\n", id);
     else

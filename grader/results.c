@@ -137,6 +137,7 @@ static json_t *item_json(const struct result_item *item)
     char name[1024], number[32];
     snprintf(name, sizeof name, "%s: %s", item->exercise, item->what);
     snprintf(number, sizeof number, "%d.%d", item->exercise_number, item->number);
+    /* clang-format off */ /* a key and its value a line */
     json_t *test = json_pack("{s:o, s:s, s:f, s:f, s:s, s:o, s:s, s:[s]}",
                              "name", safe_string(name),
                              "number", number,
@@ -146,6 +147,7 @@ static json_t *item_json(const struct result_item *item)
                              "output", safe_string(item->feedback ? item->feedback : ""),
                              "visibility", "visible",
                              "tags", item->exercise);
+    /* clang-format on */
     if (!item->passed && item->fb.cause_id) {
         /* The diagnosis as data, for a class's common mistakes; Gradescope ignores tags it does
          * not know. */
@@ -209,12 +211,14 @@ json_t *results_to_json(const struct results *r)
     for (size_t i = 0; i < r->count; i++)
         json_array_append_new(tests, item_json(&r->items[i]));
     char *summary = summary_text(r);
+    /* clang-format off */ /* a key and its value a line */
     json_t *root = json_pack("{s:f, s:f, s:f, s:o, s:o}",
                              "score", results_score(r, NULL),
                              "max_score", results_max_score(r, NULL),
                              "execution_time", r->execution_time,
                              "output", safe_string(summary),
                              "tests", tests);
+    /* clang-format on */
     free(summary);
     return root;
 }

@@ -23,6 +23,7 @@
 /* The calls framing.c may make: the ones that move bytes (each wrapped by the drivers), waiting
  * for a descriptor, memory and strings, byte order, errno, messages on stderr, and what the
  * compiler's instrumentation adds (__asan_*, __ubsan_*, by prefix below). */
+/* clang-format off */ /* grouped by kind, one kind a line */
 static const char *const allowed_calls[] = {
     "read", "recv", "recvfrom", "recvmsg", "readv", "write", "send", "sendto", "sendmsg", "writev",
     "poll", "ppoll", "select", "pselect", "fcntl", "getsockopt", "close", "shutdown",
@@ -38,6 +39,7 @@ static const char *const allowed_calls[] = {
     "nanosleep", "usleep", "sleep", "clock_gettime",
     NULL,
 };
+/* clang-format on */
 static const char *const allowed_prefixes[] = { "__asan_", "__ubsan_", NULL };
 
 /* Refused calls that have a reason of their own. */

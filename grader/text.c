@@ -148,10 +148,12 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t n)
         return 0;
     if (c < 0x80)
         return 1;
+    /* clang-format off */ /* the table of UTF-8 lead bytes */
     if (c >= 0xc2 && c <= 0xdf) { len = 2; code = c & 0x1f; min = 0x80; }
     else if (c >= 0xe0 && c <= 0xef) { len = 3; code = c & 0x0f; min = 0x800; }
     else if (c >= 0xf0 && c <= 0xf4) { len = 4; code = c & 0x07; min = 0x10000; }
     else return 0;
+    /* clang-format on */
     if (n < len)
         return 0;
     for (size_t i = 1; i < len; i++) {
@@ -217,4 +219,20 @@ long text_read_file(struct text *t, const char *path, size_t cap)
     t->data[t->len] = '\0';
     close(fd);
     return (long)st.st_size;
+}
+
+int text_split_sections(char *s, const char *heading, char *sections[], int max)
+{
+    size_t hlen = strlen(heading);
+    int n = 0;
+    for (char *line = s; line && *line && n < max;) {
+        if (strncmp(line, heading, hlen) == 0) {
+            if (line > s)
+                line[-1] = '\0';     /* ends the previous section */
+            sections[n++] = line;
+        }
+        char *nl = strchr(line, '\n');
+        line = nl ? nl + 1 : NULL;
+    }
+    return n;
 }

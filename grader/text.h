@@ -37,6 +37,11 @@ bool utf8_valid(const char *bytes, size_t n);
 /* Appends bytes with each ill-formed UTF-8 sequence and each NUL replaced by U+FFFD. */
 void text_append_utf8_sanitized(struct text *t, const char *bytes, size_t n);
 
+/* Splits s, in place, into its sections: each starts at a line beginning with heading (say
+ * "## " in Markdown) and ends where the next starts, its '\n' replaced by NUL. What comes before
+ * the first heading belongs to no section. Returns how many (at most max) sections[] holds. */
+int text_split_sections(char *s, const char *heading, char *sections[], int max);
+
 /* Reads up to cap bytes of a file into t (appending). Returns the file's size, or -1. */
 long text_read_file(struct text *t, const char *path, size_t cap);
 

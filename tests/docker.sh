@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # root, work, grader, schema: tests/lib.sh
 # The Docker tests, sourced by run.sh (they share its ok/not_ok counters and helpers): build the
 # image with the real engine; batch-grade a class of correct, broken and hostile students while a
 # grader on the host grades the same class beside it, and require every graded student's
@@ -79,7 +80,11 @@ batch_class() {
     done
     wait $batch_pid
     local rc=$?
-    [ $rc -eq 0 ] && ok "batch: exits 0" || not_ok "batch: exits 0 (got $rc)" "$(tail -20 "$work/batch.txt")"
+    if [ $rc -eq 0 ]; then
+        ok "batch: exits 0"
+    else
+        not_ok "batch: exits 0 (got $rc)" "$(tail -20 "$work/batch.txt")"
+    fi
 
     # Every graded student: results.json has the contract's layout, and the same scores, total
     # and per exercise, as the host's honest report.
@@ -130,8 +135,11 @@ $(grep -h -A8 FAIL "$out/$student/report.txt" "$ref/$student.txt" | head -50)"
     else
         ok "batch: a link in a submission is not followed (nothing of /etc/passwd in the results)"
     fi
-    [ ! -e "$out/zed-is-a-link" ] && ok "batch: a student folder that is a link is skipped" \
-        || not_ok "batch: zed-is-a-link should be skipped"
+    if [ ! -e "$out/zed-is-a-link" ]; then
+        ok "batch: a student folder that is a link is skipped"
+    else
+        not_ok "batch: zed-is-a-link should be skipped"
+    fi
 
     # Forged results kept from before are never a score.
     for student in zoe-forged yann-string-score; do
@@ -286,6 +294,7 @@ unreaping_init_tests() {
     cp -r "$root/solutions" "$d/submission"
     patch -s -p1 -d "$d/submission" <"$root/tests/hostile/03-server-fork-bomb.patch"
     # perl's waitpid waits for the grader alone: orphans that reach process 1 stay zombies.
+    # shellcheck disable=SC2016  # perl's variables, in perl's code
     timeout 300 docker run --rm --network none --tmpfs /tmp:rw,exec,nosuid,size=512m \
         --user 0:0 --cap-drop ALL --cap-add SETUID --cap-add SETGID --cap-add KILL --cap-add CHOWN \
         --cap-add DAC_OVERRIDE -v "$d/submission:/submission:ro" -v "$d/results:/results" "$image" \

@@ -4,6 +4,7 @@
 # lines of every failed check in one order, and each diagnosis carried as a tag "cause:<id>".
 
 # The labels of a failed check's output, in the order the contract of feedback gives them.
+# shellcheck disable=SC2016  # a jq program: its $n is jq's, not the shell's
 feedback_order='
   def rank: if startswith("Ran:") then 0 elif startswith("Sent:") then 1
             elif startswith("Expected:") then 2 elif startswith("Got:") then 3

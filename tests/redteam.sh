@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # root, work, grader, schema: tests/lib.sh
 # The red team's tests, sourced by run.sh (they share its ok/not_ok counters and helpers): a
 # correct submission carrying an attack (tests/redteam/attack.c) still gets exactly its honest
 # score and changes nothing of the grader's; shared-machine hazards are reported clearly.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # root, work, grader, schema: tests/lib.sh
 # What a student and an instructor see, sourced by run.sh: make check in a real terminal
 # (tmux), status and hints, watch, the student release, and the class report rendered in
 # headless Chromium.
@@ -88,8 +89,8 @@ ui_tests() {
 
     # The student release: no solutions, no instructor tests; make check works once unpacked.
     if (cd "$root" && sh docker/make-dist.sh) >"$work/dist.txt" 2>&1; then
-        local tarball
-        tarball=$(ls "$root"/dist/get-connected-*.tar.gz | head -1)
+        local tarballs=("$root"/dist/get-connected-*.tar.gz)
+        local tarball=${tarballs[0]}
         mkdir -p "$work/release"
         tar -C "$work/release" -xzf "$tarball"
         local unpacked
@@ -106,6 +107,26 @@ ui_tests() {
 
     tmux kill-server 2>/dev/null
     class_report_tests
+}
+
+# ui_results: the results the class report is made of, in $work: the grading part's when it
+# ran before in this run of tests/run.sh (GC_TEST_RESULTS), else graded here.
+ui_results() {
+    local name
+    for name in solutions alternative skeletons 03-forgot-htons; do
+        if [ -s "${GC_TEST_RESULTS:-/nonexistent}/$name.json" ]; then
+            cp "$GC_TEST_RESULTS/$name.json" "$work/"
+            continue
+        fi
+        case $name in
+        solutions) grade solutions "$root/solutions" ;;
+        alternative) grade alternative "$root/tests/alternative" ;;
+        skeletons) grade skeletons "$root/exercises" ;;
+        03-forgot-htons)
+            make_variant "$work/$name" "$root/tests/broken/$name.patch" \
+                && grade "$name" "$work/$name" --exercise 03-inet-stream-seqnum ;;
+        esac
+    done
 }
 
 # malformed_students DIR: students whose results.json is missing, timed out, not graded or
@@ -144,6 +165,7 @@ malformed_students() {
 # crashing on malformed results, and rendered as a person would see it (headless Chromium).
 class_report_tests() {
     local class_out="$work/report-class" s
+    ui_results
     mkdir -p "$class_out"
     for s in solutions skeletons 03-forgot-htons alternative; do
         mkdir -p "$class_out/student-$s"
