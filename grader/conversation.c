@@ -445,7 +445,7 @@ static void what_of(struct text *t, const struct event *e, int who_width)
         text_puts(t, "\"");
         if (shown < e->len)
             text_printf(t, " ... (%zu bytes in all)", e->len);
-        if (e->last_ns - e->ns >= 1000000)
+        if (ms_of(e->last_ns) > ms_of(e->ns))
             text_printf(t, " until +%ld ms", ms_of(e->last_ns));
         return;
     }
@@ -459,8 +459,10 @@ static void what_of(struct text *t, const struct event *e, int who_width)
         return;
     default:
         note_of(t, e);
-        if (e->repeat > 1)
+        if (e->repeat > 1 && ms_of(e->last_ns) > ms_of(e->ns))
             text_printf(t, " (x%u, until +%ld ms)", e->repeat, ms_of(e->last_ns));
+        else if (e->repeat > 1)
+            text_printf(t, " (x%u)", e->repeat);
     }
 }
 
@@ -528,7 +530,7 @@ static json_t *event_json(const struct event *e)
         json_object_set_new(o, "cut", json_boolean(shown < e->len));
         text_free(&b);
     }
-    if (e->last_ns - e->ns >= 1000000)
+    if (ms_of(e->last_ns) > ms_of(e->ns))
         json_object_set_new(o, "until_ms", json_integer(ms_of(e->last_ns)));
     if (e->repeat > 1)
         json_object_set_new(o, "repeat", json_integer(e->repeat));
