@@ -147,6 +147,9 @@ done
 # --- Feedback as data: one message per shared reason, one order, causes as tags ----------------
 source "$root/tests/feedback.sh"
 
+# --- The conversation a failed check shows: what it says for several broken variants ---------
+source "$root/tests/conversation.sh"
+
 # --- Red team: attacks on the grader from inside a correct submission; shared machines ------
 source "$root/tests/redteam.sh"
 
