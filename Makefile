@@ -1,7 +1,8 @@
 # Get Connected - socket programming exercises with an autograder.
 #
 #   make            build bin/grader (installing what is missing first)
-#   make check      grade your work in exercises/ (EX=<exercise-id> for one)
+#   make check      grade your work in exercises/ (EX=<exercise-id> for one; HTML=1 also
+#                   writes .grades/report.html, each failed check's conversation drawn)
 #   make status     every exercise's state and score, and what to do next
 #   make hint EX=<exercise-id>   the next hint for that exercise
 #   make watch [EX=<exercise-id>]   grade again on every save
@@ -63,7 +64,7 @@ build/grader/%.o: grader/%.c $(wildcard grader/*.h)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 check: all
-	@bin/grader grade --save .grades $(if $(EX),--exercise $(EX)) exercises
+	@bin/grader grade --save .grades $(if $(HTML),--html .grades/report.html) $(if $(EX),--exercise $(EX)) exercises
 
 status: all
 	@bin/grader status
