@@ -34,6 +34,7 @@
 /* Widths of one character at 12px (DejaVu, the widest of the usual fonts), to cut text. */
 #define MONO_CHAR_W 7.3
 #define SANS_CHAR_W 7.4
+#define BOLD_CHAR_W 8.6            /* where it went wrong is in bold */
 
 struct event {
     char kind[16];
@@ -290,7 +291,7 @@ static void draw_note(struct text *t, const struct diagram *d, const struct even
     int x = lane_x(e->from_lane);
     bool call = strcmp(e->kind, "call") == 0;
     text_printf(t, "<circle class='%s' cx='%d' cy='%d' r='%d'/>", bad ? "sq-badd" : "sq-dot", x, y, bad ? 5 : 3);
-    size_t room = (size_t)((width_of(d) - x - 18) / (call ? MONO_CHAR_W : SANS_CHAR_W));
+    size_t room = (size_t)((width_of(d) - x - 18) / (call ? MONO_CHAR_W : bad ? BOLD_CHAR_W : SANS_CHAR_W));
     text_printf(t, "<text class='sq-halo%s%s' x='%d' y='%d'>", call ? " sq-m" : "", bad ? " sq-bad" : "", x + 10, y + 4);
     struct text words = {0};
     text_puts(&words, e->note[0] ? e->note : e->kind);

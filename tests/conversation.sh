@@ -1,8 +1,11 @@
 # shellcheck shell=bash
-# The "Conversation:" section of failed checks (issue 12), sourced by run.sh after the broken
-# variants were graded (it reads their results in $work). For several variants it checks what
-# the section says, not just that it is there: the pieces a check sent, in order, what came
-# back, the check closing early, a program's end, the "gave up" line and its delay.
+# The "Conversation:" section of failed checks (issue 12) and its picture (issue 14), sourced by
+# run.sh after diagrams.sh (whose functions it uses) and the broken variants (whose results in
+# $work it reads). For several variants it checks what the section says, not just that it is
+# there: the pieces a check sent, in order, what came back, the check closing early, a
+# program's end, the "gave up" line and its delay. Then the pages that draw conversations as
+# sequence diagrams (grader report, grade --html): well-formed, inside their viewBox, not blank
+# in light and dark mode in headless Chromium, the bytes on the arrows, forged input escaped.
 #
 # Run on its own, `bash tests/conversation.sh` grades the variants it needs first.
 
@@ -115,18 +118,148 @@ conversation_tests() {
     fi
 }
 
+# --- The conversation as a picture (issue 14) ------------------------------------------------
+
+# A conversation as conversation_json() gives it (03's request in pieces, then a reply that never
+# came): for pages drawn from results that do not carry one.
+conversation_fixture='[
+ {"ms":2,"kind":"program","from":"seqnum_server","note":"seqnum_server starts"},
+ {"ms":80,"kind":"connect","from":"check","to":"seqnum_server","note":"check connects to seqnum_server (127.0.0.1:29046)"},
+ {"ms":80,"kind":"data","from":"check","to":"seqnum_server","bytes":"4","len":1,"cut":false},
+ {"ms":81,"kind":"data","from":"check","to":"seqnum_server","bytes":"2\\n","len":2,"cut":false},
+ {"ms":81,"kind":"data","from":"seqnum_server","to":"check","bytes":"0\\n","len":2,"cut":false},
+ {"ms":82,"kind":"data","from":"check","to":"seqnum_server","bytes":"\\xbd(\\xaar\\x00","len":1048576,"cut":true},
+ {"ms":3090,"kind":"gave-up","from":"check","to":"seqnum_server","note":"gave up waiting for a line from seqnum_server (waited 3003 ms)"}]'
+# Every field of the wrong type or hostile, and more programs than lanes: still a valid picture.
+conversation_hostile='[{"kind":"omitted","count":"many"}, 7, null, [1], {"ms":"x","kind":"data",
+ "from":"<script>alert(1)</script>","to":"check","bytes":"\u0001<b>&amp;\"'"'"'","len":99999999999,"cut":true},
+ {"ms":-5,"kind":"datagram","from":"p1","to":"p2","bytes":5},{"from":"p3","to":"p4","kind":"data"},
+ {"from":"p5","to":"p6","kind":"data"},{"from":"p7","to":"check","kind":"data","bytes":"x"},
+ {"kind":"gave-up","note":"'"$(printf 'x%.0s' $(seq 1 600))"'"}]'
+
+# seqdiagram_extract PAGE DIR NAME: each sequence diagram of PAGE as DIR/NAME-N.svg; prints the
+# paths.
+seqdiagram_extract() {
+    local page=$1 dir=$2 name=$3
+    awk -v base="$dir/$name" '{ while (match($0, /<svg xmlns=.http:\/\/www\.w3\.org\/2000\/svg. class=.sq.[^>]*>/)) {
+            rest = substr($0, RSTART); end = index(rest, "</svg>")
+            file = sprintf("%s-%d.svg", base, ++n); printf "%s\n", substr(rest, 1, end + 5) >file; close(file)
+            print file; $0 = substr(rest, end + 6) } }' "$page"
+}
+
+# seqdiagram_check DIR NAME:PAGE[:TEXT...]...: each PAGE has sequence diagrams, each well-formed
+# (xmllint), with a title and a desc, inside its viewBox, not blank in light and dark mode
+# (headless Chromium, as diagrams.sh checks the READMEs' pictures); each TEXT is drawn in one of
+# its page's. All pages' diagrams go through the same three Chromium runs.
+seqdiagram_check() {
+    local dir=$1 spec name page texts svgs=() mine svg problems text line
+    shift
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    for spec in "$@"; do
+        IFS=: read -r name page _ <<<"$spec"
+        mapfile -t mine < <(seqdiagram_extract "$page" "$dir" "$name")
+        svgs+=("${mine[@]}")
+    done
+    [ "${#svgs[@]}" -gt 0 ] && diagram_check_page "$dir/check.html" "${svgs[@]}"
+    diagram_chromium --dump-dom "$DIAGRAM_SCHEME_LIGHT" "$dir/check.html" \
+        | sed -n 's/^DIAGRAM //p' | sed 's/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' >"$dir/results.txt"
+    grep ' ok$' "$dir/results.txt" >"$dir/drawable.txt"
+    diagram_shots "$dir" "$dir/drawable.txt" "$DIAGRAM_SCHEME_LIGHT" light
+    diagram_shots "$dir" "$dir/drawable.txt" "$DIAGRAM_SCHEME_DARK" dark
+    for spec in "$@"; do
+        IFS=: read -r name page texts <<<"$spec"
+        problems=""
+        mine=("$dir/$name"-*.svg)
+        if [ ! -f "${mine[0]}" ]; then
+            not_ok "$name: the page draws a sequence diagram" "$(head -c 1500 "$page")"
+            continue
+        fi
+        for svg in "${mine[@]}"; do
+            xmllint --noout "$svg" 2>>"$dir/xmllint.txt" || problems="$problems $(basename "$svg"): not well-formed;"
+            line=$(grep -F "$svg " "$dir/results.txt")
+            [ "${line##* }" = ok ] || problems="$problems ${line:-$(basename "$svg"): not checked by Chromium};"
+            for mode in light dark; do
+                [ "${line##* }" = ok ] || continue
+                diagram_looks "$mode" "$dir/$(basename "$svg" .svg)-$mode.png" >/dev/null \
+                    || problems="$problems $(basename "$svg") blank or not $mode;"
+            done
+        done
+        while IFS= read -r -d '|' text; do
+            grep -qF -- ">$text</text>" "${mine[@]}" || problems="$problems no arrow says $text;"
+        done <<<"${texts:+$texts|}"
+        if [ -z "$problems" ]; then
+            ok "$name: ${#mine[@]} sequence diagram(s), well-formed, in their viewBox, drawn light and dark${texts:+, the bytes on the arrows}"
+        else
+            not_ok "$name: sequence diagrams:$problems" "$(cat "$dir/xmllint.txt" 2>/dev/null)"
+        fi
+    done
+}
+
+seqdiagram_tests() {
+    local variant=03-one-recv-per-request class="$work/seqdiagram-class" conversations
+    if ! command -v xmllint >/dev/null || ! command -v chromium >/dev/null || ! command -v convert >/dev/null; then
+        not_ok "sequence diagrams: xmllint, chromium and ImageMagick are installed (tests/install-test-deps.sh)"
+        return
+    fi
+    conversation_of "$variant" 3.3 >/dev/null      # graded, if it was not yet
+    # The class report's page of a student: from the real results where they carry conversations
+    # (tests[].extra_data.conversation), else with one put in by hand.
+    conversations=$(jq '[.tests[] | select(.extra_data.conversation | type == "array")] | length' "$work/$variant.json")
+    rm -rf "$class"
+    mkdir -p "$class/alice" "$class/mallory"
+    if [ "$conversations" -gt 0 ]; then
+        cp "$work/$variant.json" "$class/alice/results.json"
+    else
+        jq --argjson c "$conversation_fixture" '(.tests[] | select(.number == "3.3") | .extra_data) = {conversation: $c}' \
+            "$work/$variant.json" >"$class/alice/results.json"
+    fi
+    jq --argjson c "$conversation_hostile" '(.tests[] | select(.number == "3.3") | .extra_data) = {conversation: $c}' \
+        "$work/$variant.json" >"$class/mallory/results.json"
+    "$grader" report "$class" >"$work/seqdiagram-report.txt" 2>&1
+    if grep -q '<script>' "$class/mallory/feedback.html"; then
+        not_ok "report-forged-conversation: a program name from results.json reached the page unescaped"
+    else
+        ok "report-forged-conversation: names and bytes from results.json are escaped"
+    fi
+    # make check HTML=1: grade --html writes the page and says where.
+    local page="$work/seqdiagram-grade/report.html" out pages
+    mkdir -p "$(dirname "$page")"
+    out=$("$grader" grade --no-color --jobs 2 --json "$work/seqdiagram-grade/results.json" --html "$page" \
+        --exercise 03-inet-stream-seqnum "$work/$variant" 2>&1)
+    if [ -s "$page" ] && grep -qF "$page" <<<"$out" && grep -q 'FAIL 3.3' "$page"; then
+        ok "grade --html: writes the page of the results and says where ($(basename "$page"))"
+    else
+        not_ok "grade --html: the page and its path" "$out"
+    fi
+    pages=("report-$variant:$class/alice/feedback.html:\"4\"|\"2\\n\"|\"0\\n\"" "report-forged:$class/mallory/feedback.html")
+    if jq -e '[.tests[] | select(.extra_data.conversation | type == "array")] | length > 0' \
+        "$work/seqdiagram-grade/results.json" >/dev/null 2>&1; then
+        pages+=("grade-html-$variant:$page:\"4\"|\"2\\n\"")
+    else
+        skip "grade --html sequence diagrams" "results.json carries no extra_data.conversation yet"
+    fi
+    seqdiagram_check "$work/seqdiagrams" "${pages[@]}"
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     set -uo pipefail
     root=$(cd "$(dirname "$0")/.." && pwd)
     grader="$root/bin/grader"
     work=$(mktemp -d /tmp/gc-conversation-XXXXXX)
     trap 'rm -rf "$work"' EXIT
-    passed=0 failed=0
+    passed=0 failed=0 skipped=0
     ok()     { passed=$((passed + 1)); printf 'ok      %s\n' "$1"; }
     not_ok() { failed=$((failed + 1)); printf 'FAILED  %s\n' "$1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/        /'; }
+    skip()   { skipped=$((skipped + 1)); printf 'SKIPPED %s: %s\n' "$1" "$2"; }
+    # diagrams.sh's functions, without its own run.
+    # shellcheck source=tests/diagrams.sh
+    source <(sed '/^if \[ "${BASH_SOURCE\[0\]}" = "$0" \]; then$/,$d' "$root/tests/diagrams.sh")
     conversation_tests
-    echo "$passed passed, $failed failed"
+    seqdiagram_tests
+    echo "$passed passed, $failed failed, $skipped skipped"
     [ "$failed" -eq 0 ]
 else
     conversation_tests
+    seqdiagram_tests
 fi

@@ -147,9 +147,6 @@ done
 # --- Feedback as data: one message per shared reason, one order, causes as tags ----------------
 source "$root/tests/feedback.sh"
 
-# --- The conversation a failed check shows: what it says for several broken variants ---------
-source "$root/tests/conversation.sh"
-
 # --- Red team: attacks on the grader from inside a correct submission; shared machines ------
 source "$root/tests/redteam.sh"
 
@@ -290,6 +287,9 @@ source "$root/tests/ui.sh"
 
 # --- The diagrams the READMEs show: well-formed, inside their viewBox, rendered light and dark ---
 source "$root/tests/diagrams.sh"
+
+# --- The conversation a failed check shows, in words and as a picture -------------------------
+source "$root/tests/conversation.sh"
 
 # --- Missing tools: what make check, test, gradescope and docker-check say ---------------------
 source "$root/tests/messages.sh"
