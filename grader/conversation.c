@@ -44,6 +44,7 @@ struct event {
 
 struct ring {
     struct event items[CONVERSATION_KEPT];
+    int capacity;                   /* at most CONVERSATION_KEPT */
     int start, count;
     long omitted;                   /* events that fell off the front */
 };
@@ -79,6 +80,8 @@ void conversation_begin(void)
     memset(&conv, 0, sizeof conv);
     conv.active = true;
     conv.begin_ns = mono_ns();
+    conv.events.capacity = CONVERSATION_KEPT;
+    conv.calls.capacity = CONVERSATION_CALLS_KEPT;
     copy_name(conv.default_peer, "the program");
 }
 
@@ -91,13 +94,13 @@ void conversation_end(void)
 
 static struct event *ring_at(struct ring *r, int i)
 {
-    return &r->items[(r->start + i) % CONVERSATION_KEPT];
+    return &r->items[(r->start + i) % r->capacity];
 }
 
 static struct event *ring_push(struct ring *r)
 {
-    if (r->count == CONVERSATION_KEPT) {
-        r->start = (r->start + 1) % CONVERSATION_KEPT;
+    if (r->count == r->capacity) {
+        r->start = (r->start + 1) % r->capacity;
         r->count--;
         r->omitted++;
     }

@@ -21,6 +21,9 @@
 
 /* Events kept (and shown), the last ones; earlier ones are counted. */
 #define CONVERSATION_KEPT 40
+/* Of them, the programs' own calls at most (the last ones): a server echoing 1 MiB makes
+ * hundreds, which would leave no room for what the check said. */
+#define CONVERSATION_CALLS_KEPT 16
 /* Bytes kept of each event's data; the rest is counted ("... (1048576 bytes in all)"). */
 #define CONVERSATION_BYTES_KEPT 48
 

@@ -188,3 +188,21 @@ Test(conversation, a_programs_calls_merge_in_by_time)
     cr_assert(strstr(out.data, "+1000 ms  seqnum_server recv(4, 256) = 1 \"1\""), "%s", out.data);
     cr_assert_null(strstr(out.data, "setsockopt"), "%s", out.data);
 }
+
+Test(conversation, a_programs_calls_leave_room_for_the_check)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    conversation_operation();
+    conversation_data(3, "x", 1, true, false);
+    for (int i = 0; i < 300; i++)
+        conversation_call("echo_server", now + 1000000 + i, "recv(4, 4096) = 4096");
+    json_t *events = conversation_json();
+    size_t calls = 0;
+    for (size_t i = 0; i < json_array_size(events); i++)
+        calls += strcmp(json_string_value(json_object_get(json_array_get(events, i), "kind")), "call") == 0;
+    cr_assert_eq(calls, CONVERSATION_CALLS_KEPT);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(events, 1), "kind")), "data");
+    json_decref(events);
+}
