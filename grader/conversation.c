@@ -25,6 +25,7 @@
 #define TEXT_WIDTH_SHOWN 48
 #define JSON_WIDTH_SHOWN (4 * CONVERSATION_BYTES_KEPT)
 #define PEER_PLACEHOLDER "{peer}"
+#define CHECK_PLACEHOLDER "{check}"
 /* A wait shorter than this that ends at its deadline is a look, not a wait: not "gave up". */
 #define GAVE_UP_WORTH_MS 10
 
@@ -33,6 +34,7 @@ struct event {
     enum conversation_kind kind;
     int fd;                         /* -1 when not about one of the check's descriptors */
     unsigned op;                    /* the netio call that recorded it */
+    int conn;                       /* the check's connection it is on (1, 2, ...), 0: none */
     bool outgoing;                  /* the check sent it, or connected */
     char peer[NAME_CHARS];          /* the program at the other end; the program for PROGRAM/CALL */
     size_t len;                     /* bytes moved in all */
@@ -58,9 +60,11 @@ static struct {
     char default_peer[NAME_CHARS];
     struct {
         int fd;
+        int conn;
         char name[NAME_CHARS];
     } named[MAX_NAMED_FDS];
     int nnamed;
+    int nconns, open_conns, most_open;  /* the check's connections, numbered in order */
 } conv;
 
 static int64_t mono_ns(void)
@@ -133,8 +137,11 @@ bool conversation_knows(int fd)
 void conversation_forget(int fd)
 {
     int i = named_index(fd);
-    if (i >= 0)
-        conv.named[i] = conv.named[--conv.nnamed];
+    if (i < 0)
+        return;
+    if (conv.named[i].conn > 0)
+        conv.open_conns--;
+    conv.named[i] = conv.named[--conv.nnamed];
 }
 
 /* The name of fd's peer; the first time, the default peer becomes it for good. */
@@ -148,6 +155,7 @@ static const char *peer_of(int fd)
             return conv.default_peer;
         i = conv.nnamed++;
         conv.named[i].fd = fd;
+        conv.named[i].conn = 0;
         copy_name(conv.named[i].name, conv.default_peer);
     }
     return conv.named[i].name;
@@ -191,6 +199,8 @@ static struct event *new_event(enum conversation_kind kind, int fd, bool outgoin
     e->op = conv.op;
     e->outgoing = outgoing;
     copy_name(e->peer, peer_of(fd));
+    int i = named_index(fd);
+    e->conn = i >= 0 ? conv.named[i].conn : 0;
     return e;
 }
 
@@ -265,7 +275,7 @@ static unsigned failed_tries_before(const char *where)
 {
     struct event *last = ring_last(&conv.events, 0);
     char prefix[NOTE_CHARS];
-    snprintf(prefix, sizeof prefix, "check's connect() to %s failed", where);
+    snprintf(prefix, sizeof prefix, "{check}'s connect() to %s failed", where);
     if (last == NULL || last->kind != CONV_ERROR || last->fd != -1
         || strncmp(last->note, prefix, strlen(prefix)) != 0)
         return 0;
@@ -279,6 +289,12 @@ void conversation_connected(int fd, bool outgoing, const char *where)
     if (!conv.active)
         return;
     unsigned tries = where ? failed_tries_before(where) : 0;
+    /* A new connection on fd: numbered, so that a check with several open at once can say on
+     * which each thing happened. */
+    peer_of(fd);
+    conv.named[named_index(fd)].conn = ++conv.nconns;
+    if (++conv.open_conns > conv.most_open)
+        conv.most_open = conv.open_conns;
     struct event *e = new_event(CONV_CONNECT, fd, outgoing);
     if (tries > 0)
         snprintf(e->note, sizeof e->note, "%s, after %u failed tr%s", where, tries, tries == 1 ? "y" : "ies");
@@ -384,30 +400,52 @@ static int timeline(const struct event **out, long *omitted)
     return n - first;
 }
 
+/* The check's name on an event: "check", or "check#2" on its second connection when it had
+ * several open at once (07's three clients, 1.10's one that leaves while another waits). */
+static const char *check_of(const struct event *e)
+{
+    static __thread char name[32];
+    if (e->conn == 0 || conv.most_open < 2)
+        return CONVERSATION_CHECK;
+    snprintf(name, sizeof name, "%s#%d", CONVERSATION_CHECK, e->conn);
+    return name;
+}
+
+static bool check_first(const struct event *e)
+{
+    return e->outgoing || (e->kind != CONV_DATA && e->kind != CONV_DATAGRAM && e->kind != CONV_CONNECT);
+}
+
 static const char *from_of(const struct event *e)
 {
     if (e->kind == CONV_PROGRAM || e->kind == CONV_CALL)
         return e->peer;
-    bool check_first = e->outgoing || (e->kind != CONV_DATA && e->kind != CONV_DATAGRAM && e->kind != CONV_CONNECT);
-    return check_first ? CONVERSATION_CHECK : e->peer;
+    return check_first(e) ? check_of(e) : e->peer;
 }
 
 static const char *to_of(const struct event *e)
 {
     if (e->kind == CONV_PROGRAM || e->kind == CONV_CALL)
         return NULL;
-    return strcmp(from_of(e), CONVERSATION_CHECK) == 0 ? e->peer : CONVERSATION_CHECK;
+    return check_first(e) ? e->peer : check_of(e);
 }
 
-/* The note with the peer's name where it says {peer}. */
+/* The note with the peer's name where it says {peer}, the check's where it says {check}. */
 static void note_of(struct text *t, const struct event *e)
 {
-    const char *s = e->note;
-    for (const char *p; (p = strstr(s, PEER_PLACEHOLDER)) != NULL; s = p + strlen(PEER_PLACEHOLDER)) {
-        text_append(t, s, (size_t)(p - s));
-        text_puts(t, e->peer);
+    if (e->kind == CONV_GAVE_UP && strcmp(check_of(e), CONVERSATION_CHECK) != 0)
+        text_printf(t, "%s ", check_of(e));     /* which of its connections gave up */
+    for (const char *s = e->note; *s;) {
+        if (strncmp(s, PEER_PLACEHOLDER, strlen(PEER_PLACEHOLDER)) == 0) {
+            text_puts(t, e->peer);
+            s += strlen(PEER_PLACEHOLDER);
+        } else if (strncmp(s, CHECK_PLACEHOLDER, strlen(CHECK_PLACEHOLDER)) == 0) {
+            text_puts(t, check_of(e));
+            s += strlen(CHECK_PLACEHOLDER);
+        } else {
+            text_append(t, s++, 1);
+        }
     }
-    text_puts(t, s);
 }
 
 /* The bytes kept, escaped as text_quote does (without its quotes), as many as fit in width

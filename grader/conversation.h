@@ -68,7 +68,8 @@ void conversation_data_at(int fd, const void *bytes, size_t n, bool outgoing, bo
  * the address ("127.0.0.1:31066", a path), may be NULL. */
 void conversation_connected(int fd, bool outgoing, const char *where);
 /* An event with a note of its own: kind is CONV_SHUTDOWN, CONV_CLOSE, CONV_EOF, CONV_ERROR,
- * CONV_GAVE_UP or CONV_NOTE; the note says {peer} where fd's peer's name goes. fd -1: not about one descriptor. A note the same as the last event's is
+ * CONV_GAVE_UP or CONV_NOTE; the note says {peer} where fd's peer's name goes, {check} where
+ * the check's ("check", or "check#2" on its second connection when it had several open). fd -1: not about one descriptor. A note the same as the last event's is
  * counted there instead ("(x120, until +3000 ms)"): a connect retried every few ms. */
 void conversation_note(int fd, enum conversation_kind kind, const char *format, ...)
     __attribute__((format(printf, 3, 4)));

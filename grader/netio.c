@@ -26,7 +26,7 @@ static const char *shown_path(const char *path)
 
 static void failed_call(int fd, const char *call, int err)
 {
-    conversation_note(fd, CONV_ERROR, "check's %s failed with %s", call, errno_text(err));
+    conversation_note(fd, CONV_ERROR, "{check}'s %s failed with %s", call, errno_text(err));
 }
 
 const char *errno_text(int err)
@@ -310,7 +310,7 @@ static enum io_result read_some(int fd, struct text *in, size_t cap)
         return IO_OK;
     }
     if (r == 0) {
-        conversation_note(fd, CONV_EOF, "check reads end-of-file: {peer} closed its side");
+        conversation_note(fd, CONV_EOF, "{check} reads end-of-file: {peer} closed its side");
         return IO_EOF;
     }
     if (errno == EAGAIN || errno == EINTR)
@@ -355,7 +355,7 @@ enum io_result exchange(int fd, const void *out, size_t n, bool shut_wr, struct 
                 failed_call(fd, "shutdown(SHUT_WR)", errno);
                 return IO_ERROR;
             }
-            conversation_note(fd, CONV_SHUTDOWN, "check shuts down its sending side: shutdown(SHUT_WR)");
+            conversation_note(fd, CONV_SHUTDOWN, "{check} shuts down its sending side: shutdown(SHUT_WR)");
             shut = true;
         }
         struct pollfd pf = { .fd = fd, .events = POLLIN | (left > 0 ? POLLOUT : 0) };
@@ -411,7 +411,7 @@ int net_shutdown(int fd, int how)
     int r = shutdown(fd, how);
     const char *name = how == SHUT_WR ? "SHUT_WR" : how == SHUT_RD ? "SHUT_RD" : "SHUT_RDWR";
     if (r == 0)
-        conversation_note(fd, CONV_SHUTDOWN, "check shuts down its %s side: shutdown(%s)",
+        conversation_note(fd, CONV_SHUTDOWN, "{check} shuts down its %s side: shutdown(%s)",
                           how == SHUT_WR ? "sending" : how == SHUT_RD ? "receiving" : "sending and receiving", name);
     return r;
 }
@@ -423,8 +423,8 @@ int net_close(int fd)
         int type = 0;
         socklen_t len = sizeof type;
         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
-        conversation_note(fd, CONV_CLOSE, type == SOCK_DGRAM ? "check closes its socket"
-                                                             : "check closes the connection to {peer}");
+        conversation_note(fd, CONV_CLOSE, type == SOCK_DGRAM ? "{check} closes its socket"
+                                                             : "{check} closes the connection to {peer}");
         conversation_forget(fd);
     }
     return close(fd);

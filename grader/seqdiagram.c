@@ -80,8 +80,17 @@ static long integer_field(json_t *object, const char *key, long otherwise)
     return i < 0 ? 0 : i > 1000000000 ? 1000000000 : (long)i;
 }
 
+/* "#2" when name is the check on one of several connections ("check#2"); NULL otherwise. */
+static const char *connection_of(const char *name)
+{
+    size_t n = strlen(CHECK_LANE_NAME);
+    return strncmp(name, CHECK_LANE_NAME, n) == 0 && name[n] == '#' ? name + n : NULL;
+}
+
 static int lane_of(struct diagram *d, const char *name)
 {
+    if (connection_of(name))
+        return 0;           /* the check's connections share its lane; arrows say which */
     for (int i = 0; i < d->nlanes; i++)
         if (strcmp(d->lanes[i], name) == 0)
             return i;
@@ -194,15 +203,25 @@ static int width_of(const struct diagram *d)
 static void arrow_label(struct text *t, const struct event *e, size_t max_chars)
 {
     if (strcmp(e->kind, "connect") == 0) {
+        const char *conn = connection_of(e->from) ? connection_of(e->from) : connection_of(e->to);
         text_puts(t, "connect");
+        if (conn) {
+            text_puts(t, " ");
+            xml_text(t, conn, 8);
+        }
         return;
     }
     char count[64] = "";
     if (e->cut && e->len >= 0)
         snprintf(count, sizeof count, " (%ld bytes)", e->len);
     const char *prefix = strcmp(e->kind, "datagram") == 0 ? "datagram " : "";
-    size_t fixed = strlen(prefix) + 2 + strlen(count);
+    const char *conn = connection_of(e->from) ? connection_of(e->from) : connection_of(e->to);
+    char on[16] = "";
+    if (conn)
+        snprintf(on, sizeof on, "%.8s ", conn);
+    size_t fixed = strlen(on) + strlen(prefix) + 2 + strlen(count);
     size_t room = max_chars > fixed + 4 ? max_chars - fixed : 4;
+    xml_text(t, on, sizeof on);
     text_printf(t, "%s\"", prefix);
     xml_text(t, e->bytes, room);
     text_printf(t, "\"%s", count);

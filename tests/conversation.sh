@@ -64,10 +64,16 @@ conversation_tests() {
         '^    \+[0-9]+ ms +seqnum_server -> check  "4\\n"$'
     # A client that leaves early: the check closing, then the server's death by SIGPIPE.
     expect_conversation 01-server-dies-of-sigpipe 1.10 'the check closing early, then SIGPIPE' \
-        'check -> echo_server  "x"$' \
-        'check -> echo_server  ".*" \.\.\. \(1000 bytes in all\)$' \
-        'check closes the connection to echo_server$' \
+        'check#1 -> echo_server  "x"$' \
+        'echo_server -> check#1  "x"$' \
+        'check#2 -> echo_server  ".*" \.\.\. \(1000 bytes in all\)$' \
+        'check#2 closes the connection to echo_server$' \
         'echo_server was killed by SIGPIPE$'
+    # Three clients at once, each its own number: the half line, the full line, who gave up.
+    expect_conversation 07-reads-until-newline 7.3 'which client sent what, and which gave up' \
+        'check#1 -> chat_server  "half a li"$' \
+        'check#2 -> chat_server  "full line\\n"$' \
+        'check#3 gave up waiting for a line from chat_server \(waited [0-9]+ ms\)$'
     # A client that never shuts down: its bytes, then the check giving up after 3 s.
     expect_conversation 01-client-never-shuts-down 1.7 'the bytes, then giving up after 3 s' \
         'echo_client starts$' \

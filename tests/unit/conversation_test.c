@@ -123,7 +123,7 @@ Test(conversation, refused_tries_before_a_connect_become_a_count)
 {
     for (int i = 0; i < 3; i++) {
         conversation_operation();
-        conversation_note(-1, CONV_ERROR, "check's connect() to %s failed with ECONNREFUSED", "127.0.0.1:9");
+        conversation_note(-1, CONV_ERROR, "{check}'s connect() to %s failed with ECONNREFUSED", "127.0.0.1:9");
     }
     conversation_connected(3, true, "127.0.0.1:9");
     conversation_data(3, "x", 1, true, false);
@@ -135,7 +135,7 @@ Test(conversation, refused_tries_before_a_connect_become_a_count)
 Test(conversation, repeated_notes_are_counted)
 {
     for (int i = 0; i < 5; i++)
-        conversation_note(-1, CONV_ERROR, "check's connect() to %s failed with ECONNREFUSED", "127.0.0.1:9");
+        conversation_note(-1, CONV_ERROR, "{check}'s connect() to %s failed with ECONNREFUSED", "127.0.0.1:9");
     describe();
     cr_assert(strstr(out.data, "ECONNREFUSED (x5"), "%s", out.data);
 }
@@ -205,4 +205,29 @@ Test(conversation, a_programs_calls_leave_room_for_the_check)
     cr_assert_eq(calls, CONVERSATION_CALLS_KEPT);
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(events, 1), "kind")), "data");
     json_decref(events);
+}
+
+Test(conversation, connections_open_at_once_are_numbered)
+{
+    conversation_set_default_peer("chat_server");
+    conversation_connected(5, true, "127.0.0.1:9");
+    conversation_connected(6, true, "127.0.0.1:9");
+    conversation_operation();
+    conversation_data(6, "hi\n", 3, true, false);
+    conversation_note(5, CONV_CLOSE, "{check} closes the connection to {peer}");
+    conversation_forget(5);
+    describe();
+    cr_assert(strstr(out.data, "check#2 -> chat_server  \"hi\\n\""), "%s", out.data);
+    cr_assert(strstr(out.data, "check#1 closes the connection to chat_server"), "%s", out.data);
+}
+
+Test(conversation, one_connection_at_a_time_is_just_the_check)
+{
+    conversation_connected(5, true, "127.0.0.1:9");
+    conversation_note(5, CONV_CLOSE, "{check} closes the connection to {peer}");
+    conversation_forget(5);
+    conversation_connected(5, true, "127.0.0.1:9");
+    conversation_data(5, "x", 1, true, false);
+    describe();
+    cr_assert_null(strstr(out.data, "#"), "%s", out.data);
 }
