@@ -282,6 +282,7 @@ static int write_html(const struct results *results, const char *path)
     }
     int rc = class_report_write_page(path, root, "Your results");
     json_decref(root);
+    fflush(stdout);         /* after the report, also when stdout is a pipe */
     if (rc == 0)
         fprintf(stderr, "grader: your results as a web page, with each failed check's conversation "
                         "drawn: %s\n", path);
