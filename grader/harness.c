@@ -782,9 +782,13 @@ static void note_todo_stop(void)
     }
 }
 
-/* What was said, as the last section of the feedback and as data for the pages' diagrams. */
+/* What was said, as the last section of the feedback and as data for the pages' diagrams.
+ * Not after a program stopped at a TODO: it never got to say anything, and that is all there
+ * is to say. */
 static void conversation_to_feedback(struct feedback *f)
 {
+    if (f->group_key && strncmp(f->group_key, "todo:", 5) == 0)
+        return;
     struct text section = {0};
     conversation_describe(&section);
     if (section.len > 0) {
