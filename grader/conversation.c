@@ -166,7 +166,9 @@ void conversation_name_peer(int fd, const char *program)
     if (!conv.active || fd < 0)
         return;
     peer_of(fd);
-    copy_name(conv.named[named_index(fd)].name, program);
+    int i = named_index(fd);
+    if (i >= 0)
+        copy_name(conv.named[i].name, program);
     /* Back to where fd was opened (its last close before, if the number was used already). */
     for (int back = 0; back < conv.events.count; back++) {
         struct event *e = ring_last(&conv.events, back);
@@ -292,9 +294,16 @@ void conversation_connected(int fd, bool outgoing, const char *where)
     /* A new connection on fd: numbered, so that a check with several open at once can say on
      * which each thing happened. */
     peer_of(fd);
-    conv.named[named_index(fd)].conn = ++conv.nconns;
-    if (++conv.open_conns > conv.most_open)
-        conv.most_open = conv.open_conns;
+    int i = named_index(fd);
+    if (i >= 0) {
+        /* A number closed without net_close() and reused is a new socket: a new peer too. */
+        if (conv.named[i].conn > 0)
+            conv.open_conns--;
+        copy_name(conv.named[i].name, conv.default_peer);
+        conv.named[i].conn = ++conv.nconns;
+        if (++conv.open_conns > conv.most_open)
+            conv.most_open = conv.open_conns;
+    }
     struct event *e = new_event(CONV_CONNECT, fd, outgoing);
     if (tries > 0)
         snprintf(e->note, sizeof e->note, "%s, after %u failed tr%s", where, tries, tries == 1 ? "y" : "ies");

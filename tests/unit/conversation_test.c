@@ -231,3 +231,14 @@ Test(conversation, one_connection_at_a_time_is_just_the_check)
     describe();
     cr_assert_null(strstr(out.data, "#"), "%s", out.data);
 }
+
+Test(conversation, many_descriptors_do_not_overflow_the_names)
+{
+    for (int fd = 3; fd < 400; fd++) {
+        conversation_connected(fd, true, "127.0.0.1:9");
+        conversation_name_peer(fd, "chat_server");
+        conversation_data(fd, "x", 1, true, false);
+    }
+    describe();
+    cr_assert(strstr(out.data, "chat_server"), "%s", out.data);
+}
