@@ -230,10 +230,9 @@ static struct event *mergeable(int fd, bool outgoing)
     return NULL;
 }
 
-/* Moves the newest event back past those recorded later but that happened after it. */
-static void put_in_time_order(void)
+/* Moves the newest event of r back past those recorded before it that happened after it. */
+static void put_in_time_order(struct ring *r)
 {
-    struct ring *r = &conv.events;
     for (int i = r->count - 1; i > 0; i--) {
         struct event *e = ring_at(r, i), *before = ring_at(r, i - 1);
         if (before->ns <= e->ns)
@@ -256,7 +255,7 @@ void conversation_data_at(int fd, const void *bytes, size_t n, bool outgoing, bo
     struct event *e = new_event(datagram ? CONV_DATAGRAM : CONV_DATA, fd, outgoing);
     e->ns = e->last_ns = mono - conv.begin_ns;
     keep_bytes(e, bytes, n);
-    put_in_time_order();
+    put_in_time_order(&conv.events);
 }
 
 void conversation_data(int fd, const void *bytes, size_t n, bool outgoing, bool datagram)
@@ -353,8 +352,8 @@ void conversation_program(const char *program, const char *format, ...)
  * for the "Socket calls:" section. */
 static bool call_is_about_the_conversation(const char *text)
 {
-    static const char *const names[] = { "accept", "connect", "send", "recv", "read", "write",
-                                         "shutdown", "close", NULL };
+    static const char *const names[] = { "listen", "accept", "connect", "send", "recv", "read",
+                                         "write", "shutdown", "close", NULL };
     for (int i = 0; names[i]; i++) {
         size_t n = strlen(names[i]);
         if (strncmp(text, names[i], n) == 0)
@@ -367,12 +366,20 @@ void conversation_call(const char *program, int64_t mono, const char *text)
 {
     if (!conv.active || !call_is_about_the_conversation(text))
         return;
-    struct event *e = ring_push(&conv.calls);
+    /* The calls of several programs come one program after the other: kept in time order, and
+     * when the ring is full, the latest in time stay. */
+    struct ring *r = &conv.calls;
+    if (r->count == r->capacity && mono - conv.begin_ns < ring_at(r, 0)->ns) {
+        r->omitted++;
+        return;
+    }
+    struct event *e = ring_push(r);
     e->ns = e->last_ns = mono - conv.begin_ns;
     e->kind = CONV_CALL;
     e->fd = -1;
     copy_name(e->peer, program);
     snprintf(e->note, sizeof e->note, "%s", text);
+    put_in_time_order(r);
 }
 
 bool conversation_happened(void)

@@ -84,7 +84,8 @@ void conversation_forget(int fd);
 void conversation_program(const char *program, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 /* One of a program's own calls, from its trace, at mono_ns (CLOCK_MONOTONIC): merged into the
- * timeline by time. Calls that are not about the conversation are left out. */
+ * timeline by time, in any order of calls (one program after another). Calls that are not about
+ * the conversation (socket(), setsockopt(), signal()...) are left out. */
 void conversation_call(const char *program, int64_t mono_ns, const char *text);
 
 /* Whether anything was said: a check that never talked to a program shows no section. */

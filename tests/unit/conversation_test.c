@@ -242,3 +242,31 @@ Test(conversation, many_descriptors_do_not_overflow_the_names)
     describe();
     cr_assert(strstr(out.data, "chat_server"), "%s", out.data);
 }
+
+Test(conversation, calls_of_two_programs_come_out_in_time_order)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    conversation_data(3, "x", 1, true, false);
+    for (int i = 0; i < 20; i++)
+        conversation_call("echo_server", now + (2 * i + 1) * 1000000, "recv(4, 1) = 1");
+    for (int i = 0; i < 20; i++)
+        conversation_call("echo_client", now + (2 * i + 2) * 1000000, "send(3, 1) = 1");
+    json_t *events = conversation_json();
+    long first = -1, last = -1;
+    size_t n = json_array_size(events), calls = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(events, i);
+        if (strcmp(json_string_value(json_object_get(e, "kind")), "call") != 0)
+            continue;
+        long ms = (long)json_integer_value(json_object_get(e, "ms"));
+        cr_assert_geq(ms, last);
+        first = first < 0 ? ms : first;
+        last = ms;
+        calls++;
+    }
+    cr_assert_eq(calls, CONVERSATION_CALLS_KEPT);
+    cr_assert_geq(first, 25);   /* the latest in time were kept: 25 to 40 ms of 1 to 40 */
+    json_decref(events);
+}
