@@ -55,6 +55,7 @@ static struct {
     bool active;
     int64_t begin_ns;               /* CLOCK_MONOTONIC at conversation_begin */
     unsigned op;
+    int64_t op_ns;                  /* when the current operation began, since the check began */
     struct ring events;             /* the check's side, and programs starting and ending */
     struct ring calls;              /* the programs' own calls, from their traces */
     char default_peer[NAME_CHARS];
@@ -188,14 +189,42 @@ void conversation_set_default_peer(const char *program)
 void conversation_operation(void)
 {
     conv.op++;
+    conv.op_ns = mono_ns() - conv.begin_ns;
 }
 
 /* --- Recording -------------------------------------------------------------------------- */
 
-static struct event *new_event(enum conversation_kind kind, int fd, bool outgoing)
+/* Moves the newest event of r back past those recorded before it that happened after it;
+ * returns where it is now. */
+static struct event *put_in_time_order(struct ring *r)
 {
+    int i = r->count - 1;
+    for (; i > 0; i--) {
+        struct event *e = ring_at(r, i), *before = ring_at(r, i - 1);
+        if (before->ns <= e->ns)
+            break;
+        struct event swap = *e;
+        *e = *before;
+        *before = swap;
+    }
+    return ring_at(r, i);
+}
+
+/* What the check sends, and its connects, are timed when the operation began, before the
+ * system call: by the time it returns, the program may have received it and said so in its
+ * trace. What the check receives is timed when it has it. */
+static bool timed_before_the_call(enum conversation_kind kind, bool outgoing)
+{
+    return outgoing && (kind == CONV_DATA || kind == CONV_DATAGRAM || kind == CONV_CONNECT);
+}
+
+/* A new event at ns since the check began (-1: now), in time order among the others. */
+static struct event *new_event_at(enum conversation_kind kind, int fd, bool outgoing, int64_t ns)
+{
+    if (ns < 0)
+        ns = mono_ns() - conv.begin_ns;
     struct event *e = ring_push(&conv.events);
-    e->ns = e->last_ns = mono_ns() - conv.begin_ns;
+    e->ns = e->last_ns = ns;
     e->kind = kind;
     e->fd = fd;
     e->op = conv.op;
@@ -203,7 +232,13 @@ static struct event *new_event(enum conversation_kind kind, int fd, bool outgoin
     copy_name(e->peer, peer_of(fd));
     int i = named_index(fd);
     e->conn = i >= 0 ? conv.named[i].conn : 0;
-    return e;
+    return put_in_time_order(&conv.events);
+}
+
+static struct event *new_event(enum conversation_kind kind, int fd, bool outgoing)
+{
+    bool before = timed_before_the_call(kind, outgoing) && conv.op_ns > 0;
+    return new_event_at(kind, fd, outgoing, before ? conv.op_ns : -1);
 }
 
 static void keep_bytes(struct event *e, const void *bytes, size_t n)
@@ -230,19 +265,6 @@ static struct event *mergeable(int fd, bool outgoing)
     return NULL;
 }
 
-/* Moves the newest event of r back past those recorded before it that happened after it. */
-static void put_in_time_order(struct ring *r)
-{
-    for (int i = r->count - 1; i > 0; i--) {
-        struct event *e = ring_at(r, i), *before = ring_at(r, i - 1);
-        if (before->ns <= e->ns)
-            break;
-        struct event swap = *e;
-        *e = *before;
-        *before = swap;
-    }
-}
-
 void conversation_data_at(int fd, const void *bytes, size_t n, bool outgoing, bool datagram, int64_t mono)
 {
     if (!conv.active)
@@ -252,10 +274,8 @@ void conversation_data_at(int fd, const void *bytes, size_t n, bool outgoing, bo
         conversation_data(fd, bytes, n, outgoing, datagram);
         return;
     }
-    struct event *e = new_event(datagram ? CONV_DATAGRAM : CONV_DATA, fd, outgoing);
-    e->ns = e->last_ns = mono - conv.begin_ns;
+    struct event *e = new_event_at(datagram ? CONV_DATAGRAM : CONV_DATA, fd, outgoing, mono - conv.begin_ns);
     keep_bytes(e, bytes, n);
-    put_in_time_order(&conv.events);
 }
 
 void conversation_data(int fd, const void *bytes, size_t n, bool outgoing, bool datagram)
@@ -379,7 +399,7 @@ void conversation_call(const char *program, int64_t mono, const char *text)
     e->fd = -1;
     copy_name(e->peer, program);
     snprintf(e->note, sizeof e->note, "%s", text);
-    put_in_time_order(r);
+    put_in_time_order(r);       /* (e may have moved: not used after this) */
 }
 
 bool conversation_happened(void)

@@ -351,11 +351,12 @@ enum io_result exchange(int fd, const void *out, size_t n, bool shut_wr, struct 
     conversation_operation();
     for (;;) {
         if (left == 0 && shut_wr && !shut) {
+            /* Noted first: the program may see end-of-file before shutdown() returns. */
+            conversation_note(fd, CONV_SHUTDOWN, "{check} shuts down its sending side: shutdown(SHUT_WR)");
             if (shutdown(fd, SHUT_WR) < 0) {
                 failed_call(fd, "shutdown(SHUT_WR)", errno);
                 return IO_ERROR;
             }
-            conversation_note(fd, CONV_SHUTDOWN, "{check} shuts down its sending side: shutdown(SHUT_WR)");
             shut = true;
         }
         struct pollfd pf = { .fd = fd, .events = POLLIN | (left > 0 ? POLLOUT : 0) };
@@ -405,14 +406,23 @@ ssize_t net_sendto(int fd, const void *bytes, size_t n, const struct sockaddr *t
     return w;
 }
 
+static const char *fmt_shutdown(const char *how)
+{
+    static __thread char buf[64];
+    snprintf(buf, sizeof buf, "shutdown(%s)", how);
+    return buf;
+}
+
 int net_shutdown(int fd, int how)
 {
     conversation_operation();
-    int r = shutdown(fd, how);
     const char *name = how == SHUT_WR ? "SHUT_WR" : how == SHUT_RD ? "SHUT_RD" : "SHUT_RDWR";
-    if (r == 0)
-        conversation_note(fd, CONV_SHUTDOWN, "{check} shuts down its %s side: shutdown(%s)",
-                          how == SHUT_WR ? "sending" : how == SHUT_RD ? "receiving" : "sending and receiving", name);
+    /* Noted first: the program may see end-of-file before shutdown() returns. */
+    conversation_note(fd, CONV_SHUTDOWN, "{check} shuts down its %s side: shutdown(%s)",
+                      how == SHUT_WR ? "sending" : how == SHUT_RD ? "receiving" : "sending and receiving", name);
+    int r = shutdown(fd, how);
+    if (r < 0)
+        failed_call(fd, fmt_shutdown(name), errno);
     return r;
 }
 

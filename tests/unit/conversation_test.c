@@ -277,3 +277,18 @@ Test(conversation, calls_of_two_programs_come_out_in_time_order)
     cr_assert_geq(first, 25);   /* the latest in time were kept: 25 to 40 ms of 1 to 40 */
     json_decref(events);
 }
+
+Test(conversation, what_the_check_sends_is_timed_before_the_call)
+{
+    conversation_operation();
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t before = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    struct timespec pause = { 0, 3000000 };
+    nanosleep(&pause, NULL);        /* the send() takes a while; the program reads at once */
+    conversation_call("seqnum_server", before + 1000000, "recv(4, 63, 0) = 1 \"4\"");
+    conversation_data(3, "4", 1, true, false);
+    describe();
+    const char *send = strstr(out.data, "check -> "), *recv = strstr(out.data, "recv(4, 63, 0)");
+    cr_assert(send && recv && send < recv, "%s", out.data);
+}
