@@ -134,8 +134,37 @@ static bool is_arrow(const struct event *e)
                || strcmp(e->kind, "connect") == 0);
 }
 
-/* The last events (where it went wrong is at the end), and the row to mark: the last "gave
- * up", else the last event. */
+/* How telling an event is of where a check went wrong: a wait given up on is the check's own
+ * verdict; then a program's death; a failed call; what last came back (a wrong answer). */
+static int telling(const struct event *e)
+{
+    if (strcmp(e->kind, "gave-up") == 0)
+        return 4;
+    if (strcmp(e->kind, "program") == 0
+        && (strstr(e->note, " was killed by ") || strstr(e->note, " exited") || strstr(e->note, " kills ")))
+        return 3;
+    if (strcmp(e->kind, "error") == 0)
+        return 2;
+    if ((strcmp(e->kind, "data") == 0 || strcmp(e->kind, "datagram") == 0) && e->to_lane == 0 && e->from_lane != 0)
+        return 1;
+    return 0;
+}
+
+/* The row to mark: the last of the most telling events, else the last event. */
+static int where_it_went_wrong(const struct diagram *d)
+{
+    int best = d->n - 1, level = 0;
+    for (int i = 0; i < d->n; i++) {
+        int t = telling(&d->events[i]);
+        if (t > 0 && t >= level) {
+            best = i;
+            level = t;
+        }
+    }
+    return best;
+}
+
+/* The last events (where it went wrong is at the end), and the row to mark. */
 static bool read_diagram(struct diagram *d, json_t *conversation)
 {
     memset(d, 0, sizeof *d);
@@ -152,13 +181,7 @@ static bool read_diagram(struct diagram *d, json_t *conversation)
                              "omitted") != 0;
     for (size_t i = first; i < total && d->n < SEQDIAGRAM_MAX_EVENTS; i++)
         d->n += read_event(d, json_array_get(conversation, i), &d->events[d->n]);
-    d->bad = d->n - 1;
-    for (int i = d->n - 1; i >= 0; i--) {
-        if (strcmp(d->events[i].kind, "gave-up") == 0) {
-            d->bad = i;
-            break;
-        }
-    }
+    d->bad = where_it_went_wrong(d);
     return d->n > 0;
 }
 

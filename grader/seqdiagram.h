@@ -1,6 +1,7 @@
 /* seqdiagram.h - a failed check's conversation drawn as a small SVG sequence diagram: a lane
  * for the check and one for each program, time going down, arrows with the bytes on them, and
- * the point where it went wrong (the last "gave up", else the last event) marked in red.
+ * the point where it went wrong marked in red: the last "gave up"; else a program's death; else
+ * a failed call; else what last came back to the check; else the last event.
  *
  * The input is the JSON array conversation_json() makes (results.json's
  * tests[].extra_data.conversation), read as untrusted: a results file may have been edited, so
