@@ -407,7 +407,7 @@ bool await_readable_or_exit(int fd, struct proc *p, int64_t deadline)
         if (r < 0 && errno == EINTR)
             continue;
         if (r == 0)
-            conversation_gave_up(fd, start, deadline, fmt("%s", p->name));
+            conversation_gave_up(fd, start, deadline, fmt("%s to connect or send", p->name));
         if (r <= 0)
             return false;
         if (pfds[0].revents)
@@ -433,7 +433,7 @@ int await_any_readable_or_exit(const int *fds, int n, struct proc *p, int64_t de
         if (r < 0 && errno == EINTR)
             continue;
         if (r == 0 && watching)
-            conversation_gave_up(n > 0 ? fds[0] : -1, start, deadline, fmt("%s", p->name));
+            conversation_gave_up(n > 0 ? fds[0] : -1, start, deadline, fmt("%s to connect or send", p->name));
         if (r <= 0)
             return -1;
         for (int i = 0; i < n; i++)
