@@ -97,7 +97,7 @@ docker:
 
 docker-check:
 	@$(NEED_DOCKER) "make docker-check" "$(IMAGE)"
-	@$(DOCKER_RUN) make -s check $(if $(EX),EX=$(EX))
+	@$(DOCKER_RUN) make -s check $(if $(EX),EX=$(EX)) $(if $(HTML),HTML=$(HTML))
 
 docker-shell:
 	@$(NEED_DOCKER) "make docker-shell" "$(IMAGE)"
