@@ -20,7 +20,7 @@
 #define TIME_RIGHT 100          /* the time column's texts end here */
 #define FIRST_LANE 190
 #define LANE_GAP 250
-#define NOTE_ROOM 330           /* right of the last lane, for notes */
+#define NOTE_ROOM 400           /* right of the last lane, for notes (840 wide with one program) */
 #define HEAD_TOP 10
 #define HEAD_W 170
 #define HEAD_H 26
