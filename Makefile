@@ -1,7 +1,8 @@
 # Get Connected - socket programming exercises with an autograder.
 #
 #   make            build bin/grader (installing what is missing first)
-#   make check      grade your work in exercises/ (EX=<exercise-id> for one)
+#   make check      grade your work in exercises/ (EX=<exercise-id> for one; HTML=1 also
+#                   writes .grades/report.html, each failed check's conversation drawn)
 #   make status     every exercise's state and score, and what to do next
 #   make hint EX=<exercise-id>   the next hint for that exercise
 #   make watch [EX=<exercise-id>]   grade again on every save
@@ -104,7 +105,7 @@ $(BUILD)/grader/%.o: grader/%.c $(wildcard grader/*.h)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 check: all
-	@$(GRADER) grade --save .grades $(if $(EX),--exercise $(EX)) exercises
+	@$(GRADER) grade --save .grades $(if $(HTML),--html .grades/report.html) $(if $(EX),--exercise $(EX)) exercises
 
 status: all
 	@$(GRADER) status
@@ -158,7 +159,7 @@ docker:
 
 docker-check:
 	@$(NEED_DOCKER) "make docker-check" "$(IMAGE)"
-	@$(DOCKER_RUN) make -s check $(if $(EX),EX=$(EX))
+	@$(DOCKER_RUN) make -s check $(if $(EX),EX=$(EX)) $(if $(HTML),HTML=$(HTML))
 
 docker-shell:
 	@$(NEED_DOCKER) "make docker-shell" "$(IMAGE)"

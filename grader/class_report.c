@@ -24,6 +24,7 @@
 
 #include "exercise.h"
 #include "results.h"
+#include "seqdiagram.h"
 #include "text.h"
 
 #define MAX_STUDENTS 4096
@@ -493,6 +494,8 @@ static const char style[] =
     ".check .num{font-weight:600;margin-right:.4em}"
     ".mistakes th,.mistakes td{text-align:left;vertical-align:top}.mistakes td:first-child{width:55%}.mistakes td:nth-child(2){text-align:right;white-space:nowrap}"
     ".who{font-size:.9em}"
+    ".conversation{margin:.6em 0 .4em;overflow-x:auto}.conversation figcaption{font-weight:normal;font-size:.85em;color:#5a6372}"
+    ".conversation svg{max-width:none;display:block}"
     "pre{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #e3e7ee;border-radius:4px;"
     "padding:.5em .7em;margin:.4em 0 .2em;font-size:13px}";
 
@@ -502,6 +505,23 @@ static void page_head(struct text *h, const char *title_prefix, const char *name
     if (name)
         html_escaped(h, name);
     text_printf(h, "</title><style>%s</style></head><body>\n", style);
+}
+
+/* A failed check's conversation (extra_data.conversation) as a sequence diagram, if it has one. */
+static void conversation_figure(struct text *h, json_t *test)
+{
+    json_t *conversation = json_object_get(json_object_get(test, "extra_data"), "conversation");
+    const char *number = string_field(test, "number");
+    struct text title = {0}, svg = {0};
+    text_printf(&title, "Check %.20s: what the check and your programs said, in time", number ? number : "?");
+    if (seqdiagram_svg(&svg, conversation, text_str(&title))) {
+        text_puts(h, "<figure class='conversation'><figcaption>The conversation, time going down "
+                     "(hover over a row for all of it; where it went wrong is in red)</figcaption>");
+        text_append(h, svg.data, svg.len);
+        text_puts(h, "</figure>");
+    }
+    text_free(&title);
+    text_free(&svg);
 }
 
 /* The checks of one exercise (tests tagged id), in the order of the results. */
@@ -531,15 +551,20 @@ static void feedback_exercise(struct text *h, json_t *results, const char *id)
             html_escaped(h, output);
             text_puts(h, "</pre>");
         }
+        if (failed)
+            conversation_figure(h, t);
         text_puts(h, "</div>\n");
     }
 }
 
-/* A student's own page: status, score, date, then each exercise's checks with their feedback. */
-static void feedback_page(struct text *h, const struct student_row *r)
+/* A student's own page: status, score, date, then each exercise's checks with their feedback;
+ * in_class: it sits in the class report's folder, and links back to it. */
+static void feedback_page(struct text *h, const struct student_row *r, bool in_class)
 {
     page_head(h, "Get Connected: ", r->name);
-    text_puts(h, "<p><a href='../" REPORT_FILE "'>&larr; class report</a></p>\n<h1>");
+    if (in_class)
+        text_puts(h, "<p><a href='../" REPORT_FILE "'>&larr; class report</a></p>\n");
+    text_puts(h, "<h1>");
     html_escaped(h, r->name);
     status_badge(h, r);
     text_puts(h, "</h1>\n<p class='sub'>");
@@ -612,7 +637,7 @@ static int write_feedback_pages(const char *dir, struct student_row *rows, int n
         snprintf(path, sizeof path, "%s/%s", dir, rows[i].name);
         int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         struct text page = {0};
-        feedback_page(&page, &rows[i]);
+        feedback_page(&page, &rows[i], true);
         if (fd < 0 || write_file_at(fd, FEEDBACK_FILE, &page) < 0) {
             fprintf(stderr, "grader report: cannot write %s/%s: %s\n", path, FEEDBACK_FILE, strerror(errno));
             rc = -1;
@@ -684,6 +709,19 @@ static void class_page(struct text *h, struct student_row *rows, int n, struct s
                  "shows on hover.</p>\n");
     students_table(h, rows, n, ex, nex);
     text_puts(h, "</body></html>\n");
+}
+
+int class_report_write_page(const char *path, json_t *results, const char *name)
+{
+    struct student_row r = { .name = (char *)name, .results = results, .status = GRADED };
+    format_mtime(r.date, sizeof r.date, time(NULL));
+    struct text page = {0};
+    feedback_page(&page, &r, false);
+    int rc = write_file_at(AT_FDCWD, path, &page);
+    if (rc < 0)
+        fprintf(stderr, "grader: cannot write %s: %s\n", path, strerror(errno));
+    text_free(&page);
+    return rc;
 }
 
 int class_report_main(int argc, char **argv)

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "diff.h"
 #include "feedback.h"
+#include "conversation.h"
 #include "files.h"
 #include "lease.h"
 #include "procinfo.h"
@@ -108,6 +109,21 @@ const char *quote_text(const struct text *t)
     return quote(t->data ? t->data : "", t->len);
 }
 
+/* A program's end, as the conversation shows it: describe_end's words up to their explanation
+ * ("echo_server was killed by SIGPIPE"), or that the check killed it. */
+static void tell_conversation_exit(const struct proc *p)
+{
+    if (p->killed) {
+        conversation_program(p->name, "check kills %s (SIGKILL): it still ran at the deadline", p->name);
+        return;
+    }
+    struct text end = {0};
+    describe_end(&end, p);
+    end.len = strcspn(text_str(&end), ":,");
+    conversation_program(p->name, "%.*s", (int)end.len, text_str(&end));
+    text_free(&end);
+}
+
 void check_setup(void)
 {
     check.exercise = exercise_of_suite(criterion_current_suite->name);
@@ -115,6 +131,8 @@ void check_setup(void)
         internal_error("unknown suite");
     check.uid = (struct lease){ -1, 0 };
     check.port = (struct lease){ -1, 0 };
+    conversation_begin();
+    sandbox_on_exit(tell_conversation_exit);
     signal(SIGPIPE, SIG_IGN);
     umask(0);   /* socket files the check makes must be usable by the sandbox user */
 
@@ -209,6 +227,8 @@ void check_teardown(void)
     free(check.scratch);
     check.scratch = NULL;
     check.nscratch = 0;
+    sandbox_on_exit(NULL);
+    conversation_end();
     text_free(&check.feedback);
     feedback_free(&check.fb);
     free(check.pending_cause);
@@ -327,6 +347,8 @@ struct proc *start_program(const char *program, const char *const *args, const v
         fail();
     }
     check.nprocs++;
+    conversation_set_default_peer(program);
+    conversation_program(program, "%s starts", program);
     return p;
 }
 
@@ -380,11 +402,14 @@ void wait_until_blocked(struct proc *p)
 
 bool await_readable_or_exit(int fd, struct proc *p, int64_t deadline)
 {
+    int64_t start = now_ms();
     for (;;) {
         struct pollfd pfds[2] = { { .fd = fd, .events = POLLIN }, { .fd = p->pidfd, .events = POLLIN } };
         int r = poll(pfds, p->pidfd >= 0 ? 2 : 1, ms_left(deadline));
         if (r < 0 && errno == EINTR)
             continue;
+        if (r == 0)
+            conversation_gave_up(fd, start, deadline, fmt("%s to connect or send", p->name));
         if (r <= 0)
             return false;
         if (pfds[0].revents)
@@ -401,6 +426,7 @@ int await_any_readable_or_exit(const int *fds, int n, struct proc *p, int64_t de
     if (n > MAX_AWAITED)
         n = MAX_AWAITED;
     bool watching = p->pidfd >= 0;
+    int64_t start = now_ms();
     for (;;) {
         for (int i = 0; i < n; i++)
             pfds[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
@@ -408,6 +434,8 @@ int await_any_readable_or_exit(const int *fds, int n, struct proc *p, int64_t de
         int r = poll(pfds, (nfds_t)n + 1, ms_left(deadline));
         if (r < 0 && errno == EINTR)
             continue;
+        if (r == 0 && watching)
+            conversation_gave_up(n > 0 ? fds[0] : -1, start, deadline, fmt("%s to connect or send", p->name));
         if (r <= 0)
             return -1;
         for (int i = 0; i < n; i++)
@@ -493,6 +521,7 @@ int connect_unix_server(struct proc *server, const char *path)
     for (;;) {
         int fd = unix_connect(path, SOCK_STREAM);
         if (fd >= 0) {
+            conversation_name_peer(fd, server->name);
             expect_in_foreground(server, fmt("%s to accept connections at %s", server->name, path));
             return fd;
         }
@@ -543,6 +572,7 @@ int connect_tcp_server(struct proc *server, const char *ip, uint16_t port)
     for (;;) {
         int fd = tcp_connect(ip, port, deadline);
         if (fd >= 0) {
+            conversation_name_peer(fd, server->name);
             expect_in_foreground(server, fmt("%s to accept connections on %s:%u", server->name, ip, port));
             return fd;
         }
@@ -754,6 +784,22 @@ static void note_todo_stop(void)
     }
 }
 
+/* What was said, as the last section of the feedback and as data for the pages' diagrams.
+ * Not after a program stopped at a TODO: it never got to say anything, and that is all there
+ * is to say. */
+static void conversation_to_feedback(struct feedback *f)
+{
+    if (f->group_key && strncmp(f->group_key, "todo:", 5) == 0)
+        return;
+    struct text section = {0};
+    conversation_describe(&section);
+    if (section.len > 0) {
+        feedback_add(f, FEEDBACK_SECTION, text_str(&section));
+        feedback_set_extra(f, "conversation", conversation_json());
+    }
+    text_free(&section);
+}
+
 _Noreturn void fail(void)
 {
     flush_note();
@@ -769,6 +815,7 @@ _Noreturn void fail(void)
     if (calls.len > 0)
         feedback_add(&check.fb, FEEDBACK_SECTION, text_str(&calls));
     text_free(&calls);
+    conversation_to_feedback(&check.fb);
     char *message = feedback_to_json(&check.fb);
     cr_assert_fail("%s", message);
     free(message);

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conversation.h"
 #include "deadline.h"
 #include "diagnose.h"
 #include "exercise.h"

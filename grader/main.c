@@ -27,7 +27,7 @@
 enum { EXIT_GRADED = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
-    "usage: grader grade [--json FILE] [--exercise ID]... [--jobs N] [--keep] DIR\n"
+    "usage: grader grade [--json FILE] [--html FILE] [--exercise ID]... [--jobs N] [--keep] DIR\n"
     "       grader batch [--jobs N] [--timeout S] [--image IMAGE] [--force] [--only NAME]\n"
     "                    --out OUTDIR SUBMISSIONS\n"
     "       grader report OUTDIR\n"
@@ -43,6 +43,8 @@ static const char usage[] =
     "\n"
     "  --json FILE      also write Gradescope-style results (results.json) to FILE; with\n"
     "                   FILE '-', the JSON goes to stdout and the report to stderr\n"
+    "  --html FILE      also write the results as a web page, each failed check's conversation\n"
+    "                   drawn as a sequence diagram (make check HTML=1)\n"
     "  --exercise ID    grade only this exercise (repeat for more); default: all\n"
     "  --jobs N         run N checks at once (default: the number of CPUs)\n"
     "  --keep           keep the work folder (builds, programs' output) and print its path\n"
@@ -111,6 +113,7 @@ static const char list_help[] =
 
 struct grade_options {
     const char *json_path;
+    const char *html_path;
     const char *selected[MAX_EXERCISES];
     int nselected;
     int jobs;
@@ -131,6 +134,7 @@ static int parse_grade_options(int argc, char **argv, struct grade_options *o)
 {
     static const struct option longopts[] = {
         { "json", required_argument, NULL, 'j' },
+        { "html", required_argument, NULL, 'H' },
         { "exercise", required_argument, NULL, 'e' },
         { "jobs", required_argument, NULL, 'J' },
         { "keep", no_argument, NULL, 'k' },
@@ -146,6 +150,7 @@ static int parse_grade_options(int argc, char **argv, struct grade_options *o)
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': o->json_path = optarg; break;
+        case 'H': o->html_path = optarg; break;
         case 'e':
             if (o->nselected == MAX_EXERCISES)
                 return -1;
@@ -267,6 +272,23 @@ static int save_per_exercise(const struct results *results, const struct exercis
     return rc;
 }
 
+/* The results as a page (the class report's page of one student), and where it is. */
+static int write_html(const struct results *results, const char *path)
+{
+    json_t *root = results_to_json(results);
+    if (root == NULL) {
+        fprintf(stderr, "grader: could not build the results for %s\n", path);
+        return -1;
+    }
+    int rc = class_report_write_page(path, root, "Your results");
+    json_decref(root);
+    fflush(stdout);         /* after the report, also when stdout is a pipe */
+    if (rc == 0)
+        fprintf(stderr, "grader: your results as a web page, with each failed check's conversation "
+                        "drawn: %s\n", path);
+    return rc;
+}
+
 /* The checks of every suite linked in, as Criterion found them (grade runs them). */
 static struct criterion_test_set *checks;
 
@@ -330,6 +352,8 @@ static int grade(int argc, char **argv)
         if (o.json_path && results_write_json(&results, o.json_path) < 0)
             rc = EXIT_INTERNAL;
         if (o.save_dir && save_per_exercise(&results, builds, n, o.save_dir) < 0)
+            rc = EXIT_INTERNAL;
+        if (o.html_path && write_html(&results, o.html_path) < 0)
             rc = EXIT_INTERNAL;
     }
     for (int i = 0; i < n; i++)

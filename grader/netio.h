@@ -51,9 +51,19 @@ enum io_result exchange(int fd, const void *out, size_t n, bool shut_wr, struct 
                         int64_t deadline);
 /* Sends one datagram to the UNIX socket bound at path. -1 with errno on failure. */
 int unix_sendto(int fd, const char *path, const void *bytes, size_t n);
+/* sendto() that the conversation records (conversation.h): a datagram the check sends. */
+ssize_t net_sendto(int fd, const void *bytes, size_t n, const struct sockaddr *to, socklen_t len);
+/* shutdown() and close() of the check's sockets, recorded in the conversation: a check that
+ * closes early or shuts down its side is part of what the student's program saw. */
+int net_shutdown(int fd, int how);
+int net_close(int fd);
 /* Waits for one datagram. from may be NULL. */
 enum io_result recv_datagram(int fd, struct text *in, size_t cap, struct sockaddr_storage *from,
                              socklen_t *from_len, int64_t deadline);
+/* When the last datagram recv_datagram() read arrived, in now_ms() time: the kernel's stamp on
+ * an IP socket, so that a check slow to wake up on a loaded machine does not move the times;
+ * the time it was read on a UNIX socket. */
+int64_t last_datagram_arrival_ms(void);
 /* Waits until fd is readable (data or EOF). False at the deadline. */
 bool wait_readable(int fd, int64_t deadline);
 

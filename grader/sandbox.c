@@ -312,6 +312,19 @@ static int wait_status_of(const siginfo_t *info)
     return (info->si_status & 0x7f) | (info->si_code == CLD_DUMPED ? 0x80 : 0);
 }
 
+static void (*exit_observer)(const struct proc *p);
+
+void sandbox_on_exit(void (*observer)(const struct proc *p))
+{
+    exit_observer = observer;
+}
+
+static void tell_exit_observer(const struct proc *p)
+{
+    if (exit_observer)
+        exit_observer(p);
+}
+
 /* Notes whether the process has exited, without reaping it (WNOWAIT): see struct proc. */
 static bool observe(struct proc *p)
 {
@@ -328,6 +341,7 @@ static bool observe(struct proc *p)
     } else if (info.si_pid == p->pid) {
         p->exited = true;
         p->status = wait_status_of(&info);
+        tell_exit_observer(p);
     }
     return p->exited;
 }
@@ -372,6 +386,7 @@ void proc_kill(struct proc *p)
         if (r == p->pid && !p->exited) {
             p->exited = true;
             p->status = status;
+            tell_exit_observer(p);
         }
         p->reaped = true;
     }

@@ -65,6 +65,10 @@ bool exited_with(const struct proc *p, int status);
 /* Kills the process's whole group, reaps the process and closes its pidfd. Safe to repeat. */
 void proc_kill(struct proc *p);
 
+/* Called once for each process seen to end (exited by itself, or killed by proc_kill), when it
+ * is seen: the harness puts it in the check's conversation. NULL: nobody is told. */
+void sandbox_on_exit(void (*observer)(const struct proc *p));
+
 /* Kills every live process owned by uid in this grader's PID namespace, until none is left
  * (fork bombs included). Zombies are not counted: they are dead already. Returns at once when
  * there is nothing to kill. Processes in other namespaces (another grader's container) are

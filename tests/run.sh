@@ -29,7 +29,7 @@ part_files() {
     unit) echo unit.sh ;;
     grading) echo grading.sh ;;             # which sources redteam.sh
     san) echo san.sh ;;
-    ui) echo ui.sh diagrams.sh messages.sh curl.sh ;;
+    ui) echo ui.sh diagrams.sh conversation.sh messages.sh curl.sh ;;
     docker) echo docker.sh docker-student.sh ;;
     *) return 1 ;;
     esac

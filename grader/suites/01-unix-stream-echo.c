@@ -25,7 +25,7 @@ static void expect_echo(struct proc *server, const char *path, const void *msg, 
     expect_reply_then_eof(fd, server, msg, n,
                           fmt("%s (%zu bytes) on a new connection, then shutdown(SHUT_WR)", quote(msg, n), n),
                           msg, n);
-    close(fd);
+    net_close(fd);
 }
 
 CHECK(unix_stream_echo, echoes_a_message, .number = 1, .points = 2,
@@ -66,7 +66,7 @@ CHECK(unix_stream_echo, echoes_until_shutdown, .number = 2, .points = 1,
                               "returns, right away.");
         MISMATCH(.sent = what, .expected = echo, .got = io_outcome(r, &in), .program = server);
     }
-    close(fd);
+    net_close(fd);
 }
 
 CHECK(unix_stream_echo, echoes_binary_data, .number = 3, .points = 2,
@@ -80,7 +80,7 @@ CHECK(unix_stream_echo, echoes_binary_data, .number = 3, .points = 2,
     struct text in = {0};
     /* We send and read at the same time: a server that echoes as it reads never blocks. */
     enum io_result r = exchange(fd, data, n, true, &in, n + 4096, deadline_in(2 * ANSWER_MS));
-    close(fd);
+    net_close(fd);
     if (r == IO_EOF && in.len == n && memcmp(in.data, data, n) == 0)
         return;
     const char *what = "1 MiB (1048576 bytes) of binary data with NUL bytes, then shutdown(SHUT_WR)";
@@ -114,7 +114,7 @@ CHECK(unix_stream_echo, removes_stale_socket_file, .number = 5, .points = 1,
     int stale = unix_listen(path);      /* bound, then closed: the file stays, nobody listens */
     if (stale < 0)
         cr_assert_fail("could not create the stale socket file: %s", errno_text(errno));
-    close(stale);
+    net_close(stale);
     struct proc *server = START("echo_server", path);
     expect_echo(server, path, "after a crash\n", 14);
 }
@@ -136,11 +136,11 @@ CHECK(unix_stream_echo, survives_client_that_leaves, .number = 10, .points = 1,
                  .got = fmt("%s, so this check could not run (see 1.1)", io_outcome(r, &in)));
     int leaver = connect_unix_server(server, path);
     send_all(leaver, test_bytes(1000, 10), 1000, deadline_in(ANSWER_MS));
-    close(leaver);
+    net_close(leaver);
     in.len = 0;
-    shutdown(busy, SHUT_WR);
+    net_shutdown(busy, SHUT_WR);
     recv_until(busy, &in, 4096, false, deadline_in(ANSWER_MS));
-    close(busy);
+    net_close(busy);
     cause_if_fails("sigpipe", "a client sent 1000 bytes and left without reading the echo, so the server's "
                    "send() went to a closed connection: that raises SIGPIPE, which kills the "
                    "process. Ignore it (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, "
@@ -223,7 +223,7 @@ CHECK(unix_stream_echo, client_prints_reply, .number = 6, .points = 1,
                  .expected = "the server to receive those bytes", .got = io_outcome(r, &in));
     wait_until_blocked(run.client);   /* so that a client about to exit does so first */
     send_all(fd, in.data, in.len, deadline);
-    close(fd);
+    net_close(fd);
     expect_client_output(&run, input, n, quote(input, n));
 }
 
@@ -245,7 +245,7 @@ CHECK(unix_stream_echo, client_shuts_down_writing, .number = 7, .points = 1,
                                             "only waits would wait forever." : NULL);
     wait_until_blocked(run.client);
     send_all(fd, in.data, in.len, deadline_in(ANSWER_MS));
-    close(fd);
+    net_close(fd);
     expect_client_output(&run, input, n, quote(input, n));
 }
 
@@ -271,7 +271,7 @@ CHECK(unix_stream_echo, client_is_binary_safe, .number = 8, .points = 1,
     for (size_t off = 0; off < n; off += 1000)
         if (send_all(fd, data + off, n - off < 1000 ? n - off : 1000, deadline) != IO_OK)
             break;
-    close(fd);
+    net_close(fd);
     expect_client_output(&run, data, n, "the same 64 KiB");
 }
 

@@ -147,7 +147,7 @@ CHECK(unix_dgram_upper, removes_stale_socket_file, .number = 6, .points = 1,
     int stale = unix_dgram_bind(path);      /* bound, then closed: the file stays */
     if (stale < 0)
         cr_assert_fail("could not create the stale socket file: %s", errno_text(errno));
-    close(stale);
+    net_close(stale);
     struct server_run run = { .path = path, .server = START("upper_server", path) };
     /* Bound at PATH is the proof: bind() fails with EADDRINUSE while the stale file is there.
      * Whether it answers well is for the other checks, so this one never blames the file. */
@@ -215,7 +215,7 @@ static void serve_message(struct client_run *run, int i)
                           "reply. bind() the client's socket to a unique path (e.g. made with its process "
                           "id) before sendto().");
     const char *reply = upper(want, strlen(want));
-    if (sendto(run->server_fd, reply, strlen(want), 0, (struct sockaddr *)&from, from_len) < 0)
+    if (net_sendto(run->server_fd, reply, strlen(want), (struct sockaddr *)&from, from_len) < 0)
         cr_assert_fail("could not reply to the client: %s", errno_text(errno));
 }
 

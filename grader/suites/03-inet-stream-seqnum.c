@@ -46,7 +46,7 @@ static const char *ask_at(struct server_run *run, const char *ip, const char *re
     if (r == IO_OK)
         r = recv_until(fd, &in, 256, true, deadline_in(ANSWER_MS));
     bool unread = r == IO_TIMEOUT && in.len == 0 && request_unread(fd);
-    close(fd);
+    net_close(fd);
     if (r == IO_OK || (r == IO_EOF && in.len > 0 && in.data[in.len - 1] == '\n')) {
         in.data[strcspn(in.data, "\n")] = '\0';
         return fmt("%s", in.data);
@@ -121,7 +121,7 @@ CHECK(inet_stream_seqnum, reads_request_in_pieces, .number = 3, .points = 1,
     send_all(fd, "2\n", 2, deadline_in(ANSWER_MS));
     struct text in = {0};
     enum io_result r = recv_until(fd, &in, 256, true, deadline_in(ANSWER_MS));
-    close(fd);
+    net_close(fd);
     const char *context = "\"4\", then, once the server had read it, \"2\\n\" on the same connection; then a new client sends ";
     if (r != IO_OK || strcmp(in.data, "0\n") != 0)
         MISMATCH(.sent = "\"4\", then, once the server had read it, \"2\\n\" (the request 42 in two pieces)",
@@ -199,7 +199,7 @@ CHECK(inet_stream_seqnum, restarts_on_same_port, .number = 7, .points = 1,
     struct text in = {0};
     send_all(fd, "1\n", 2, deadline_in(ANSWER_MS));
     recv_until(fd, &in, 256, false, deadline_in(ANSWER_MS));
-    close(fd);
+    net_close(fd);
     proc_kill(run.server);
 
     struct server_run again = { .port = run.port };
@@ -209,7 +209,7 @@ CHECK(inet_stream_seqnum, restarts_on_same_port, .number = 7, .points = 1,
                    "with EADDRINUSE: call setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, ...) before bind().",
                    run.port);
     fd = connect_tcp_server(again.server, "127.0.0.1", run.port);
-    close(fd);
+    net_close(fd);
 }
 
 /* --- seqnum_client: the check is the server ----------------------------------------------- */
@@ -291,7 +291,7 @@ CHECK(inet_stream_seqnum, client_default_count, .number = 8, .points = 1,
     const char *command = fmt("seqnum_client 127.0.0.1 %u", run.port);
     int fd = expect_request(&run, "1\n", &command);
     send_all(fd, "42\n", 3, deadline_in(ANSWER_MS));
-    close(fd);
+    net_close(fd);
     expect_printed(&run, "42", command);
 }
 
@@ -308,7 +308,7 @@ CHECK(inet_stream_seqnum, client_resolves_and_reads_pieces, .number = 9, .points
         if (i < 2)
             wait_peer_consumed(fd);
     }
-    close(fd);
+    net_close(fd);
     expect_printed(&run, "1234", fmt("%s (the reply came in three pieces: \"12\", \"34\", \"\\n\")", command));
 }
 

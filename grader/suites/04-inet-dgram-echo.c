@@ -3,9 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -47,7 +44,7 @@ static void send_to_server(struct server_run *run, int fd, const char *ip, const
 {
     struct sockaddr_in to;
     fill_inet(&to, ip, run->port);
-    if (sendto(fd, msg, n, 0, (struct sockaddr *)&to, sizeof to) != (ssize_t)n)
+    if (net_sendto(fd, msg, n, (struct sockaddr *)&to, sizeof to) != (ssize_t)n)
         MISMATCH(.sent = fmt("a datagram of %zu bytes to %s:%u", n, ip, run->port),
                  .got = fmt("sendto() failed with %s", errno_text(errno)));
 }
@@ -178,7 +175,7 @@ static void receive_request(struct client_run *run, const char *msg, struct sock
 
 static void reply(struct client_run *run, const void *msg, size_t n, const struct sockaddr_storage *to, socklen_t len)
 {
-    if (sendto(run->server_fd, msg, n, 0, (const struct sockaddr *)to, len) < 0)
+    if (net_sendto(run->server_fd, msg, n, (const struct sockaddr *)to, len) < 0)
         cr_assert_fail("could not reply: %s", errno_text(errno));
 }
 
@@ -224,9 +221,11 @@ CHECK(inet_dgram_echo, client_resends_lost_datagram, .number = 7, .points = 1,
     struct sockaddr_storage from;
     socklen_t len;
     receive_request(&run, "are you there?", &from, &len, "its request");
+    conversation_note(-1, CONV_NOTE, "check drops it, as if it were lost on the way");
     cause_if_fails("no-retry", "UDP does not deliver twice: when no reply comes within 500 ms (poll() with a "
                    "timeout, or SO_RCVTIMEO), send the datagram again, up to 3 more times.");
     receive_request(&run, "are you there?", &from, &len, "a second try, since the first was dropped");
+    conversation_note(-1, CONV_NOTE, "check drops it too");
     receive_request(&run, "are you there?", &from, &len, "a third try, since the second was dropped");
     reply(&run, "are you there?", 14, &from, len);
     expect_printed(&run, "are you there?", "the server ignored the first two tries and answered the third");
@@ -294,16 +293,6 @@ CHECK(inet_dgram_echo, client_resolves_host_name, .number = 10, .points = 1,
 #define TRY_EARLIEST_MS 300
 #define TRY_LATEST_MS 900
 
-/* When the last datagram read from fd arrived, in ms: the kernel's stamp, so that a check that
- * is slow to wake up on a loaded machine does not move the times (ours, failing that). */
-static int64_t arrival_ms(int fd)
-{
-    struct timeval tv;
-    if (ioctl(fd, SIOCGSTAMP, &tv) < 0)
-        return now_ms();
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 CHECK(inet_dgram_echo, client_spaces_tries, .number = 11, .points = 1,
       .what = "udp_echo_client waits about 500 ms for a reply before each new try")
 {
@@ -313,7 +302,7 @@ CHECK(inet_dgram_echo, client_spaces_tries, .number = 11, .points = 1,
     struct text in = {0};
     while (tries < 4 && await_readable_or_exit(run.server_fd, run.client, deadline_in(ANSWER_MS))
            && recv_datagram(run.server_fd, &in, 65536, NULL, NULL, deadline_in(0)) == IO_OK)
-        at[tries++] = arrival_ms(run.server_fd);
+        at[tries++] = last_datagram_arrival_ms();
     sent("%s; the server never answered", run.command);
     if (tries < 4) {
         expected("4 tries, about %d ms apart, so that this check can time them", TRY_MS);

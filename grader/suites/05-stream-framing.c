@@ -319,7 +319,7 @@ CHECK(stream_framing, send_handles_short_writes_and_eintr, .number = 5, .points 
 static void expect_received(struct driver_run *run, const char *want, const char *what,
                             const char *likely_id, const char *likely)
 {
-    close(run->peer);
+    net_close(run->peer);
     const char *out = driver_output(run, what);
     if (strcmp(out, want) == 0) {
         expect_clean_exit(run, what);

@@ -53,7 +53,7 @@ static void expect_echo(struct server_run *run, const char *msg, const char *con
     struct text in = {0};
     size_t n = strlen(msg);
     enum io_result r = exchange(fd, msg, n, true, &in, n + 4096, deadline_in(ANSWER_MS));
-    close(fd);
+    net_close(fd);
     if (r == IO_EOF && in.len == n && memcmp(in.data, msg, n) == 0)
         return;
     sent("%s%s, then shutdown(SHUT_WR)", context, quote(msg, n));
@@ -177,7 +177,7 @@ CHECK(concurrent_server, serves_twenty_clients_at_once, .number = 3, .points = 2
     bool reaping = true;     /* until a child is not reaped: then no more waiting */
     for (int i = 0; i < 20; i++) {
         struct text in = {0};
-        shutdown(fds[i], SHUT_WR);
+        net_shutdown(fds[i], SHUT_WR);
         enum io_result r = recv_until(fds[i], &in, 4096, false, deadline_in(ANSWER_MS));
         if (r != IO_EOF) {
             sent("shutdown(SHUT_WR) on client %d of 20", i + 1);
@@ -185,7 +185,7 @@ CHECK(concurrent_server, serves_twenty_clients_at_once, .number = 3, .points = 2
             got("%s", io_outcome(r, &in));
             fail();
         }
-        close(fds[i]);
+        net_close(fds[i]);
         if (reaping)
             reaping = wait_reaped(&run, 19 - i);
     }
@@ -247,7 +247,7 @@ CHECK(concurrent_server, survives_reset_connections, .number = 6, .points = 1,
         /* Linger with a zero timeout: close() sends a reset instead of a polite end. */
         struct linger hard = { .l_onoff = 1, .l_linger = 0 };
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-        close(fd);
+        net_close(fd);
     }
     wait_children_done(&run);
     if (!proc_running(run.server)) {
@@ -272,6 +272,6 @@ CHECK(concurrent_server, no_zombies_after_a_burst, .number = 7, .points = 1,
     }
     /* All at once: their children end together, and their SIGCHLDs merge into fewer signals. */
     for (int i = 0; i < 20; i++)
-        close(fds[i]);
+        net_close(fds[i]);
     expect_no_zombies(&run, "20 clients, each served by its own child, closed their connections at the same moment");
 }

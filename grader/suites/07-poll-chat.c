@@ -161,7 +161,7 @@ CHECK(poll_chat, idle_and_leaving_clients, .number = 4, .points = 1,
 {
     struct chat chat = start_chat();
     struct chatter *idle = join(&chat), *leaver = join(&chat), *talker = join(&chat);
-    close(leaver->fd);
+    net_close(leaver->fd);
     say(talker, "anyone?\n");
     expect_line(&chat, idle, "3: anyone?\n", "client 1 stayed idle, client 2 left, client 3 sent \"anyone?\\n\"");
     struct chatter *late = join(&chat);
@@ -191,7 +191,7 @@ CHECK(poll_chat, survives_reset, .number = 5, .points = 1,
     wait_peer_consumed(rude->fd);
     struct linger hard = { .l_onoff = 1, .l_linger = 0 };
     setsockopt(rude->fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-    close(rude->fd);
+    net_close(rude->fd);
     say(three, "still here\n");
     expect_line(&chat, one, "3: still here\n", "client 2 sent half a line and reset its connection; client 3 sent \"still here\\n\"");
 }
@@ -274,7 +274,7 @@ CHECK(poll_chat, idle_after_a_client_leaves, .number = 7, .points = 1,
     struct chatter *stays = join(&chat), *leaver = join(&chat);
     say(leaver, "bye\n");
     expect_line(&chat, stays, "2: bye\n", "client 2 sent \"bye\\n\"");
-    close(leaver->fd);
+    net_close(leaver->fd);
     unsigned long start_ticks, ticks;
     char state;
     int samples = 0, ready = 0;
@@ -309,7 +309,7 @@ CHECK(poll_chat, numbers_never_reused, .number = 8, .points = 1,
     struct chatter *one = join(&chat), *two = join(&chat);
     join(&chat);
     uint16_t two_port = port_of(two->fd);
-    close(two->fd);
+    net_close(two->fd);
     wait_dropped(&chat, two_port);     /* if it never drops it, the numbering is still checked */
     struct chatter *four = join(&chat);
     say(four, "hi\n");

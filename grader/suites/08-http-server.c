@@ -216,7 +216,7 @@ static struct response send_request(struct site *s, const char *request, size_t 
     int fd = connect_tcp_server(s->server, "127.0.0.1", s->port);
     send_all(fd, request, n, deadline_in(ANSWER_MS));   /* a server may answer before it all */
     read_response(fd, &res, deadline_in(ANSWER_MS));
-    close(fd);
+    net_close(fd);
     return res;
 }
 
@@ -594,7 +594,7 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
     }
     struct response res = {0};
     read_response(fd, &res, deadline_in(ANSWER_MS));
-    close(fd);
+    net_close(fd);
     const char *req = "\"GET /hel\", \"lo.html HTTP/1.0\\r\\nHo\", \"st: localhost\\r\\n\", \"\\r\\n\": "
                       "4 pieces, each sent once the server had read the one before";
     cause_if_fails("single-recv", "a stream keeps no message boundaries: one recv() returned only the first piece. "
@@ -631,7 +631,7 @@ CHECK(http_server, idle_client_does_not_block, .number = 14, .points = 2,
         fail();
     }
     expect_file(&s, shown(req), &res, hello_html, strlen(hello_html), "text/html");
-    close(idle);
+    net_close(idle);
 }
 
 /* Reads the responses on fds[0..n) side by side, as clients downloading at once would. */
@@ -673,7 +673,7 @@ CHECK(http_server, twenty_downloads_at_once, .number = 15, .points = 1,
     read_all_at_once(fds, res, CLIENTS, deadline_in(2 * ANSWER_MS));
     const char *big = test_bytes(BIG_SIZE, 8);
     for (int i = 0; i < CLIENTS; i++)
-        close(fds[i]);
+        net_close(fds[i]);
     for (int i = 0; i < CLIENTS; i++)
         expect_file(&s, fmt("%s from each of 20 clients at once; this is client %d's response", shown(req), i + 1),
                     &res[i], big, BIG_SIZE, NULL);
@@ -705,7 +705,7 @@ CHECK(http_server, client_leaving_mid_download, .number = 16, .points = 1,
     /* Linger with a zero timeout: close() resets the connection, as a killed browser tab may. */
     struct linger hard = { .l_onoff = 1, .l_linger = 0 };
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-    close(fd);
+    net_close(fd);
     const char *what = fmt("%s for a file of %d bytes; after %zu bytes the client reset the connection",
                            shown(req), HUGE_SIZE, in.len);
     text_free(&in);
