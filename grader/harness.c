@@ -784,6 +784,21 @@ static void note_todo_stop(void)
     }
 }
 
+/* The programs' own calls on their sockets, from their traces, into the conversation: the
+ * other side of each exchange (the server's recv() that got only "4"). Shown, never judged. */
+static void add_traced_calls(void)
+{
+    uint16_t port = check.port.fd >= 0 ? (uint16_t)check.port.value : 0;
+    for (int i = 0; i < check.nprocs; i++) {
+        struct trace_event *events = NULL;
+        size_t n = trace_read(&check.procs[i], port, &events);
+        for (size_t k = 0; k < n; k++)
+            conversation_call(check.procs[i].name, events[k].mono_ns,
+                              events[k].pending ? fmt("%s ... still waiting", events[k].text) : events[k].text);
+        trace_free(events, n);
+    }
+}
+
 /* What was said, as the last section of the feedback and as data for the pages' diagrams.
  * Not after a program stopped at a TODO: it never got to say anything, and that is all there
  * is to say. */
@@ -791,6 +806,7 @@ static void conversation_to_feedback(struct feedback *f)
 {
     if (f->group_key && strncmp(f->group_key, "todo:", 5) == 0)
         return;
+    add_traced_calls();
     struct text section = {0};
     conversation_describe(&section);
     if (section.len > 0) {
