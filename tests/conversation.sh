@@ -66,6 +66,11 @@ conversation_tests() {
         '^    \+[0-9]+ ms +seqnum_server -> check  "0\\n"$' \
         '^    \+[0-9]+ ms +check -> seqnum_server  "1\\n"$' \
         '^    \+[0-9]+ ms +seqnum_server -> check  "4\\n"$'
+    # With the programs' traces merged in: the server's one recv() that got only "4", and its answer.
+    expect_conversation 03-one-recv-per-request 3.3 'the server reading only "4", then answering' \
+        'check -> seqnum_server  "4"$' \
+        'seqnum_server recv\([0-9]+, [0-9]+, 0\) = 1 "4"$' \
+        'seqnum_server send\([0-9]+, "0\\n", 2, 0\) = 2$'
     # A client that leaves early: the check closing, then the server's death by SIGPIPE.
     expect_conversation 01-server-dies-of-sigpipe 1.10 'the check closing early, then SIGPIPE' \
         'check#1 -> echo_server  "x"$' \
