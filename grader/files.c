@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -42,4 +43,19 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 void remove_tree(const char *path)
 {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void remove_sockets_of(const char *dir, uid_t uid)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode)
+            && st.st_uid == uid)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
 }

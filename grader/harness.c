@@ -5,7 +5,6 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,6 +28,7 @@
 #include "lease.h"
 #include "procinfo.h"
 #include "procnet.h"
+#include "scratch.h"
 #include "trace.h"
 
 #define MAX_PROCS 64
@@ -57,8 +57,6 @@ static struct {
     struct feedback fb;         /* what a failure will say, as data */
     struct text feedback;       /* a note being written (stderr's end, a diff): see flush_note */
     char *pending_cause, *pending_cause_id;
-    char **scratch;
-    size_t nscratch;
 } check;
 
 static _Noreturn void internal_error(const char *what)
@@ -66,47 +64,6 @@ static _Noreturn void internal_error(const char *what)
     cr_assert_fail("The grader could not prepare this check (%s: %s). This is not your fault: "
              "tell your instructor.", what, strerror(errno));
     abort();    /* cr_fatal does not return; this tells the compiler so */
-}
-
-static const char *keep(char *s)
-{
-    char **grown = realloc(check.scratch, (check.nscratch + 1) * sizeof *grown);
-    if (grown == NULL)
-        abort();
-    check.scratch = grown;
-    check.scratch[check.nscratch++] = s;
-    return s;
-}
-
-void *scratch_alloc(size_t n)
-{
-    char *p = calloc(1, n ? n : 1);
-    if (p == NULL)
-        abort();
-    return (void *)keep(p);
-}
-
-const char *fmt(const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    char *s;
-    if (vasprintf(&s, format, ap) < 0)
-        abort();
-    va_end(ap);
-    return keep(s);
-}
-
-const char *quote(const void *bytes, size_t n)
-{
-    struct text t = {0};
-    text_quote(&t, bytes, n, 200);
-    return keep(t.data);
-}
-
-const char *quote_text(const struct text *t)
-{
-    return quote(t->data ? t->data : "", t->len);
 }
 
 /* A program's end, as the conversation shows it: describe_end's words up to their explanation
@@ -164,24 +121,6 @@ void check_setup(void)
     }
 }
 
-/* Socket files the check's programs left in /tmp (a client killed before it could unlink its
- * own): with a user id of its own, the check knows they are its. They would otherwise collide
- * with a later client that happens to get the same process id. */
-static void remove_leftover_sockets(uid_t uid)
-{
-    DIR *d = opendir("/tmp");
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        struct stat st;
-        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode)
-            && st.st_uid == uid)
-            unlinkat(dirfd(d), e->d_name, 0);
-    }
-    closedir(d);
-}
-
 /* Reaps the orphans that came to this check (it is their subreaper), once they are dead.
  * SIGCHLD is blocked first, so a child that dies after a look is still announced to
  * sigtimedwait(). */
@@ -212,7 +151,9 @@ void check_teardown(void)
         proc_kill(&check.procs[i]);
     if (check.uid.fd >= 0) {
         uid_sweep((uid_t)check.uid.value);
-        remove_leftover_sockets((uid_t)check.uid.value);
+        /* Socket files its programs left in /tmp (a client killed before it could unlink its
+         * own) would collide with a later client that gets the same process id. */
+        remove_sockets_of("/tmp", (uid_t)check.uid.value);
     }
     reap_adopted();
     lease_release(&check.uid);
@@ -222,11 +163,7 @@ void check_teardown(void)
      * the disk (a container's /tmp) for the checks after it. */
     if (!config()->keep && chdir("/") == 0)
         remove_tree(check.dir);
-    for (size_t i = 0; i < check.nscratch; i++)
-        free(check.scratch[i]);
-    free(check.scratch);
-    check.scratch = NULL;
-    check.nscratch = 0;
+    scratch_free_all();
     sandbox_on_exit(NULL);
     conversation_end();
     text_free(&check.feedback);
@@ -885,19 +822,6 @@ const char *io_outcome(enum io_result r, const struct text *in)
     case IO_ERROR: return fmt("%s%s", errno_text(errno), so_far);
     }
     return "?";
-}
-
-const char *test_bytes(size_t n, unsigned seed)
-{
-    char *b = scratch_alloc(n);
-    uint32_t x = seed * 2654435761u + 1;
-    for (size_t i = 0; i < n; i++) {
-        x = x * 1103515245u + 12345u;
-        b[i] = (char)(x >> 16);
-        if (i % 97 == 5)
-            b[i] = '\0';        /* plenty of NUL bytes: data is not a string */
-    }
-    return b;
 }
 
 void explain_difference(const void *want, size_t n, const struct text *in)

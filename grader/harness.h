@@ -29,6 +29,7 @@
 #include "exercise.h"
 #include "netio.h"
 #include "sandbox.h"
+#include "scratch.h"
 #include "text.h"
 
 /* The limit on a whole check: a safety net far above the deadlines the checks use. The check
@@ -66,13 +67,6 @@ void check_teardown(void);
 const char *scratch_path(const char *name);
 /* A free port for this check (the same one on every call). */
 uint16_t check_port(void);
-/* Memory that lives until the check ends (zeroed). */
-void *scratch_alloc(size_t n);
-/* printf into memory that lives until the check ends. */
-const char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
-/* bytes as a quoted literal ("hi\n\x00"), at most 200 shown. Lives until the check ends. */
-const char *quote(const void *bytes, size_t n);
-const char *quote_text(const struct text *t);
 
 /* --- Student programs -------------------------------------------------------------------- */
 
@@ -146,8 +140,6 @@ _Noreturn void fail(void);
 /* When got differs from want: Got and Expected lines that show where, and a cause when the
  * shape of the difference suggests one (stopped at a NUL byte, stopped at a buffer size). */
 void explain_difference(const void *want, size_t n, const struct text *got);
-/* n pseudo-random bytes (NUL bytes included), the same for the same seed. Lives until the end. */
-const char *test_bytes(size_t n, unsigned seed);
 /* got(what) for a failed I/O result, e.g. "nothing within 3 s" or "ECONNRESET (...)". */
 const char *io_outcome(enum io_result r, const struct text *in);
 
