@@ -37,6 +37,7 @@ static const char hello_html[] =
     "<p>This page came to you over a TCP socket, one request, one response.</p></body></html>\n";
 static const char index_html[] = "<!doctype html>\n<title>Home</title>\n<p>The home page.</p>\n";
 static const char docs_index_html[] = "<!doctype html>\n<title>Docs</title>\n<p>The docs' own index.</p>\n";
+static const char plus_txt[] = "a '+' in a path is a plus sign\n";
 static const char secret[] = "TOP SECRET: this file lies outside DIR\n";
 
 /* Files whose Content-Type the contract fixes, and one it does not know. */
@@ -106,6 +107,7 @@ static struct site start_site(int extras)
     put_text("www/index.html", index_html);
     put_text("www/hello.html", hello_html);
     put_text("www/hello world.txt", "spaces are %20 in a URL\n");
+    put_text("www/c++.txt", plus_txt);
     put_dir("www/docs");
     put_text("www/docs/index.html", docs_index_html);
     put_dir("www/empty");
@@ -392,13 +394,18 @@ CHECK(http_server, index_and_decoding, .number = 4, .points = 1,
 {
     struct site s = start_site(0);
     cause_if_fails("no-index", "a target that names a directory (\"/\" included) means its index.html: stat() the "
-                   "path, and when S_ISDIR, add \"/index.html\".");
+                   "path, and when S_ISDIR, add \"/index.html\". What makes a directory is S_ISDIR, not a "
+                   "'/' at the end: \"/docs\" is one too.");
     get_file(&s, "/", index_html, strlen(index_html), "text/html");
     get_file(&s, "/docs/", docs_index_html, strlen(docs_index_html), "text/html");
+    get_file(&s, "/docs", docs_index_html, strlen(docs_index_html), "text/html");
     const char *spaced = "spaces are %20 in a URL\n";
     cause_if_fails("no-percent-decoding", "decode each %%XX escape (two hex digits) into the byte it stands for before "
                    "looking for the file: \"/hello%%20world.txt\" is \"/hello world.txt\".");
     get_file(&s, "/hello%20world.txt", spaced, strlen(spaced), "text/plain");
+    cause_if_fails("plus-as-space", "only %%XX escapes are decoded in a path: '+' stands for a space in a form's "
+                   "query, never in a path, where it is a plus sign (\"/c++.txt\" is the file c++.txt).");
+    get_file(&s, "/c++.txt", plus_txt, strlen(plus_txt), "text/plain");
     cause_if_fails("query-not-cut", "everything from '?' on is a query, for programs; a file server cuts it off.");
     get_file(&s, "/hello.html?lang=en&x=%41", hello_html, strlen(hello_html), "text/html");
 }
