@@ -54,7 +54,7 @@ struct site {
     const char *dir;
 };
 
-/* Where the site's files live: www/ is DIR; secret.txt and private/ are outside it. */
+/* Where the site's files live: www/ is DIR; secret.txt, private/ and www-old/ are outside it. */
 enum { WITH_BIG = 1, WITH_HUGE = 2 };
 
 static _Noreturn void cannot_prepare(const char *what)
@@ -103,6 +103,8 @@ static struct site start_site(int extras)
     put_text("secret.txt", secret);
     put_dir("private");
     put_text("private/inside.txt", secret);
+    put_dir("www-old");                             /* its path starts with DIR's: "www" */
+    put_text("www-old/secret.txt", secret);
     put_dir("www");
     put_text("www/index.html", index_html);
     put_text("www/hello.html", hello_html);
@@ -113,6 +115,7 @@ static struct site start_site(int extras)
     put_dir("www/empty");
     put_link("www/link.txt", "../secret.txt");
     put_link("www/outside", "../private");
+    put_link("www/old", "../www-old");
     for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++)
         put_text(fmt("www/%s", typed[i].name), fmt("the contents of %s\n", typed[i].name));
     if (extras & WITH_BIG)
@@ -509,6 +512,9 @@ CHECK(http_server, symlink_stays_inside, .number = 9, .points = 1,
     expect_refused(&s, "/link.txt", "follows-links", how);
     expect_refused(&s, "/outside/inside.txt", "follows-links", fmt("%s (Here the link is a directory: O_NOFOLLOW "
                                                   "only looks at the last part of a path.)", how));
+    expect_refused(&s, "/old/secret.txt", "prefix-only", "the link leads to www-old, next to DIR (www): its real path "
+                   "starts with DIR's real path, but not with DIR's path followed by '/'. After the "
+                   "prefix, the next character must be '/' (or the end of the path).");
 }
 
 CHECK(http_server, other_method_405, .number = 10, .points = 1,
