@@ -428,6 +428,9 @@ CHECK(http_server, head_has_no_body, .number = 5, .points = 1,
             got("a body of %zu bytes after the head", body_len(&res));
             cause("head-sends-body", "HEAD asks for the head only: send the same status line and headers as GET, and "
                   "not the file.");
+        } else if (length != NULL && strtoull(length, NULL, 10) == 0) {
+            cause("head-length-zero", "the Content-Length of a HEAD response is the size GET would send (the file's "
+                  "size), not the length of the empty body that follows.");
         }
         fail();
     }
@@ -443,6 +446,11 @@ static void expect_error_response(struct site *s, const char *req, int want, int
     if (length == NULL || body_len(&res) == 0 || strtoull(length, NULL, 10) != body_len(&res)) {
         describe_exchange(s, shown(req), "a complete response: a short body (such as \"404 Not Found\\n\") "
                           "and its length in Content-Length", &res);
+        if (length == NULL && body_len(&res) > 0)
+            got("no Content-Length header, and a body of %zu bytes", body_len(&res));
+        if (length == NULL)
+            cause("no-content-length", "an error response needs a Content-Length too: the length of its short body, "
+                  "so that the client knows it got all of it.");
         if (length != NULL && body_len(&res) > 0)
             got("Content-Length: %s, and a body of %zu bytes", length, body_len(&res));
         if (length != NULL && body_len(&res) > 0)
@@ -633,6 +641,17 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
     close(fd);
     const char *req = "\"GET /hel\", \"lo.html HTTP/1.0\\r\\nHo\", \"st: localhost\\r\\n\", \"\\r\\n\": "
                       "4 pieces, each sent once the server had read the one before";
+    if (res.r == IO_TIMEOUT && res.raw.len == 0) {
+        /* The last piece completed the empty line that the piece before began: a server that
+         * looks for it only in what its last recv() returned never sees it. */
+        sent("%s", req);
+        expected("the file, once the last piece has ended the head");
+        got("nothing within %d s", ANSWER_MS / 1000);
+        cause("head-end-in-last-read", "the server never saw the end of the head: its empty line came split over "
+              "two recv()s (\"...localhost\\r\\n\", then \"\\r\\n\"). Look for it in the whole buffer after "
+              "each recv(), not only in the bytes that recv() just returned.");
+        fail();
+    }
     cause_if_fails("single-recv", "a stream keeps no message boundaries: one recv() returned only the first piece. "
                    "Call recv() in a loop, appending to a buffer, until the buffer holds the empty "
                    "line that ends the head.");
@@ -641,8 +660,17 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
     const char *bare = "GET /hello.html HTTP/1.0\nHost: localhost\n\n";
     res = request(&s, bare);
     req = shown(bare);
-    cause_if_fails("bare-newline", "lines that end in a bare \"\\n\" (no \"\\r\") are accepted too: look for "
-                   "\"\\n\\n\" as well as \"\\r\\n\\r\\n\", and strip a '\\r' before the '\\n'.");
+    const char *bare_why = "lines that end in a bare \"\\n\" (no \"\\r\") are accepted too: look for "
+                           "\"\\n\\n\" as well as \"\\r\\n\\r\\n\", and strip a '\\r' before the '\\n'.";
+    if (res.r == IO_TIMEOUT && res.raw.len == 0) {
+        /* Said here: the general "still waiting?" names "\r\n\r\n", the very end it looked for. */
+        sent("%s", req);
+        expected("the file: the empty line \"\\n\\n\" ends this head");
+        got("nothing within %d s", ANSWER_MS / 1000);
+        cause("bare-newline", "%s", bare_why);
+        fail();
+    }
+    cause_if_fails("bare-newline", "%s", bare_why);
     expect_file(&s, req, &res, hello_html, strlen(hello_html), "text/html");
 }
 
