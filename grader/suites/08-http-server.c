@@ -375,11 +375,53 @@ CHECK(http_server, get_serves_a_file, .number = 1, .points = 2,
     expect_file(&s, shown(req), &res, hello_html, strlen(hello_html), "text/html");
 }
 
-CHECK(http_server, binary_file_intact, .number = 2, .points = 2,
-      .what = "a binary file of about 1 MB arrives byte for byte (NUL bytes included)")
+/* The bytes of huge.bin: BIG_SIZE test bytes, HUGE_SIZE / BIG_SIZE times over. */
+static const char *huge_bytes(void)
 {
-    struct site s = start_site(WITH_BIG);
+    static char *bytes;
+    if (bytes != NULL)
+        return bytes;
+    if ((bytes = malloc(HUGE_SIZE)) == NULL)
+        cannot_prepare("malloc");
+    for (size_t i = 0; i < HUGE_SIZE / BIG_SIZE; i++)
+        memcpy(bytes + i * BIG_SIZE, test_bytes(BIG_SIZE, 9), BIG_SIZE);
+    return bytes;
+}
+
+CHECK(http_server, binary_file_intact, .number = 2, .points = 2,
+      .what = "a binary file of about 1 MB arrives byte for byte (NUL bytes included), and 16 MB to a slow reader")
+{
+    struct site s = start_site(WITH_BIG | WITH_HUGE);
     get_file(&s, "/big.bin", test_bytes(BIG_SIZE, 8), BIG_SIZE, NULL);
+
+    /* 1 MB fits in the socket buffers between us, so a server that gives up when send() would
+     * block (EAGAIN on a non-blocking socket) still passes the above. 16 MB does not: read one
+     * byte, let the server fill every buffer until all its processes sleep, then read it all. */
+    const char *req = get_request("/huge.bin");
+    int fd = connect_tcp_server(s.server, "127.0.0.1", s.port);
+    send_all(fd, req, strlen(req), deadline_in(ANSWER_MS));
+    struct response res = {0};
+    recv_until(fd, &res.raw, 1, false, deadline_in(ANSWER_MS));
+    int64_t deadline = deadline_in(ANSWER_MS);
+    while (!procinfo_group_asleep(s.server->pid) && proc_running(s.server) && now_ms() < deadline)
+        proc_wait(s.server, deadline_in(1));    /* a nap, until the server can go no further */
+    read_response(fd, &res, deadline_in(2 * ANSWER_MS));
+    close(fd);
+    const char *what = fmt("%s for a file of %d bytes; the client read 1 byte, waited until the server "
+                           "could send no more, then read the rest", shown(req), HUGE_SIZE);
+    const char *length = header(&res, "Content-Length");
+    if (res.has_head && res.status == 200 && (res.r == IO_EOF || res.r == IO_ERROR) && body_len(&res) < HUGE_SIZE
+        && length != NULL && strtoull(length, NULL, 10) == HUGE_SIZE
+        && memcmp(body_of(&res), huge_bytes(), body_len(&res)) == 0) {
+        sent("%s", what);
+        expected("after the head, the file's %d bytes exactly", HUGE_SIZE);
+        got("its first %zu bytes, then the end of the connection", body_len(&res));
+        cause("gives-up-on-eagain", "the server stopped sending once the client's buffers were full. A send() on a "
+              "non-blocking socket (or one with SO_SNDTIMEO) then fails with EAGAIN: that is not an "
+              "error. Wait until poll() says POLLOUT and send the rest; a blocking socket waits by itself.");
+        fail();
+    }
+    expect_file(&s, what, &res, huge_bytes(), HUGE_SIZE, NULL);
 }
 
 CHECK(http_server, content_types, .number = 3, .points = 1,
