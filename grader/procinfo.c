@@ -48,6 +48,26 @@ struct children procinfo_children(pid_t pid)
     return c;
 }
 
+bool procinfo_group_asleep(pid_t pid)
+{
+    DIR *proc = opendir("/proc");
+    if (proc == NULL)
+        return false;
+    bool leader = false, asleep = true;
+    struct dirent *e;
+    while (asleep && (e = readdir(proc)) != NULL) {
+        char state;
+        int ppid, pgrp;
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || read_stat(e->d_name, &state, &ppid, &pgrp) < 0
+            || pgrp != pid || state == 'Z')
+            continue;
+        leader |= atoi(e->d_name) == pid;
+        asleep = state == 'S';
+    }
+    closedir(proc);
+    return leader && asleep;
+}
+
 bool procinfo_cpu(pid_t pid, unsigned long *ticks, char *state)
 {
     char path[64], line[1024];

@@ -16,6 +16,11 @@ struct children {
  * again to serve (the "double fork" that avoids zombies) still counts. */
 struct children procinfo_children(pid_t pid);
 
+/* True when every process of the group pid leads (pid itself, its children and theirs) is
+ * asleep ('S'): none can move on until something outside it happens, e.g. a full socket
+ * buffer drains. Zombies do not count; false when pid itself is gone. */
+bool procinfo_group_asleep(pid_t pid);
+
 /* The CPU time pid has used (user and system, in clock ticks) and its state ('R' running or
  * ready to run, 'S' asleep, ...). False when it is gone. */
 bool procinfo_cpu(pid_t pid, unsigned long *ticks, char *state);

@@ -37,6 +37,7 @@ static const char hello_html[] =
     "<p>This page came to you over a TCP socket, one request, one response.</p></body></html>\n";
 static const char index_html[] = "<!doctype html>\n<title>Home</title>\n<p>The home page.</p>\n";
 static const char docs_index_html[] = "<!doctype html>\n<title>Docs</title>\n<p>The docs' own index.</p>\n";
+static const char plus_txt[] = "a '+' in a path is a plus sign\n";
 static const char secret[] = "TOP SECRET: this file lies outside DIR\n";
 
 /* Files whose Content-Type the contract fixes, and one it does not know. */
@@ -53,7 +54,7 @@ struct site {
     const char *dir;
 };
 
-/* Where the site's files live: www/ is DIR; secret.txt and private/ are outside it. */
+/* Where the site's files live: www/ is DIR; secret.txt, private/ and www-old/ are outside it. */
 enum { WITH_BIG = 1, WITH_HUGE = 2 };
 
 static _Noreturn void cannot_prepare(const char *what)
@@ -102,15 +103,19 @@ static struct site start_site(int extras)
     put_text("secret.txt", secret);
     put_dir("private");
     put_text("private/inside.txt", secret);
+    put_dir("www-old");                             /* its path starts with DIR's: "www" */
+    put_text("www-old/secret.txt", secret);
     put_dir("www");
     put_text("www/index.html", index_html);
     put_text("www/hello.html", hello_html);
     put_text("www/hello world.txt", "spaces are %20 in a URL\n");
+    put_text("www/c++.txt", plus_txt);
     put_dir("www/docs");
     put_text("www/docs/index.html", docs_index_html);
     put_dir("www/empty");
     put_link("www/link.txt", "../secret.txt");
     put_link("www/outside", "../private");
+    put_link("www/old", "../www-old");
     for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++)
         put_text(fmt("www/%s", typed[i].name), fmt("the contents of %s\n", typed[i].name));
     if (extras & WITH_BIG)
@@ -370,11 +375,53 @@ CHECK(http_server, get_serves_a_file, .number = 1, .points = 2,
     expect_file(&s, shown(req), &res, hello_html, strlen(hello_html), "text/html");
 }
 
-CHECK(http_server, binary_file_intact, .number = 2, .points = 2,
-      .what = "a binary file of about 1 MB arrives byte for byte (NUL bytes included)")
+/* The bytes of huge.bin: BIG_SIZE test bytes, HUGE_SIZE / BIG_SIZE times over. */
+static const char *huge_bytes(void)
 {
-    struct site s = start_site(WITH_BIG);
+    static char *bytes;
+    if (bytes != NULL)
+        return bytes;
+    if ((bytes = malloc(HUGE_SIZE)) == NULL)
+        cannot_prepare("malloc");
+    for (size_t i = 0; i < HUGE_SIZE / BIG_SIZE; i++)
+        memcpy(bytes + i * BIG_SIZE, test_bytes(BIG_SIZE, 9), BIG_SIZE);
+    return bytes;
+}
+
+CHECK(http_server, binary_file_intact, .number = 2, .points = 2,
+      .what = "a binary file of about 1 MB arrives byte for byte (NUL bytes included), and 16 MB to a slow reader")
+{
+    struct site s = start_site(WITH_BIG | WITH_HUGE);
     get_file(&s, "/big.bin", test_bytes(BIG_SIZE, 8), BIG_SIZE, NULL);
+
+    /* 1 MB fits in the socket buffers between us, so a server that gives up when send() would
+     * block (EAGAIN on a non-blocking socket) still passes the above. 16 MB does not: read one
+     * byte, let the server fill every buffer until all its processes sleep, then read it all. */
+    const char *req = get_request("/huge.bin");
+    int fd = connect_tcp_server(s.server, "127.0.0.1", s.port);
+    send_all(fd, req, strlen(req), deadline_in(ANSWER_MS));
+    struct response res = {0};
+    recv_until(fd, &res.raw, 1, false, deadline_in(ANSWER_MS));
+    int64_t deadline = deadline_in(ANSWER_MS);
+    while (!procinfo_group_asleep(s.server->pid) && proc_running(s.server) && now_ms() < deadline)
+        proc_wait(s.server, deadline_in(1));    /* a nap, until the server can go no further */
+    read_response(fd, &res, deadline_in(2 * ANSWER_MS));
+    net_close(fd);
+    const char *what = fmt("%s for a file of %d bytes; the client read 1 byte, waited until the server "
+                           "could send no more, then read the rest", shown(req), HUGE_SIZE);
+    const char *length = header(&res, "Content-Length");
+    if (res.has_head && res.status == 200 && (res.r == IO_EOF || res.r == IO_ERROR) && body_len(&res) < HUGE_SIZE
+        && length != NULL && strtoull(length, NULL, 10) == HUGE_SIZE
+        && memcmp(body_of(&res), huge_bytes(), body_len(&res)) == 0) {
+        sent("%s", what);
+        expected("after the head, the file's %d bytes exactly", HUGE_SIZE);
+        got("its first %zu bytes, then the end of the connection", body_len(&res));
+        cause("gives-up-on-eagain", "the server stopped sending once the client's buffers were full. A send() on a "
+              "non-blocking socket (or one with SO_SNDTIMEO) then fails with EAGAIN: that is not an "
+              "error. Wait until poll() says POLLOUT and send the rest; a blocking socket waits by itself.");
+        fail();
+    }
+    expect_file(&s, what, &res, huge_bytes(), HUGE_SIZE, NULL);
 }
 
 CHECK(http_server, content_types, .number = 3, .points = 1,
@@ -392,13 +439,18 @@ CHECK(http_server, index_and_decoding, .number = 4, .points = 1,
 {
     struct site s = start_site(0);
     cause_if_fails("no-index", "a target that names a directory (\"/\" included) means its index.html: stat() the "
-                   "path, and when S_ISDIR, add \"/index.html\".");
+                   "path, and when S_ISDIR, add \"/index.html\". What makes a directory is S_ISDIR, not a "
+                   "'/' at the end: \"/docs\" is one too.");
     get_file(&s, "/", index_html, strlen(index_html), "text/html");
     get_file(&s, "/docs/", docs_index_html, strlen(docs_index_html), "text/html");
+    get_file(&s, "/docs", docs_index_html, strlen(docs_index_html), "text/html");
     const char *spaced = "spaces are %20 in a URL\n";
     cause_if_fails("no-percent-decoding", "decode each %%XX escape (two hex digits) into the byte it stands for before "
                    "looking for the file: \"/hello%%20world.txt\" is \"/hello world.txt\".");
     get_file(&s, "/hello%20world.txt", spaced, strlen(spaced), "text/plain");
+    cause_if_fails("plus-as-space", "only %%XX escapes are decoded in a path: '+' stands for a space in a form's "
+                   "query, never in a path, where it is a plus sign (\"/c++.txt\" is the file c++.txt).");
+    get_file(&s, "/c++.txt", plus_txt, strlen(plus_txt), "text/plain");
     cause_if_fails("query-not-cut", "everything from '?' on is a query, for programs; a file server cuts it off.");
     get_file(&s, "/hello.html?lang=en&x=%41", hello_html, strlen(hello_html), "text/html");
 }
@@ -418,6 +470,9 @@ CHECK(http_server, head_has_no_body, .number = 5, .points = 1,
             got("a body of %zu bytes after the head", body_len(&res));
             cause("head-sends-body", "HEAD asks for the head only: send the same status line and headers as GET, and "
                   "not the file.");
+        } else if (length != NULL && strtoull(length, NULL, 10) == 0) {
+            cause("head-length-zero", "the Content-Length of a HEAD response is the size GET would send (the file's "
+                  "size), not the length of the empty body that follows.");
         }
         fail();
     }
@@ -433,6 +488,11 @@ static void expect_error_response(struct site *s, const char *req, int want, int
     if (length == NULL || body_len(&res) == 0 || strtoull(length, NULL, 10) != body_len(&res)) {
         describe_exchange(s, shown(req), "a complete response: a short body (such as \"404 Not Found\\n\") "
                           "and its length in Content-Length", &res);
+        if (length == NULL && body_len(&res) > 0)
+            got("no Content-Length header, and a body of %zu bytes", body_len(&res));
+        if (length == NULL)
+            cause("no-content-length", "an error response needs a Content-Length too: the length of its short body, "
+                  "so that the client knows it got all of it.");
         if (length != NULL && body_len(&res) > 0)
             got("Content-Length: %s, and a body of %zu bytes", length, body_len(&res));
         if (length != NULL && body_len(&res) > 0)
@@ -502,6 +562,9 @@ CHECK(http_server, symlink_stays_inside, .number = 9, .points = 1,
     expect_refused(&s, "/link.txt", "follows-links", how);
     expect_refused(&s, "/outside/inside.txt", "follows-links", fmt("%s (Here the link is a directory: O_NOFOLLOW "
                                                   "only looks at the last part of a path.)", how));
+    expect_refused(&s, "/old/secret.txt", "prefix-only", "the link leads to www-old, next to DIR (www): its real path "
+                   "starts with DIR's real path, but not with DIR's path followed by '/'. After the "
+                   "prefix, the next character must be '/' (or the end of the path).");
 }
 
 CHECK(http_server, other_method_405, .number = 10, .points = 1,
@@ -543,17 +606,40 @@ CHECK(http_server, malformed_400, .number = 11, .points = 1,
     }
 }
 
+/* GET /hello.html with header lines that make the head at least size bytes long. */
+static void long_head(struct text *req, size_t size)
+{
+    text_puts(req, "GET /hello.html HTTP/1.0\r\n");
+    for (int i = 0; req->len < size; i++)
+        text_printf(req, "X-Filler-%03d: %s\r\n", i, "a long header line, a long header line, a long one");
+    text_puts(req, "\r\n");
+}
+
 CHECK(http_server, oversized_head_431, .number = 12, .points = 1,
-      .what = "a request head longer than 8 KiB: 431 (or 400), and the connection is closed")
+      .what = "a request head longer than 8 KiB: 431 (or 400), and the connection is closed; a shorter one is served")
 {
     struct site s = start_site(0);
     struct text req = {0};
-    text_puts(&req, "GET /hello.html HTTP/1.0\r\n");
-    for (int i = 0; req.len < 3 * HEAD_LIMIT / 2; i++)
-        text_printf(&req, "X-Filler-%03d: %s\r\n", i, "a long header line, a long header line, a long one");
-    text_puts(&req, "\r\n");
+    /* Under the limit first: a browser with cookies sends heads of a few KiB, and the contract
+     * refuses only what is longer than 8 KiB. A 1 KiB buffer would pass the rest of this check. */
+    long_head(&req, HEAD_LIMIT - 1024);
     struct response res = send_request(&s, req.data, req.len);
     const char *what = fmt("GET /hello.html HTTP/1.0, then header lines: a head of %zu bytes in all", req.len);
+    if (res.has_head && (res.status == 431 || res.status == 400)) {
+        sent("%s", what);
+        expected("status 200 and the file: the head is shorter than 8 KiB");
+        got("the head %s", head_text(&res));
+        cause("head-buffer-small", "the buffer for the request head is too small: it must hold 8 KiB (8192 "
+              "bytes). Only a head longer than that gets 431.");
+        fail();
+    }
+    expect_file(&s, what, &res, hello_html, strlen(hello_html), "text/html");
+    text_free(&req);
+
+    req = (struct text){0};
+    long_head(&req, 3 * HEAD_LIMIT / 2);
+    res = send_request(&s, req.data, req.len);
+    what = fmt("GET /hello.html HTTP/1.0, then header lines: a head of %zu bytes in all", req.len);
     if (res.has_head && (res.status == 431 || res.status == 400)
         && (res.r == IO_EOF || (res.r == IO_ERROR && res.err == ECONNRESET))) {
         text_free(&req);
@@ -597,6 +683,17 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
     net_close(fd);
     const char *req = "\"GET /hel\", \"lo.html HTTP/1.0\\r\\nHo\", \"st: localhost\\r\\n\", \"\\r\\n\": "
                       "4 pieces, each sent once the server had read the one before";
+    if (res.r == IO_TIMEOUT && res.raw.len == 0) {
+        /* The last piece completed the empty line that the piece before began: a server that
+         * looks for it only in what its last recv() returned never sees it. */
+        sent("%s", req);
+        expected("the file, once the last piece has ended the head");
+        got("nothing within %d s", ANSWER_MS / 1000);
+        cause("head-end-in-last-read", "the server never saw the end of the head: its empty line came split over "
+              "two recv()s (\"...localhost\\r\\n\", then \"\\r\\n\"). Look for it in the whole buffer after "
+              "each recv(), not only in the bytes that recv() just returned.");
+        fail();
+    }
     cause_if_fails("single-recv", "a stream keeps no message boundaries: one recv() returned only the first piece. "
                    "Call recv() in a loop, appending to a buffer, until the buffer holds the empty "
                    "line that ends the head.");
@@ -605,33 +702,73 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
     const char *bare = "GET /hello.html HTTP/1.0\nHost: localhost\n\n";
     res = request(&s, bare);
     req = shown(bare);
-    cause_if_fails("bare-newline", "lines that end in a bare \"\\n\" (no \"\\r\") are accepted too: look for "
-                   "\"\\n\\n\" as well as \"\\r\\n\\r\\n\", and strip a '\\r' before the '\\n'.");
+    const char *bare_why = "lines that end in a bare \"\\n\" (no \"\\r\") are accepted too: look for "
+                           "\"\\n\\n\" as well as \"\\r\\n\\r\\n\", and strip a '\\r' before the '\\n'.";
+    if (res.r == IO_TIMEOUT && res.raw.len == 0) {
+        /* Said here: the general "still waiting?" names "\r\n\r\n", the very end it looked for. */
+        sent("%s", req);
+        expected("the file: the empty line \"\\n\\n\" ends this head");
+        got("nothing within %d s", ANSWER_MS / 1000);
+        cause("bare-newline", "%s", bare_why);
+        fail();
+    }
+    cause_if_fails("bare-newline", "%s", bare_why);
     expect_file(&s, req, &res, hello_html, strlen(hello_html), "text/html");
 }
 
-CHECK(http_server, idle_client_does_not_block, .number = 14, .points = 2,
-      .what = "an idle client does not delay another")
+/* Fails unless the GET of /hello.html is answered while another client (described by first)
+ * holds the server's attention. why_id and why: the likely cause when a server that has no
+ * child process left the second client waiting. */
+static void expect_served_meanwhile(struct site *s, const char *first, const char *why_id, const char *why)
 {
-    struct site s = start_site(0);
+    const char *req = get_request("/hello.html");
+    struct response res = request(s, req);
+    if (!res.has_head) {
+        sent("%s; a second client sent %s", first, shown(req));
+        expected("the second client's response at once");
+        got("%s", io_outcome(res.r, &res.raw));
+        struct children c = procinfo_children(s->server->pid);
+        if (res.r == IO_TIMEOUT && c.running > 0)
+            cause("waits-for-child", "a child process serves the first client, but the parent did not take the "
+                  "second: is it waiting for that child (wait(), or waitpid() without WNOHANG)? Go "
+                  "straight back to accept(), and reap children in a SIGCHLD handler.");
+        else if (res.r == IO_TIMEOUT)
+            cause(why_id, "%s", why);
+        if (exits_soon(s->server))
+            tell_about(s->server);
+        fail();
+    }
+    expect_file(s, shown(req), &res, hello_html, strlen(hello_html), "text/html");
+}
+
+CHECK(http_server, idle_client_does_not_block, .number = 14, .points = 2,
+      .what = "an idle client, or one that does not read its file, does not delay another")
+{
+    struct site s = start_site(WITH_HUGE);
     int idle = connect_tcp_server(s.server, "127.0.0.1", s.port);
     send_all(idle, "GET /hel", 8, deadline_in(ANSWER_MS));
     wait_peer_consumed(idle);
-    const char *req = get_request("/hello.html");
-    struct response res = request(&s, req);
-    if (!res.has_head) {
-        sent("a first client connected, sent \"GET /hel\" and waited; a second client sent %s", shown(req));
-        expected("the second client's response at once");
-        got("%s", io_outcome(res.r, &res.raw));
-        if (res.r == IO_TIMEOUT)
-            cause("iterative-server", "the server serves one client at a time, so it waited for the rest of the first "
-                  "client's request. fork() a child per client (exercise 06), or poll() (07).");
-        if (exits_soon(s.server))
-            tell_about(s.server);
-        fail();
-    }
-    expect_file(&s, shown(req), &res, hello_html, strlen(hello_html), "text/html");
+    expect_served_meanwhile(&s, "a first client connected, sent \"GET /hel\" and waited", "iterative-server",
+                            "the server serves one client at a time, so it waited for the rest of the first "
+                            "client's request. fork() a child per client (exercise 06), or poll() (07).");
     net_close(idle);
+
+    /* A slow reader: its file is larger than every socket buffer between us, so a server that
+     * waits until send() has taken it all waits for this client. One byte read first: the
+     * server has begun to send it before the second client comes. */
+    int slow = connect_tcp_server(s.server, "127.0.0.1", s.port);
+    const char *req = get_request("/huge.bin");
+    send_all(slow, req, strlen(req), deadline_in(ANSWER_MS));
+    struct text first = {0};
+    recv_until(slow, &first, 1, false, deadline_in(ANSWER_MS));
+    text_free(&first);
+    expect_served_meanwhile(&s, fmt("a first client sent %s for a file of %d bytes, read 1 byte and then "
+                                    "nothing more", shown(req), HUGE_SIZE), "blocking-send",
+                            "the server waited for the first client to read its file. One process that serves "
+                            "every client must never wait in send() for one of them: make the sockets "
+                            "non-blocking, send what send() takes, and when it says EAGAIN, go back to poll() "
+                            "(POLLOUT) and serve the others meanwhile.");
+    net_close(slow);
 }
 
 /* Reads the responses on fds[0..n) side by side, as clients downloading at once would. */
