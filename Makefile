@@ -6,7 +6,8 @@
 #   make hint EX=<exercise-id>   the next hint for that exercise
 #   make watch [EX=<exercise-id>]   grade again on every save
 #   make test       test the kit itself (solutions, skeletons, broken variants, JSON)
-#   make bench      time the grading of the reference solutions
+#   make bench      time the grading: solutions, skeletons and broken variants side by side
+#                   (RUNS=N runs each, default 3; EX=<exercise-id> for one)
 #   make rubric     rewrite the exercise READMEs' grading tables from the suites
 #   make docker     build the kit's Docker image (get-connected), even where no image can be pulled
 #   make docker-check [EX=...]   `make check` inside that image, on your exercises/
@@ -88,7 +89,7 @@ rubric: all
 	@sh grader/rubric-tables.sh
 
 bench: all
-	@bash tests/benchmark.sh
+	@RUNS="$(RUNS)" EX="$(EX)" bash tests/benchmark.sh
 
 docker:
 	@$(NEED_DOCKER) "make docker"
