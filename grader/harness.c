@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -204,6 +206,8 @@ static void reap_adopted(void)
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+static void stall_forget(void);
+
 void check_teardown(void)
 {
     alarm(TEARDOWN_SECONDS);     /* cleaning up gets a limit of its own */
@@ -231,6 +235,7 @@ void check_teardown(void)
     free(check.pending_cause);
     check.pending_cause = NULL;
     check.has_cause = false;
+    stall_forget();
 }
 
 const char *scratch_path(const char *name)
@@ -429,6 +434,179 @@ int await_any_readable_or_exit(const int *fds, int n, struct proc *p, int64_t de
         proc_running(p);
         watching = false;
         deadline = now_ms();
+    }
+}
+
+/* --- Knowing early that an answer will not come ------------------------------------------- */
+
+/* A program is stuck when every thread of every one of its processes sleeps in a call that only
+ * an event ends (accept(), recv(), poll() without a timeout...), none of them was scheduled in
+ * for STALL_MS over at least STALL_LOOKS looks, and nothing is on its way to it or from it: then
+ * the answer we wait for will not come, and waiting out ANSWER_MS would only cost time. Every
+ * part of that is needed on a loaded machine: a process asleep right after a look may have been
+ * woken a microsecond later (the next look sees it ran), and bytes still in flight on loopback
+ * will wake it when they land. */
+#define STALL_MS 200
+#define STALL_LOOKS 4
+#define LOOK_EVERY_MS 20
+#define SETTLE_EVERY_MS 2
+
+static struct {
+    struct proc *p;
+    int looks;                  /* looks in a row that found it stuck, and the same */
+    int64_t first;
+    unsigned long runs;
+    int processes;
+    char note[400];             /* why the last wait stopped early, for io_outcome() */
+} stall;
+
+/* What is between the check's descriptor fd and program p: bytes p has not read (ours, or
+ * another client's), connections it has not accept()ed, and bytes still in flight. */
+struct traffic {
+    bool unread;
+    bool unaccepted;
+    bool in_flight;
+};
+
+static struct traffic traffic_with(const struct procinfo_look *look, int fd)
+{
+    struct traffic t = { false, false, false };
+    int domain = -1, queued = 0;
+    socklen_t len = sizeof domain;
+    if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0
+        && ioctl(fd, SIOCOUTQ, &queued) == 0 && queued > 0) {
+        /* A UNIX socket counts what its peer has not read yet; TCP what is not acknowledged. */
+        if (domain == AF_UNIX)
+            t.unread = true;
+        else
+            t.in_flight = true;
+    }
+    struct inet_socket s[256];
+    int n = procnet_sockets_of_all(look->pids, look->processes < PROCINFO_MAX_LOOKED ? look->processes
+                                   : PROCINFO_MAX_LOOKED, "tcp", s, 256);
+    for (int i = 0; i < n; i++) {
+        /* A listener's receive queue is its connections not yet accepted. */
+        if (s[i].state == PROCNET_TCP_LISTEN) {
+            t.unaccepted |= s[i].rx_queue > 0;
+        } else {
+            t.unread |= s[i].rx_queue > 0;
+            t.in_flight |= s[i].tx_queue > 0;
+        }
+    }
+    return t;
+}
+
+/* Why p will not answer, in the words of the feedback. */
+static void describe_stuck(const struct proc *p, const struct procinfo_look *look, struct traffic t)
+{
+    const char *call = procinfo_call_name(look->call);
+    bool in_accept = strcmp(call, "accept()") == 0;
+    const char *others = look->processes > 1 ? fmt(" (and its %d other processes in calls that wait too)",
+                                                   look->processes - 1) : "";
+    const char *why;
+    if (in_accept && t.unread)
+        why = "waiting for another client, while bytes sent to it on a connection it had accepted "
+              "sat unread";
+    else if (t.unaccepted)
+        why = "while a connection waited to be accept()ed";
+    else if (t.unread)
+        why = "while bytes sent to it sat unread";
+    else
+        why = "having read everything sent to it: nothing more was coming";
+    snprintf(stall.note, sizeof stall.note, "%s was blocked in %s%s, %s", p->name, call, others, why);
+}
+
+static void stall_forget(void)
+{
+    stall.p = NULL;
+    stall.looks = 0;
+    stall.note[0] = '\0';
+}
+
+static void stall_reset(struct proc *p)
+{
+    stall.p = p;
+    stall.looks = 0;
+}
+
+/* One look at p while the check waits for it (on fd, or -1 for an event /proc shows). True
+ * once it is stuck; stall.note then says how, for the feedback. */
+static bool stuck(struct proc *p, int fd)
+{
+    struct procinfo_look look;
+    procinfo_look(p->pid, &look);
+    proc_running(p);
+    if (look.processes == 0 && p->exited) {
+        snprintf(stall.note, sizeof stall.note, "%s had ended", p->name);
+        return true;
+    }
+    if (stall.p != p || look.unknown || look.processes == 0 || look.blocked < look.processes
+        || look.processes > PROCINFO_MAX_LOOKED) {
+        stall_reset(p);
+        return false;
+    }
+    if (stall.looks == 0 || look.runs != stall.runs || look.processes != stall.processes) {
+        stall.looks = 1;
+        stall.first = now_ms();
+        stall.runs = look.runs;
+        stall.processes = look.processes;
+        return false;
+    }
+    if (++stall.looks < STALL_LOOKS || now_ms() - stall.first < STALL_MS)
+        return false;
+    struct traffic t = traffic_with(&look, fd);
+    if (t.in_flight || (fd >= 0 && wait_readable(fd, now_ms()))) {
+        stall_reset(p);
+        return false;
+    }
+    describe_stuck(p, &look, t);
+    return true;
+}
+
+bool await_answer(int fd, struct proc *p, int64_t deadline)
+{
+    stall_reset(p);
+    stall.note[0] = '\0';
+    for (;;) {
+        int64_t slice = deadline_in(LOOK_EVERY_MS);
+        /* Not await_readable_or_exit(): after its first process exits, a program's others (a
+         * forking server's children) may still answer. Its end shows as end-of-file anyway. */
+        if (wait_readable(fd, slice < deadline ? slice : deadline))
+            return true;
+        if (now_ms() >= deadline || stuck(p, fd))
+            return false;
+    }
+}
+
+enum io_result recv_answer(struct proc *p, int fd, struct text *in, size_t cap, bool stop_at_newline,
+                           int64_t deadline)
+{
+    for (;;) {
+        bool ready = await_answer(fd, p, deadline);
+        /* Take what is there without waiting: a program that exited or got stuck sends no more. */
+        enum io_result r = recv_until(fd, in, cap, stop_at_newline, ready ? deadline_in(0) : now_ms());
+        if (r != IO_TIMEOUT || !ready || now_ms() >= deadline)
+            return r;
+    }
+}
+
+bool wait_until_settled(struct proc *p, bool (*done)(void *), void *arg, int64_t deadline)
+{
+    stall_reset(p);
+    stall.note[0] = '\0';
+    for (int64_t next_look = deadline_in(LOOK_EVERY_MS);;) {
+        if (done(arg))
+            return true;
+        if (now_ms() >= deadline)
+            return false;
+        /* The kernel has no event for what /proc shows: look again in a moment. */
+        if (proc_wait(p, deadline_in(SETTLE_EVERY_MS)))
+            return done(arg);
+        if (now_ms() >= next_look) {
+            if (stuck(p, -1))
+                return done(arg);
+            next_look = deadline_in(LOOK_EVERY_MS);
+        }
     }
 }
 
@@ -717,7 +895,10 @@ const char *io_outcome(enum io_result r, const struct text *in)
     switch (r) {
     case IO_OK: return fmt("%s", quote_text(in));
     case IO_EOF: return in->len ? fmt("%s, then end-of-file", quote_text(in)) : "end-of-file at once (the connection was closed)";
-    case IO_TIMEOUT: return fmt("nothing more within %d s%s", ANSWER_MS / 1000, so_far);
+    case IO_TIMEOUT:
+        if (stall.note[0])
+            return fmt("nothing more%s: %s", so_far, stall.note);
+        return fmt("nothing more within %d s%s", ANSWER_MS / 1000, so_far);
     case IO_FULL: return fmt("more than expected: %s", quote_text(in));
     case IO_ERROR: return fmt("%s%s", errno_text(errno), so_far);
     }

@@ -110,6 +110,17 @@ bool await_readable_or_exit(int fd, struct proc *p, int64_t deadline);
 /* The same for several descriptors (entries of -1 are skipped): the index of a readable one,
  * or -1 when p exited first or at the deadline. */
 int await_any_readable_or_exit(const int *fds, int n, struct proc *p, int64_t deadline);
+/* Waits for an answer from p on fd: true when fd is readable; false when p exited, at the
+ * deadline, or as soon as p is stuck: all of its processes blocked in calls that only an event
+ * ends, none woke up for a while, and nothing is on its way (see harness.c). A check then fails
+ * at once instead of waiting out the deadline, and io_outcome() says why. */
+bool await_answer(int fd, struct proc *p, int64_t deadline);
+/* recv_until() for an answer from p: the same results, IO_TIMEOUT early when p is stuck. */
+enum io_result recv_answer(struct proc *p, int fd, struct text *in, size_t cap, bool stop_at_newline,
+                           int64_t deadline);
+/* Waits until done(arg) is true (a state /proc shows: zombies reaped, children ended), or p
+ * exited or got stuck (nothing will change any more), or the deadline: done(arg) at the end. */
+bool wait_until_settled(struct proc *p, bool (*done)(void *), void *arg, int64_t deadline);
 /* True when p exits within a moment: after a connection broke, its process may still be on its
  * way out; this waits for that event (with a short deadline) before describing how it ended. */
 bool exits_soon(struct proc *p);
