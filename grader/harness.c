@@ -380,10 +380,21 @@ bool exited_before_its_processes(const struct proc *p)
 /* A daemon's parent is gone within this; a server still busy after it is not going away. */
 #define FOREGROUND_MS 500
 
+/* A process that has used this much CPU time since we began to wait is busy in a loop, not on
+ * its way to a call that waits, nor out (a daemon's parent needs far less to fork and exit). */
+#define BUSY_CPU_MS 50
+
 static void wait_blocked_until(struct proc *p, int64_t deadline)
 {
-    while (!p->exited && !procinfo_waiting(p->pid) && now_ms() < deadline)
+    unsigned long start, ticks = 0;
+    char state;
+    bool known = procinfo_cpu(p->pid, &start, &state);
+    while (!p->exited && !procinfo_waiting(p->pid) && now_ms() < deadline) {
         proc_wait(p, deadline_in(1));
+        if (known && procinfo_cpu(p->pid, &ticks, &state)
+            && (long)(ticks - start) * 1000 / sysconf(_SC_CLK_TCK) >= BUSY_CPU_MS)
+            break;
+    }
     /* It ended (it may still await reaping) before we answered: whatever of it still runs
      * will write the output after it is gone. */
     if ((p->exited || !proc_running(p)) && procinfo_children(p->pid).running > 0)
@@ -450,6 +461,10 @@ int await_any_readable_or_exit(const int *fds, int n, struct proc *p, int64_t de
 #define STALL_LOOKS 4
 #define LOOK_EVERY_MS 20
 #define SETTLE_EVERY_MS 2
+/* A program that used this much CPU time while bytes we sent it sat unread is busy elsewhere
+ * (a loop that never calls accept() or recv()): CPU time, not time, so that a program merely
+ * waiting for a CPU on a loaded machine is never taken for one. */
+#define SPIN_CPU_MS 150
 
 static struct {
     struct proc *p;
@@ -457,6 +472,8 @@ static struct {
     int64_t first;
     unsigned long runs;
     int processes;
+    bool spin_watch;            /* our bytes were unread at the last look... */
+    unsigned long spin_ticks;   /* ...and since the first such look, it used this CPU time */
     char note[400];             /* why the last wait stopped early, for io_outcome() */
 } stall;
 
@@ -527,6 +544,47 @@ static void stall_reset(struct proc *p)
 {
     stall.p = p;
     stall.looks = 0;
+    stall.spin_watch = false;
+}
+
+/* True when bytes the check sent on fd have not been read by its peer yet: a UNIX socket counts
+ * them as its own until then; for TCP, the peer's end in /proc/net/tcp (accepted or not) holds
+ * them in its receive queue. */
+static bool ours_unread(int fd)
+{
+    struct sockaddr_storage self, peer;
+    socklen_t self_len = sizeof self, peer_len = sizeof peer;
+    int queued = 0;
+    if (getsockname(fd, (struct sockaddr *)&self, &self_len) < 0
+        || getpeername(fd, (struct sockaddr *)&peer, &peer_len) < 0)
+        return false;
+    if (self.ss_family == AF_UNIX)
+        return ioctl(fd, SIOCOUTQ, &queued) == 0 && queued > 0;
+    if (self.ss_family != AF_INET)
+        return false;
+    struct inet_socket s;
+    return procnet_find_tcp(ntohs(((struct sockaddr_in *)&peer)->sin_port),
+                            ntohs(((struct sockaddr_in *)&self)->sin_port), &s) && s.rx_queue > 0;
+}
+
+/* True when p keeps running while what we sent it on fd stays unread. */
+static bool spinning(struct proc *p, const struct procinfo_look *look, int fd)
+{
+    if (fd < 0 || look->unknown || look->blocked == look->processes || !ours_unread(fd)) {
+        stall.spin_watch = false;
+        return false;
+    }
+    if (!stall.spin_watch) {
+        stall.spin_watch = true;
+        stall.spin_ticks = look->ticks;
+        return false;
+    }
+    long cpu_ms = (long)(look->ticks - stall.spin_ticks) * 1000 / sysconf(_SC_CLK_TCK);
+    if (cpu_ms < SPIN_CPU_MS)
+        return false;
+    snprintf(stall.note, sizeof stall.note, "%s kept running (%ld ms of CPU time) while what was sent "
+             "to it sat unread: busy, but not reading it", p->name, cpu_ms);
+    return true;
 }
 
 /* One look at p while the check waits for it (on fd, or -1 for an event /proc shows). True
@@ -540,9 +598,13 @@ static bool stuck(struct proc *p, int fd)
         snprintf(stall.note, sizeof stall.note, "%s had ended", p->name);
         return true;
     }
+    if (stall.p == p && spinning(p, &look, fd))
+        return true;
     if (stall.p != p || look.unknown || look.processes == 0 || look.blocked < look.processes
         || look.processes > PROCINFO_MAX_LOOKED) {
+        bool watching = stall.p == p && stall.spin_watch;
         stall_reset(p);
+        stall.spin_watch = watching;
         return false;
     }
     if (stall.looks == 0 || look.runs != stall.runs || look.processes != stall.processes) {
@@ -588,6 +650,38 @@ enum io_result recv_answer(struct proc *p, int fd, struct text *in, size_t cap, 
         if (r != IO_TIMEOUT || !ready || now_ms() >= deadline)
             return r;
     }
+}
+
+bool wait_for_end(struct proc *p, int64_t deadline)
+{
+    stall_reset(p);
+    stall.note[0] = '\0';
+    int sleeping = 0;       /* looks in a row that found it asleep on a timer */
+    for (int64_t next_look = deadline_in(LOOK_EVERY_MS);;) {
+        int64_t slice = deadline_in(SETTLE_EVERY_MS);
+        if (proc_wait(p, slice < deadline ? slice : deadline) || now_ms() >= deadline)
+            break;
+        if (now_ms() < next_look)
+            continue;
+        next_look = deadline_in(LOOK_EVERY_MS);
+        if (stuck(p, -1))
+            break;
+        struct procinfo_look look;
+        procinfo_look(p->pid, &look);
+        sleeping = procinfo_timed_sleep(look.call) && !look.unknown ? sleeping + 1 : 0;
+        if (sleeping >= STALL_LOOKS) {
+            snprintf(stall.note, sizeof stall.note, "%s was asleep in sleep() instead (waiting to try "
+                     "again?)", p->name);
+            break;
+        }
+    }
+    /* Exited: wait_for_exit() waits for the rest of its group; else it kills it. */
+    return wait_for_exit(p, p->exited ? deadline : now_ms());
+}
+
+const char *why_stopped(const char *otherwise)
+{
+    return stall.note[0] ? fmt("%s", stall.note) : otherwise;
 }
 
 bool wait_until_settled(struct proc *p, bool (*done)(void *), void *arg, int64_t deadline)
@@ -785,14 +879,16 @@ void wait_udp_server(struct proc *server, uint16_t port)
     }
 }
 
-bool wait_peer_consumed(int fd)
+bool wait_peer_consumed(int fd, struct proc *p)
 {
     struct sockaddr_in self, peer;
     socklen_t self_len = sizeof self, peer_len = sizeof peer;
     if (getsockname(fd, (struct sockaddr *)&self, &self_len) < 0
         || getpeername(fd, (struct sockaddr *)&peer, &peer_len) < 0)
         return false;
-    int64_t deadline = deadline_in(ANSWER_MS);
+    int64_t deadline = deadline_in(ANSWER_MS), next_look = deadline_in(LOOK_EVERY_MS);
+    stall_reset(p);
+    stall.note[0] = '\0';
     while (now_ms() < deadline) {
         struct inet_socket s;
         if (!procnet_find_tcp(ntohs(peer.sin_port), ntohs(self.sin_port), &s))
@@ -801,6 +897,11 @@ bool wait_peer_consumed(int fd)
             return true;
         /* The kernel offers no event for "the peer has read": look again in a moment. */
         wait_readable(fd, deadline_in(1));
+        if (now_ms() >= next_look) {
+            if (stuck(p, fd))
+                return false;
+            next_look = deadline_in(LOOK_EVERY_MS);
+        }
     }
     return false;
 }

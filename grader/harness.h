@@ -127,6 +127,14 @@ bool exits_soon(struct proc *p);
 /* Runs a client to completion: false when it is still running at the deadline (it is then
  * killed). Its output is then read with program_stdout(). */
 bool wait_for_exit(struct proc *p, int64_t deadline);
+/* wait_for_exit() for a program that has nothing left to wait for (all its input given, no
+ * timer in its contract): false, and it is killed, as soon as it is stuck in a call that waits
+ * or keeps sleeping on a timer (a retry loop), not only at the deadline. Not for a program that
+ * may wait with a timeout (04's client): a receive with SO_RCVTIMEO looks the same as one
+ * without from outside. */
+bool wait_for_end(struct proc *p, int64_t deadline);
+/* Why the last wait stopped before its deadline (what the program was doing), else otherwise. */
+const char *why_stopped(const char *otherwise);
 /* True when p exited while other processes of its group still ran (a client that forked one
  * process per direction, and did not wait for it): its output was not complete when it ended.
  * wait_for_exit() waits for them too, so that the output read afterwards is all there is. */
@@ -149,9 +157,10 @@ int connect_tcp_server(struct proc *server, const char *ip, uint16_t port);
 /* Waits until a UDP server has bound port. */
 void wait_udp_server(struct proc *server, uint16_t port);
 
-/* Waits until the peer of the TCP connection fd has read everything sent to it so far (its
- * receive queue is empty), so that what we send next arrives in a separate read. */
-bool wait_peer_consumed(int fd);
+/* Waits until the peer of the TCP connection fd, program p, has read everything sent to it so
+ * far (its receive queue is empty), so that what we send next arrives in a separate read. False
+ * when it did not: at the deadline, or as soon as p is stuck or busy elsewhere. */
+bool wait_peer_consumed(int fd, struct proc *p);
 
 /* --- Feedback ----------------------------------------------------------------------------- */
 

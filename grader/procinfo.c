@@ -221,8 +221,7 @@ static unsigned long runs_of(const char *task)
     return count;
 }
 
-/* True for a call that sleeps for a set time. */
-static bool timed_sleep(long call)
+bool procinfo_timed_sleep(long call)
 {
 #ifdef SYS_nanosleep
     if (call == SYS_nanosleep)
@@ -259,7 +258,7 @@ static bool process_blocked(const char *pid, struct procinfo_look *look, long *c
             *call = in_call == 1 ? nr : -1;
         if (in_call < 0)
             look->unknown = true;
-        if (!main_thread && in_call == 1 && timed_sleep(nr))
+        if (!main_thread && in_call == 1 && procinfo_timed_sleep(nr))
             continue;
         look->runs += runs_of(task);
         /* The state last: a thread that wakes between the reads is then seen running. */
@@ -291,6 +290,10 @@ void procinfo_look(pid_t pgid, struct procinfo_look *out)
             out->pids[out->processes] = atoi(e->d_name);
         out->processes++;
         out->blocked += process_blocked(e->d_name, out, &call);
+        unsigned long ticks;
+        char cpu_state;
+        if (procinfo_cpu(atoi(e->d_name), &ticks, &cpu_state))
+            out->ticks += ticks;
         if (atoi(e->d_name) == pgid)
             out->call = call;
     }
@@ -334,6 +337,11 @@ const char *procinfo_call_name(long call)
     case SYS_rt_sigsuspend:
         return "pause()";
     case SYS_futex: return "a lock (futex)";
+#ifdef SYS_nanosleep
+    case SYS_nanosleep:
+#endif
+    case SYS_clock_nanosleep:
+        return "sleep()";
     default: return "a system call";
     }
 }

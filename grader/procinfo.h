@@ -36,11 +36,15 @@ struct procinfo_look {
     unsigned long runs;     /* how often its threads have been scheduled in, all together: the
                              * same on the next look means none of them woke up meanwhile */
     long call;              /* what the group's leader waits in (SYS_accept, ...), else -1 */
+    unsigned long ticks;    /* the CPU time its processes used, in clock ticks */
     pid_t pids[PROCINFO_MAX_LOOKED];    /* the processes seen, the first PROCINFO_MAX_LOOKED */
 };
 
 /* Looks at every process of the group pgid (its leader, its children and theirs). */
 void procinfo_look(pid_t pgid, struct procinfo_look *out);
+
+/* True for a call that sleeps for a set time (nanosleep(), sleep(), usleep()). */
+bool procinfo_timed_sleep(long call);
 
 /* "accept()", "recv()" ...: the name a student knows for a call (SYS_accept4 is accept()). */
 const char *procinfo_call_name(long call);
