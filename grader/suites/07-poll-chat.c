@@ -130,7 +130,7 @@ CHECK(poll_chat, reassembles_lines, .number = 2, .points = 1,
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *two = join(&chat);
     say(one, "par");
-    wait_peer_consumed(one->fd);    /* the server has read "par" before the rest is sent */
+    wait_peer_consumed(one->fd, chat.server);   /* the server has read "par" before the rest */
     say(one, "tial\nsecond\n");
     const char *context = "client 1 sent \"par\", then (once the server had read it) \"tial\\nsecond\\n\"";
     cause_if_fails("a stream has no message boundaries: keep each client's bytes in a buffer and "
@@ -145,7 +145,7 @@ CHECK(poll_chat, half_line_does_not_block, .number = 3, .points = 2,
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *two = join(&chat), *three = join(&chat);
     say(one, "half a li");
-    wait_peer_consumed(one->fd);
+    wait_peer_consumed(one->fd, chat.server);
     say(two, "full line\n");
     cause_if_fails("the server waited for the rest of client 1's line: recv() once per poll() "
                    "readiness and keep partial lines in a per-client buffer; never loop on recv() "
@@ -188,7 +188,7 @@ CHECK(poll_chat, survives_reset, .number = 5, .points = 1,
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *rude = join(&chat), *three = join(&chat);
     say(rude, "I am leav");
-    wait_peer_consumed(rude->fd);
+    wait_peer_consumed(rude->fd, chat.server);
     struct linger hard = { .l_onoff = 1, .l_linger = 0 };
     setsockopt(rude->fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     close(rude->fd);

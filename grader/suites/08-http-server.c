@@ -590,7 +590,7 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
     for (int i = 0; i < 4; i++) {
         send_all(fd, pieces[i], strlen(pieces[i]), deadline_in(ANSWER_MS));
         if (i < 3)
-            wait_peer_consumed(fd);     /* the server has read this piece before the next comes */
+            wait_peer_consumed(fd, s.server);     /* the server has read this piece before the next comes */
     }
     struct response res = {0};
     read_response(fd, &res, deadline_in(ANSWER_MS));
@@ -616,7 +616,7 @@ CHECK(http_server, idle_client_does_not_block, .number = 14, .points = 2,
     struct site s = start_site(0);
     int idle = connect_tcp_server(s.server, "127.0.0.1", s.port);
     send_all(idle, "GET /hel", 8, deadline_in(ANSWER_MS));
-    wait_peer_consumed(idle);
+    wait_peer_consumed(idle, s.server);
     const char *req = get_request("/hello.html");
     struct response res = request(&s, req);
     if (!res.has_head) {
