@@ -643,13 +643,16 @@ bool await_answer(int fd, struct proc *p, int64_t deadline)
 enum io_result recv_answer(struct proc *p, int fd, struct text *in, size_t cap, bool stop_at_newline,
                            int64_t deadline)
 {
-    for (;;) {
+    /* What is there already (a line may be waiting in in) needs no wait. */
+    enum io_result r = recv_until(fd, in, cap, stop_at_newline, now_ms());
+    while (r == IO_TIMEOUT && now_ms() < deadline) {
         bool ready = await_answer(fd, p, deadline);
         /* Take what is there without waiting: a program that exited or got stuck sends no more. */
-        enum io_result r = recv_until(fd, in, cap, stop_at_newline, ready ? deadline_in(0) : now_ms());
-        if (r != IO_TIMEOUT || !ready || now_ms() >= deadline)
-            return r;
+        r = recv_until(fd, in, cap, stop_at_newline, now_ms());
+        if (!ready)
+            break;
     }
+    return r;
 }
 
 bool wait_for_end(struct proc *p, int64_t deadline)
