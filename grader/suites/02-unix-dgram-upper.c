@@ -61,7 +61,9 @@ static void send_datagram(struct server_run *run, int fd, const void *msg, size_
 static void expect_reply(struct server_run *run, int fd, const char *msg, size_t n, const char *context)
 {
     struct text in = {0};
-    enum io_result r = recv_datagram(fd, &in, 65536, NULL, NULL, deadline_in(ANSWER_MS));
+    enum io_result r = IO_TIMEOUT;
+    if (await_answer(fd, run->server, deadline_in(ANSWER_MS)))
+        r = recv_datagram(fd, &in, 65536, NULL, NULL, deadline_in(ANSWER_MS));
     const char *want = upper(msg, n);
     if (r == IO_OK && in.len == n && memcmp(in.data, want, n) == 0)
         return;
@@ -73,7 +75,11 @@ static void expect_reply(struct server_run *run, int fd, const char *msg, size_t
             cause("datagrams keep their boundaries: reply with exactly the n bytes recvfrom() "
                   "returned, not the whole buffer.");
     } else {
-        got("%s", r == IO_TIMEOUT ? fmt("no reply within %d s", ANSWER_MS / 1000) : io_outcome(r, &in));
+        const char *why = why_stopped(NULL);
+        if (r != IO_TIMEOUT)
+            got("%s", io_outcome(r, &in));
+        else
+            got("no reply %s", why ? fmt("(%s)", why) : fmt("within %d s", ANSWER_MS / 1000));
         if (r == IO_TIMEOUT)
             cause("reply with sendto() to the address recvfrom() filled in (and pass it the address "
                   "length recvfrom() returned).");
