@@ -203,9 +203,9 @@ static const char *head_text(const struct response *res)
 
 /* Reads a whole response: until the server closes the connection. A reset after the response
  * (the server closed with part of our request unread) still leaves what came before it. */
-static void read_response(int fd, struct response *res, int64_t deadline)
+static void read_response(struct site *s, int fd, struct response *res, int64_t deadline)
 {
-    res->r = recv_until(fd, &res->raw, RESPONSE_CAP, false, deadline);
+    res->r = recv_answer(s->server, fd, &res->raw, RESPONSE_CAP, false, deadline);
     res->err = errno;
     parse_response(res);
 }
@@ -215,7 +215,7 @@ static struct response send_request(struct site *s, const char *request, size_t 
     struct response res = {0};
     int fd = connect_tcp_server(s->server, "127.0.0.1", s->port);
     send_all(fd, request, n, deadline_in(ANSWER_MS));   /* a server may answer before it all */
-    read_response(fd, &res, deadline_in(ANSWER_MS));
+    read_response(s, fd, &res, deadline_in(ANSWER_MS));
     close(fd);
     return res;
 }
@@ -593,7 +593,7 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
             wait_peer_consumed(fd, s.server);     /* the server has read this piece before the next comes */
     }
     struct response res = {0};
-    read_response(fd, &res, deadline_in(ANSWER_MS));
+    read_response(&s, fd, &res, deadline_in(ANSWER_MS));
     close(fd);
     const char *req = "\"GET /hel\", \"lo.html HTTP/1.0\\r\\nHo\", \"st: localhost\\r\\n\", \"\\r\\n\": "
                       "4 pieces, each sent once the server had read the one before";
@@ -679,18 +679,25 @@ CHECK(http_server, twenty_downloads_at_once, .number = 15, .points = 1,
                     &res[i], big, BIG_SIZE, NULL);
 }
 
+struct children_wait {
+    struct site *site;
+    bool zombies_too;
+};
+
+static bool children_done(void *arg)
+{
+    struct children_wait *w = arg;
+    struct children c = procinfo_children(w->site->server->pid);
+    return c.running == 0 && (!w->zombies_too || c.zombies == 0);
+}
+
 /* Waits until the server has no process still running for its clients (zombies too, when
- * asked: they go as soon as the server reaps them). */
+ * asked: they go as soon as the server reaps them), or until it is stuck with them. */
 static struct children wait_children_done(struct site *s, bool zombies_too)
 {
-    int64_t deadline = deadline_in(ANSWER_MS);
-    struct children c = procinfo_children(s->server->pid);
-    while ((c.running > 0 || (zombies_too && c.zombies > 0)) && now_ms() < deadline) {
-        /* Children end on their own schedule: look again in a moment (or once the server exits). */
-        proc_wait(s->server, deadline_in(10));
-        c = procinfo_children(s->server->pid);
-    }
-    return c;
+    struct children_wait w = { s, zombies_too };
+    wait_until_settled(s->server, children_done, &w, deadline_in(ANSWER_MS));
+    return procinfo_children(s->server->pid);
 }
 
 CHECK(http_server, client_leaving_mid_download, .number = 16, .points = 1,
@@ -736,13 +743,14 @@ CHECK(http_server, no_zombies, .number = 17, .points = 1,
     struct site s = start_site(0);
     for (int i = 0; i < 5; i++)
         get_file(&s, "/hello.html", hello_html, strlen(hello_html), "text/html");
+    int64_t start = now_ms();
     struct children c = wait_children_done(&s, true);
     if (c.zombies == 0 && c.running == 0)
         return;
     sent("5 clients, one after another, each GET /hello.html and leaving with the file");
     expected("no child processes left once they are gone");
-    got("%d zombie%s and %d running child%s, %d s later", c.zombies, c.zombies == 1 ? "" : "s",
-        c.running, c.running == 1 ? "" : "ren", ANSWER_MS / 1000);
+    got("%d zombie%s and %d running child%s, %.1f s later", c.zombies, c.zombies == 1 ? "" : "s",
+        c.running, c.running == 1 ? "" : "ren", (double)(now_ms() - start) / 1000);
     if (c.zombies > 0)
         cause("zombies: a child that ended stays in the process table until its parent waits for "
               "it. Reap children with waitpid(-1, NULL, WNOHANG) in a loop, in a SIGCHLD handler.");
