@@ -592,6 +592,8 @@ static bool spinning(struct proc *p, const struct procinfo_look *look, int fd)
 static bool stuck(struct proc *p, int fd)
 {
     struct procinfo_look look;
+    if (check.uid.fd >= 0)
+        procinfo_read_as((uid_t)check.uid.value, (gid_t)check.uid.value);
     procinfo_look(p->pid, &look);
     proc_running(p);
     if (look.processes == 0 && p->exited) {

@@ -40,6 +40,10 @@ struct procinfo_look {
     pid_t pids[PROCINFO_MAX_LOOKED];    /* the processes seen, the first PROCINFO_MAX_LOOKED */
 };
 
+/* Reads the programs' calls as this user and group from now on: their own, in the check's
+ * sandbox. Without CAP_SYS_PTRACE (a grader in a container), only they may read them. */
+void procinfo_read_as(uid_t uid, gid_t gid);
+
 /* Looks at every process of the group pgid (its leader, its children and theirs). */
 void procinfo_look(pid_t pgid, struct procinfo_look *out);
 
