@@ -382,7 +382,7 @@ bool exited_before_its_processes(const struct proc *p)
 
 /* A process that has used this much CPU time since we began to wait is busy in a loop, not on
  * its way to a call that waits, nor out (a daemon's parent needs far less to fork and exit). */
-#define BUSY_CPU_MS 50
+#define BUSY_CPU_MS 30
 
 static void wait_blocked_until(struct proc *p, int64_t deadline)
 {
@@ -464,7 +464,7 @@ int await_any_readable_or_exit(const int *fds, int n, struct proc *p, int64_t de
 /* A program that used this much CPU time while bytes we sent it sat unread is busy elsewhere
  * (a loop that never calls accept() or recv()): CPU time, not time, so that a program merely
  * waiting for a CPU on a loaded machine is never taken for one. */
-#define SPIN_CPU_MS 150
+#define SPIN_CPU_MS 100
 
 static struct {
     struct proc *p;
