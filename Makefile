@@ -12,7 +12,8 @@
 #   make format     rewrite the grader's C files in the kit's style (.clang-format)
 #   make format-check   list the files `make format` would change (fails when there are any)
 #   make SANITIZE=1 bin-san/grader and build-san/unit-tests, built with ASan and UBSan
-#   make bench      time the grading of the reference solutions
+#   make bench      time the grading: solutions, skeletons and broken variants side by side
+#                   (RUNS=N runs each, default 3; EX=<exercise-id> for one)
 #   make rubric     rewrite the exercise READMEs' grading tables from the suites
 #   make docker     build the kit's Docker image (get-connected), even where no image can be pulled
 #   make docker-check [EX=...]   `make check` inside that image, on your exercises/
@@ -151,7 +152,7 @@ rubric: all
 	@sh grader/rubric-tables.sh
 
 bench: all
-	@bash tests/benchmark.sh
+	@RUNS="$(RUNS)" EX="$(EX)" bash tests/benchmark.sh
 
 docker:
 	@$(NEED_DOCKER) "make docker"

@@ -83,12 +83,31 @@ bool await_readable_or_exit(int fd, struct proc *p, int64_t deadline);
 /* The same for several descriptors (entries of -1 are skipped): the index of a readable one,
  * or -1 when p exited first or at the deadline. */
 int await_any_readable_or_exit(const int *fds, int n, struct proc *p, int64_t deadline);
+/* Waits for an answer from p on fd: true when fd is readable; false when p exited, at the
+ * deadline, or as soon as p is stuck: all of its processes blocked in calls that only an event
+ * ends, none woke up for a while, and nothing is on its way (see harness.c). A check then fails
+ * at once instead of waiting out the deadline, and io_outcome() says why. */
+bool await_answer(int fd, struct proc *p, int64_t deadline);
+/* recv_until() for an answer from p: the same results, IO_TIMEOUT early when p is stuck. */
+enum io_result recv_answer(struct proc *p, int fd, struct text *in, size_t cap, bool stop_at_newline,
+                           int64_t deadline);
+/* Waits until done(arg) is true (a state /proc shows: zombies reaped, children ended), or p
+ * exited or got stuck (nothing will change any more), or the deadline: done(arg) at the end. */
+bool wait_until_settled(struct proc *p, bool (*done)(void *), void *arg, int64_t deadline);
 /* True when p exits within a moment: after a connection broke, its process may still be on its
  * way out; this waits for that event (with a short deadline) before describing how it ended. */
 bool exits_soon(struct proc *p);
 /* Runs a client to completion: false when it is still running at the deadline (it is then
  * killed). Its output is then read with program_stdout(). */
 bool wait_for_exit(struct proc *p, int64_t deadline);
+/* wait_for_exit() for a program that has nothing left to wait for (all its input given, no
+ * timer in its contract): false, and it is killed, as soon as it is stuck in a call that waits
+ * or keeps sleeping on a timer (a retry loop), not only at the deadline. Not for a program that
+ * may wait with a timeout (04's client): a receive with SO_RCVTIMEO looks the same as one
+ * without from outside. */
+bool wait_for_end(struct proc *p, int64_t deadline);
+/* Why the last wait stopped before its deadline (what the program was doing), else otherwise. */
+const char *why_stopped(const char *otherwise);
 /* True when p exited while other processes of its group still ran (a client that forked one
  * process per direction, and did not wait for it): its output was not complete when it ended.
  * wait_for_exit() waits for them too, so that the output read afterwards is all there is. */
@@ -111,9 +130,10 @@ int connect_tcp_server(struct proc *server, const char *ip, uint16_t port);
 /* Waits until a UDP server has bound port. */
 void wait_udp_server(struct proc *server, uint16_t port);
 
-/* Waits until the peer of the TCP connection fd has read everything sent to it so far (its
- * receive queue is empty), so that what we send next arrives in a separate read. */
-bool wait_peer_consumed(int fd);
+/* Waits until the peer of the TCP connection fd, program p, has read everything sent to it so
+ * far (its receive queue is empty), so that what we send next arrives in a separate read. False
+ * when it did not: at the deadline, or as soon as p is stuck or busy elsewhere. */
+bool wait_peer_consumed(int fd, struct proc *p);
 
 /* --- Feedback ----------------------------------------------------------------------------- */
 

@@ -147,6 +147,30 @@ int procnet_sockets_of(pid_t pid, const char *protocol, struct inet_socket *out,
     return o.found;
 }
 
+int procnet_sockets_of_all(const pid_t *pids, int npids, const char *protocol, struct inet_socket *out,
+                           int max)
+{
+    unsigned long inodes[1024];
+    int n = 0;
+    struct stat st;
+    for (int i = 0; i < npids && n < 1024; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d", (int)pids[i]);
+        int got = stat(path, &st) < 0 ? 0 : socket_inodes_of(pids[i], inodes + n, 1024 - n);
+        if (got < 0) {
+            n = -1;         /* not ours to read: match by their owner, as procnet_sockets_of */
+            break;
+        }
+        n += got;
+    }
+    if (npids == 0)
+        return 0;
+    struct owned_sockets o = { inodes, n, st.st_uid, out, 0, max };
+    if (max > 0)
+        each_socket(protocol, keep_if_owned, &o);
+    return o.found;
+}
+
 struct connection {
     uint16_t local_port, remote_port;
     struct inet_socket *out;

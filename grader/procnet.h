@@ -34,6 +34,10 @@ bool procnet_parse_line(const char *line, struct inet_socket *s);
  * its user id instead: in a check, that id is the check's own, so they are the same sockets. */
 int procnet_sockets_of(pid_t pid, const char *protocol, struct inet_socket *out, int max);
 
+/* The same for several processes (a server and its children): their sockets, each once. */
+int procnet_sockets_of_all(const pid_t *pids, int npids, const char *protocol, struct inet_socket *out,
+                           int max);
+
 /* The TCP socket with this local and remote port (loopback connections). False when none. */
 bool procnet_find_tcp(uint16_t local_port, uint16_t remote_port, struct inet_socket *out);
 

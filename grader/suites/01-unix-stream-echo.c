@@ -217,7 +217,7 @@ CHECK(unix_stream_echo, client_prints_reply, .number = 6, .points = 1,
     struct text in = {0};
     /* This server echoes as soon as it has the whole input: it does not need end-of-file. */
     int64_t deadline = deadline_in(ANSWER_MS);
-    enum io_result r = recv_until(fd, &in, n, false, deadline);
+    enum io_result r = recv_answer(run.client, fd, &in, n, false, deadline);
     if (in.len != n || memcmp(in.data, input, n) != 0)
         MISMATCH(.sent = fmt("%s on echo_client's stdin", quote(input, n)),
                  .expected = "the server to receive those bytes", .got = io_outcome(r, &in));
@@ -235,7 +235,7 @@ CHECK(unix_stream_echo, client_shuts_down_writing, .number = 7, .points = 1,
     struct client_run run = start_client(input, n);
     int fd = accept_client(&run);
     struct text in = {0};
-    enum io_result r = recv_until(fd, &in, n + 4096, false, deadline_in(ANSWER_MS));
+    enum io_result r = recv_answer(run.client, fd, &in, n + 4096, false, deadline_in(ANSWER_MS));
     if (r != IO_EOF)
         MISMATCH(.sent = fmt("%s on echo_client's stdin", quote(input, n)),
                  .expected = "the server to receive those bytes, then end-of-file", .got = io_outcome(r, &in),
@@ -257,7 +257,7 @@ CHECK(unix_stream_echo, client_is_binary_safe, .number = 8, .points = 1,
     struct client_run run = start_client(data, n);
     int fd = accept_client(&run);
     struct text in = {0};
-    enum io_result r = recv_until(fd, &in, n + 4096, false, deadline_in(ANSWER_MS));
+    enum io_result r = recv_answer(run.client, fd, &in, n + 4096, false, deadline_in(ANSWER_MS));
     const char *what = "64 KiB of binary data with NUL bytes on echo_client's stdin";
     const char *want = "the server to receive the same bytes, then end-of-file";
     if (r == IO_EOF && (in.len != n || memcmp(in.data, data, n) != 0))

@@ -57,7 +57,9 @@ static void send_datagram(struct server_run *run, int fd, const void *msg, size_
 static void expect_reply(struct server_run *run, int fd, const char *msg, size_t n, const char *context)
 {
     struct text in = {0};
-    enum io_result r = recv_datagram(fd, &in, 65536, NULL, NULL, deadline_in(ANSWER_MS));
+    enum io_result r = IO_TIMEOUT;
+    if (await_answer(fd, run->server, deadline_in(ANSWER_MS)))
+        r = recv_datagram(fd, &in, 65536, NULL, NULL, deadline_in(ANSWER_MS));
     const char *want = upper(msg, n);
     if (r == IO_OK && in.len == n && memcmp(in.data, want, n) == 0)
         return;
@@ -68,7 +70,11 @@ static void expect_reply(struct server_run *run, int fd, const char *msg, size_t
         m.want_len = n;
         m.got_bytes = &in;
     } else {
-        m.got = r == IO_TIMEOUT ? fmt("no reply within %d s", ANSWER_MS / 1000) : io_outcome(r, &in);
+        const char *why = why_stopped(NULL);
+        if (r != IO_TIMEOUT)
+            m.got = io_outcome(r, &in);
+        else
+            m.got = why ? fmt("no reply (%s)", why) : fmt("no reply within %d s", ANSWER_MS / 1000);
     }
     if (r == IO_OK && in.len > n && memcmp(in.data, want, n) == 0) {
         m.cause_id = "reply-length";

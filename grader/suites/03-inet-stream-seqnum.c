@@ -44,7 +44,7 @@ static const char *ask_at(struct server_run *run, const char *ip, const char *re
     struct text in = {0};
     enum io_result r = send_all(fd, request, strlen(request), deadline_in(ANSWER_MS));
     if (r == IO_OK)
-        r = recv_until(fd, &in, 256, true, deadline_in(ANSWER_MS));
+        r = recv_answer(run->server, fd, &in, 256, true, deadline_in(ANSWER_MS));
     bool unread = r == IO_TIMEOUT && in.len == 0 && request_unread(fd);
     net_close(fd);
     if (r == IO_OK || (r == IO_EOF && in.len > 0 && in.data[in.len - 1] == '\n')) {
@@ -112,7 +112,7 @@ CHECK(inet_stream_seqnum, reads_request_in_pieces, .number = 3, .points = 1,
     send_all(fd, "4", 1, deadline_in(ANSWER_MS));
     /* Only once the server has read the "4" do we send the rest: the two pieces cannot arrive
      * in one recv(), however the scheduler runs things. */
-    if (!wait_peer_consumed(fd) && !wait_readable(fd, now_ms()))
+    if (!wait_peer_consumed(fd, run.server) && !wait_readable(fd, now_ms()))
         MISMATCH(.sent = "\"4\", the first piece of the request 42, on a new connection",
                  .expected = "the server to read it", .program = run.server,
                  .got = "it never did, so this check could not run: the connection waits in the queue "
@@ -120,7 +120,7 @@ CHECK(inet_stream_seqnum, reads_request_in_pieces, .number = 3, .points = 1,
                         "reads them");
     send_all(fd, "2\n", 2, deadline_in(ANSWER_MS));
     struct text in = {0};
-    enum io_result r = recv_until(fd, &in, 256, true, deadline_in(ANSWER_MS));
+    enum io_result r = recv_answer(run.server, fd, &in, 256, true, deadline_in(ANSWER_MS));
     net_close(fd);
     const char *context = "\"4\", then, once the server had read it, \"2\\n\" on the same connection; then a new client sends ";
     if (r != IO_OK || strcmp(in.data, "0\n") != 0)
@@ -198,7 +198,7 @@ CHECK(inet_stream_seqnum, restarts_on_same_port, .number = 7, .points = 1,
     int fd = connect_tcp_server(run.server, "127.0.0.1", run.port);
     struct text in = {0};
     send_all(fd, "1\n", 2, deadline_in(ANSWER_MS));
-    recv_until(fd, &in, 256, false, deadline_in(ANSWER_MS));
+    recv_answer(run.server, fd, &in, 256, false, deadline_in(ANSWER_MS));
     net_close(fd);
     proc_kill(run.server);
 
@@ -306,7 +306,7 @@ CHECK(inet_stream_seqnum, client_resolves_and_reads_pieces, .number = 9, .points
     for (int i = 0; i < 3; i++) {
         send_all(fd, pieces[i], strlen(pieces[i]), deadline_in(ANSWER_MS));
         if (i < 2)
-            wait_peer_consumed(fd);
+            wait_peer_consumed(fd, run.client);
     }
     net_close(fd);
     expect_printed(&run, "1234", fmt("%s (the reply came in three pieces: \"12\", \"34\", \"\\n\")", command));
@@ -317,9 +317,9 @@ CHECK(inet_stream_seqnum, client_reports_connect_failure, .number = 10, .points 
 {
     uint16_t port = check_port();     /* leased for us, and nothing listens on it */
     struct proc *client = START("seqnum_client", "127.0.0.1", fmt("%u", port));
-    if (!wait_for_exit(client, deadline_in(ANSWER_MS)))
+    if (!wait_for_end(client, deadline_in(ANSWER_MS)))
         MISMATCH(.expected = fmt("seqnum_client to give up at once: nothing listens on 127.0.0.1:%u", port),
-                 .got = fmt("it was still running after %d s", ANSWER_MS / 1000));
+                 .got = fmt("it was still running: %s", why_stopped(fmt("after %d s", ANSWER_MS / 1000))));
     if (exited_with(client, 1))
         return;
     sent("ran seqnum_client 127.0.0.1 %u, with nothing listening there", port);

@@ -32,6 +32,22 @@ static struct chat start_chat(void)
     return chat;
 }
 
+struct accepted {
+    struct chat *chat;
+    uint16_t port;          /* our end's port: the server's socket has it as its peer's */
+};
+
+static bool holds_connection(void *arg)
+{
+    struct accepted *a = arg;
+    struct inet_socket s[300];
+    int n = procnet_sockets_of(a->chat->server->pid, "tcp", s, 300);
+    for (int i = 0; i < n; i++)
+        if (s[i].remote_port == a->port)
+            return true;
+    return false;
+}
+
 /* Waits until the server has accepted fd's connection (it holds a socket whose peer is us), so
  * that connections are numbered in the order the check made them. */
 static void wait_accepted(struct chat *chat, int fd)
@@ -40,22 +56,16 @@ static void wait_accepted(struct chat *chat, int fd)
     socklen_t len = sizeof self;
     if (getsockname(fd, (struct sockaddr *)&self, &len) < 0)
         return;
-    int64_t deadline = deadline_in(ANSWER_MS);
-    while (now_ms() < deadline) {
-        struct inet_socket s[300];
-        int n = procnet_sockets_of(chat->server->pid, "tcp", s, 300);
-        for (int i = 0; i < n; i++)
-            if (s[i].remote_port == ntohs(self.sin_port))
-                return;
-        if (proc_wait(chat->server, deadline_in(2)))
-            break;
-    }
+    struct accepted a = { chat, ntohs(self.sin_port) };
+    int64_t start = now_ms();
+    if (wait_until_settled(chat->server, holds_connection, &a, deadline_in(ANSWER_MS)))
+        return;
     sent("a new connection (client %d)", chat->connected);
     expected("chat_server to accept() it");
     if (!proc_running(chat->server))
         tell_about(chat->server);
     else
-        got("it had not, %d s later", ANSWER_MS / 1000);
+        got("it had not, %s", why_stopped(fmt("%.1f s later", (double)(now_ms() - start) / 1000)));
     cause("no-poll-on-listener", "poll() the listening socket along with the clients, and accept() when it is readable.");
     fail();
 }
@@ -75,9 +85,9 @@ static void say(struct chatter *c, const char *bytes)
 }
 
 /* The next line client c receives ("" with *r set when none comes). */
-static const char *next_line(struct chatter *c, enum io_result *r)
+static const char *next_line(struct chat *chat, struct chatter *c, enum io_result *r)
 {
-    *r = recv_until(c->fd, &c->pending, 1 << 20, true, deadline_in(ANSWER_MS));
+    *r = recv_answer(chat->server, c->fd, &c->pending, 1 << 20, true, deadline_in(ANSWER_MS));
     char *nl = c->pending.len ? memchr(c->pending.data, '\n', c->pending.len) : NULL;
     if (nl == NULL)
         return "";
@@ -93,7 +103,7 @@ static const char *next_line(struct chatter *c, enum io_result *r)
 static void expect_line(struct chat *chat, struct chatter *c, const char *want, const char *context)
 {
     enum io_result r;
-    const char *line = next_line(c, &r);
+    const char *line = next_line(chat, c, &r);
     if (r == IO_OK && strcmp(line, want) == 0)
         return;
     sent("%s", context);
@@ -130,7 +140,7 @@ CHECK(poll_chat, reassembles_lines, .number = 2, .points = 1,
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *two = join(&chat);
     say(one, "par");
-    wait_peer_consumed(one->fd);    /* the server has read "par" before the rest is sent */
+    wait_peer_consumed(one->fd, chat.server);   /* the server has read "par" before the rest */
     say(one, "tial\nsecond\n");
     const char *context = "client 1 sent \"par\", then (once the server had read it) \"tial\\nsecond\\n\"";
     cause_if_fails("relays-pieces", "a stream has no message boundaries: keep each client's bytes in a buffer and "
@@ -145,7 +155,7 @@ CHECK(poll_chat, half_line_does_not_block, .number = 3, .points = 2,
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *two = join(&chat), *three = join(&chat);
     say(one, "half a li");
-    wait_peer_consumed(one->fd);
+    wait_peer_consumed(one->fd, chat.server);
     say(two, "full line\n");
     cause_if_fails("blocks-on-partial-line", "the server waited for the rest of client 1's line: recv() once per poll() "
                    "readiness and keep partial lines in a per-client buffer; never loop on recv() "
@@ -167,7 +177,7 @@ CHECK(poll_chat, idle_and_leaving_clients, .number = 4, .points = 1,
     struct chatter *late = join(&chat);
     say(late, "new here\n");
     enum io_result r;
-    const char *line = next_line(idle, &r);
+    const char *line = next_line(&chat, idle, &r);
     const char *colon = strstr(line, ": new here\n");
     if (r != IO_OK || !colon || colon == line || strspn(line, "0123456789") != (size_t)(colon - line)) {
         sent("then a new client connected and sent \"new here\\n\"");
@@ -188,7 +198,7 @@ CHECK(poll_chat, survives_reset, .number = 5, .points = 1,
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *rude = join(&chat), *three = join(&chat);
     say(rude, "I am leav");
-    wait_peer_consumed(rude->fd);
+    wait_peer_consumed(rude->fd, chat.server);
     struct linger hard = { .l_onoff = 1, .l_linger = 0 };
     setsockopt(rude->fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     net_close(rude->fd);
@@ -217,7 +227,7 @@ CHECK(poll_chat, fifty_clients, .number = 6, .points = 2,
         bool seen[51] = { false };
         for (int k = 0; k < 49; k++) {
             enum io_result r;
-            const char *line = next_line(c[i], &r);
+            const char *line = next_line(&chat, c[i], &r);
             int from = atoi(line);
             if (r == IO_OK && from >= 1 && from <= 50 && from != i + 1 && !seen[from]
                 && strcmp(line, fmt("%d: line from %d\n", from, from)) == 0) {
@@ -314,7 +324,7 @@ CHECK(poll_chat, numbers_never_reused, .number = 8, .points = 1,
     struct chatter *four = join(&chat);
     say(four, "hi\n");
     enum io_result r;
-    const char *line = next_line(one, &r);
+    const char *line = next_line(&chat, one, &r);
     if (r == IO_OK && strcmp(line, "4: hi\n") == 0)
         return;
     sent("clients 1, 2 and 3 connected; client 2 left; a fourth client connected and sent \"hi\\n\"");
