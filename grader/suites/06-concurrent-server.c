@@ -36,14 +36,9 @@ static void expect_echo_on(struct server_run *run, int fd, const char *msg, cons
     enum io_result r = send_all(fd, msg, n, deadline_in(ANSWER_MS));
     if (r == IO_OK)
         r = recv_answer(run->server, fd, &in, n, false, deadline_in(ANSWER_MS));
-    if (r == IO_FULL && memcmp(in.data, msg, n) == 0)
-        return;
-    sent("%s%s", context, quote(msg, n));
-    expected("the same bytes back");
-    got("%s", io_outcome(r, &in));
-    if (exits_soon(run->server))
-        tell_about(run->server);
-    fail();
+    if (r != IO_FULL || memcmp(in.data, msg, n) != 0)
+        MISMATCH(.sent = fmt("%s%s", context, quote(msg, n)), .expected = "the same bytes back",
+                 .got = io_outcome(r, &in), .program = run->server);
 }
 
 /* A whole conversation: msg, shutdown, the echo and end-of-file. */
@@ -61,19 +56,22 @@ static void expect_echo(struct server_run *run, const char *msg, const char *con
     net_close(fd);
     if (r == IO_EOF && in.len == n && memcmp(in.data, msg, n) == 0)
         return;
-    sent("%s%s, then shutdown(SHUT_WR)", context, quote(msg, n));
-    expected("the same bytes back, then end-of-file");
-    if (r == IO_EOF)
-        explain_difference(msg, n, &in);
-    else
-        got("%s", io_outcome(r, &in));
-    if (r == IO_TIMEOUT && in.len == n)
-        cause("parent-keeps-connection", "the echo came back but the connection never ended. After fork() both processes "
-              "hold the connected socket, and the connection ends only when both have closed it: "
-              "the parent must close() its copy at once.");
-    if (exits_soon(run->server))
-        tell_about(run->server);
-    fail();
+    struct mismatch m = { .sent = fmt("%s%s, then shutdown(SHUT_WR)", context, quote(msg, n)),
+                          .expected = "the same bytes back, then end-of-file", .program = run->server };
+    if (r == IO_EOF) {
+        m.want = msg;
+        m.want_len = n;
+        m.got_bytes = &in;
+    } else {
+        m.got = io_outcome(r, &in);
+    }
+    if (r == IO_TIMEOUT && in.len == n) {
+        m.cause_id = "parent-keeps-connection";
+        m.cause = "the echo came back but the connection never ended. After fork() both processes hold "
+                  "the connected socket, and the connection ends only when both have closed it: the "
+                  "parent must close() its copy at once.";
+    }
+    fail_mismatch(&m);
 }
 
 static bool no_children_running(void *arg)
@@ -157,14 +155,13 @@ CHECK(concurrent_server, idle_client_does_not_block_others, .number = 2, .points
         r = recv_answer(run.server, fd, &in, 1, false, deadline_in(ANSWER_MS));
     if (r == IO_FULL && in.data[0] == 'b')
         return;
-    sent("a first client sent \"a\", got its echo and then stayed idle with its connection open; "
-         "a second client sent \"b\"");
-    expected("the echo \"b\" for the second client at once");
-    got("%s", io_outcome(r, &in));
-    if (r == IO_TIMEOUT)
-        cause("iterative-server", "iterative server: the second client waited while the first was idle. fork() a child "
-              "for each client, and let the parent go straight back to accept().");
-    fail();
+    MISMATCH(.sent = "a first client sent \"a\", got its echo and then stayed idle with its connection "
+                     "open; a second client sent \"b\"",
+             .expected = "the echo \"b\" for the second client at once", .got = io_outcome(r, &in),
+             .cause_id = r == IO_TIMEOUT ? "iterative-server" : NULL,
+             .cause = r == IO_TIMEOUT ? "iterative server: the second client waited while the first was idle. "
+                                        "fork() a child for each client, and let the parent go straight back "
+                                        "to accept()." : NULL);
 }
 
 CHECK(concurrent_server, serves_twenty_clients_at_once, .number = 3, .points = 2,
@@ -178,23 +175,18 @@ CHECK(concurrent_server, serves_twenty_clients_at_once, .number = 3, .points = 2
                        fmt("20 clients connected one after another, all staying connected; client %d sends ", i + 1));
     }
     struct children c = procinfo_children(run.server->pid);
-    if (c.running < 20) {
-        sent("20 clients, all connected at once");
-        expected("20 child processes of the server, one per client");
-        got("%d", c.running);
-        cause("no-fork", "the contract asks for one child per client: fork() after accept().");
-        fail();
-    }
+    if (c.running < 20)
+        MISMATCH(.sent = "20 clients, all connected at once",
+                 .expected = "20 child processes of the server, one per client", .got = fmt("%d", c.running),
+                 .cause_id = "no-fork", .cause = "the contract asks for one child per client: fork() after accept().");
     bool reaping = true;     /* until a child is not reaped: then no more waiting */
     for (int i = 0; i < 20; i++) {
         struct text in = {0};
         net_shutdown(fds[i], SHUT_WR);
         enum io_result r = recv_answer(run.server, fds[i], &in, 4096, false, deadline_in(ANSWER_MS));
         if (r != IO_EOF) {
-            sent("shutdown(SHUT_WR) on client %d of 20", i + 1);
-            expected("end-of-file: its child closes the connection and exits");
-            got("%s", io_outcome(r, &in));
-            fail();
+            MISMATCH(.sent = fmt("shutdown(SHUT_WR) on client %d of 20", i + 1),
+                     .expected = "end-of-file: its child closes the connection and exits", .got = io_outcome(r, &in));
         }
         net_close(fds[i]);
         if (reaping)
@@ -236,15 +228,15 @@ CHECK(concurrent_server, parent_closes_connections, .number = 5, .points = 1,
         expect_echo(&run, "again\n", fmt("client %d of 10 more sends ", i + 1));
     wait_children_done(&run);
     int held = connections_held_open(&run);
-    if (held == 0)
-        return;
-    sent("11 clients, one after another, each leaving after its echo; their children have exited");
-    expected("no connection left open in the server");
-    got("%d connection%s the clients closed are still open in the server: one descriptor per "
-        "client, leaked", held, held == 1 ? "" : "s");
-    cause("parent-keeps-connection", "after fork(), the connected socket is open in both processes: the parent must close() "
-          "its copy at once, or it leaks one descriptor per client (and runs out after about 1000).");
-    fail();
+    if (held > 0)
+        MISMATCH(.sent = "11 clients, one after another, each leaving after its echo; their children have exited",
+                 .expected = "no connection left open in the server",
+                 .got = fmt("%d connection%s the clients closed are still open in the server: one descriptor "
+                            "per client, leaked", held, held == 1 ? "" : "s"),
+                 .cause_id = "parent-keeps-connection",
+                 .cause = "after fork(), the connected socket is open in both processes: the parent must "
+                          "close() its copy at once, or it leaks one descriptor per client (and runs out "
+                          "after about 1000).");
 }
 
 CHECK(concurrent_server, survives_reset_connections, .number = 6, .points = 1,
@@ -262,12 +254,10 @@ CHECK(concurrent_server, survives_reset_connections, .number = 6, .points = 1,
     }
     wait_children_done(&run);
     if (!proc_running(run.server)) {
-        sent("3 clients that each sent 64 KiB and reset the connection without reading the echo");
-        expected("the server to go on running");
-        tell_about(run.server);
-        cause("sigpipe", "a send() to a reset connection raises SIGPIPE, which kills the process that gets it: "
-              "ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle the EPIPE error instead.");
-        fail();
+        MISMATCH(.sent = "3 clients that each sent 64 KiB and reset the connection without reading the echo",
+                 .expected = "the server to go on running", .program = run.server, .cause_id = "sigpipe",
+                 .cause = "a send() to a reset connection raises SIGPIPE, which kills the process that gets "
+                          "it: ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle the EPIPE error instead.");
     }
     expect_echo(&run, "still there?\n", "after 3 clients reset their connections, a new client sends ");
 }
