@@ -106,17 +106,11 @@ static void expect_line(struct chat *chat, struct chatter *c, const char *want, 
     const char *line = next_line(chat, c, &r);
     if (r == IO_OK && strcmp(line, want) == 0)
         return;
-    sent("%s", context);
-    expected("client %d to receive %s", c->number, quote(want, strlen(want)));
-    if (r == IO_OK)
-        got("%s", quote(line, strlen(line)));
-    else
-        got("%s", io_outcome(r, &c->pending));
-    if (r == IO_OK && strchr(line, ':') && atoi(line) == c->number)
-        cause("echoes-to-sender", "the sender got its own line back: send it to every client but the sender.");
-    if (exits_soon(chat->server))
-        tell_about(chat->server);
-    fail();
+    bool own = r == IO_OK && strchr(line, ':') && atoi(line) == c->number;
+    MISMATCH(.sent = context, .expected = fmt("client %d to receive %s", c->number, quote(want, strlen(want))),
+             .got = r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &c->pending), .program = chat->server,
+             .cause_id = own ? "echoes-to-sender" : NULL,
+             .cause = own ? "the sender got its own line back: send it to every client but the sender." : NULL);
 }
 
 CHECK(poll_chat, relays_lines, .number = 1, .points = 2,
@@ -180,12 +174,9 @@ CHECK(poll_chat, idle_and_leaving_clients, .number = 4, .points = 1,
     const char *line = next_line(&chat, idle, &r);
     const char *colon = strstr(line, ": new here\n");
     if (r != IO_OK || !colon || colon == line || strspn(line, "0123456789") != (size_t)(colon - line)) {
-        sent("then a new client connected and sent \"new here\\n\"");
-        expected("client 1 to receive \"<its number>: new here\\n\"");
-        got("%s", r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &idle->pending));
-        if (exits_soon(chat.server))
-            tell_about(chat.server);
-        fail();
+        MISMATCH(.sent = "then a new client connected and sent \"new here\\n\"",
+                 .expected = "client 1 to receive \"<its number>: new here\\n\"", .program = chat.server,
+                 .got = r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &idle->pending));
     }
     /* Relaying to the client that left may have killed the server only now (SIGPIPE). */
     say(talker, "still on?\n");
@@ -215,11 +206,10 @@ CHECK(poll_chat, fifty_clients, .number = 6, .points = 2,
         c[i] = join(&chat);
     struct children kids = procinfo_children(chat.server->pid);
     if (kids.running + kids.zombies > 0) {
-        sent("50 clients, connected one after another");
-        expected("one server process: poll() serves them all");
-        got("%d child processes", kids.running + kids.zombies);
-        cause("forks", "this exercise is about serving many clients from a single process, without fork().");
-        fail();
+        MISMATCH(.sent = "50 clients, connected one after another",
+                 .expected = "one server process: poll() serves them all",
+                 .got = fmt("%d child processes", kids.running + kids.zombies), .cause_id = "forks",
+                 .cause = "this exercise is about serving many clients from a single process, without fork().");
     }
     for (int i = 0; i < 50; i++)
         say(c[i], fmt("line from %d\n", i + 1));
@@ -234,12 +224,12 @@ CHECK(poll_chat, fifty_clients, .number = 6, .points = 2,
                 seen[from] = true;
                 continue;
             }
-            sent("50 clients connected; each sent \"line from <its number>\\n\"");
-            expected("client %d to receive the 49 lines of the others, \"<n>: line from <n>\\n\", in any order", i + 1);
-            got("after %d of them, %s", k, r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &c[i]->pending));
-            if (exits_soon(chat.server))
-                tell_about(chat.server);
-            fail();
+            MISMATCH(.sent = "50 clients connected; each sent \"line from <its number>\\n\"",
+                     .expected = fmt("client %d to receive the 49 lines of the others, \"<n>: line from <n>\\n\", "
+                                     "in any order", i + 1),
+                     .got = fmt("after %d of them, %s", k,
+                                r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &c[i]->pending)),
+                     .program = chat.server);
         }
     }
 }
@@ -294,22 +284,20 @@ CHECK(poll_chat, idle_after_a_client_leaves, .number = 7, .points = 1,
         alive = procinfo_cpu(chat.server->pid, &ticks, &state);
         ready += alive && state == 'R';
     }
-    if (!alive) {
-        sent("client 2 sent a line, then closed its connection");
-        expected("chat_server to go on running, asleep in poll()");
-        tell_about(chat.server);
-        fail();
-    }
+    if (!alive)
+        MISMATCH(.sent = "client 2 sent a line, then closed its connection",
+                 .expected = "chat_server to go on running, asleep in poll()", .program = chat.server);
     long cpu_ms = (long)(ticks - start_ticks) * 1000 / sysconf(_SC_CLK_TCK);
     if (samples == 0 || ready * 100 < samples * BUSY_PERCENT || cpu_ms < WATCH_EVERY_MS)
         return;
-    sent("client 2 sent a line, then closed its connection; the server was watched for %d ms", WATCH_MS);
-    expected("chat_server to sleep in poll() until something happens");
-    got("it was running in %d of %d looks, and used %ld ms of CPU time", ready, samples, cpu_ms);
-    cause("busy-loop", "a busy loop: poll() keeps saying the departed client's socket is readable, because "
-          "recv() returns 0 there forever (end-of-file). When recv() returns 0, close() the socket "
-          "and take it out of the poll() array.");
-    fail();
+    MISMATCH(.sent = fmt("client 2 sent a line, then closed its connection; the server was watched for %d ms",
+                         WATCH_MS),
+             .expected = "chat_server to sleep in poll() until something happens",
+             .got = fmt("it was running in %d of %d looks, and used %ld ms of CPU time", ready, samples, cpu_ms),
+             .cause_id = "busy-loop",
+             .cause = "a busy loop: poll() keeps saying the departed client's socket is readable, because "
+                      "recv() returns 0 there forever (end-of-file). When recv() returns 0, close() the "
+                      "socket and take it out of the poll() array.");
 }
 
 CHECK(poll_chat, numbers_never_reused, .number = 8, .points = 1,
