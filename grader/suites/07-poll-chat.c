@@ -1,5 +1,6 @@
 /* 07-poll-chat: one process, many clients, with poll() (TLPI 63).
  * Its rubric is its CHECK lines below (bin/grader list --checks prints it). */
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -84,6 +85,19 @@ static void say(struct chatter *c, const char *bytes)
     send_all(c->fd, bytes, strlen(bytes), deadline_in(ANSWER_MS));
 }
 
+/* True when line holds two messages' "<n>: " prefixes: a piece of one line ran into the next. */
+static bool two_prefixes(const char *line)
+{
+    int prefixes = 0;
+    for (const char *p = line; *p; p++) {
+        if (!isdigit((unsigned char)*p) || (p > line && isdigit((unsigned char)p[-1])))
+            continue;
+        size_t digits = strspn(p, "0123456789");
+        prefixes += p[digits] == ':' && p[digits + 1] == ' ';
+    }
+    return prefixes >= 2;
+}
+
 /* The next line client c receives ("" with *r set when none comes). */
 static const char *next_line(struct chat *chat, struct chatter *c, enum io_result *r)
 {
@@ -106,11 +120,19 @@ static void expect_line(struct chat *chat, struct chatter *c, const char *want, 
     const char *line = next_line(chat, c, &r);
     if (r == IO_OK && strcmp(line, want) == 0)
         return;
-    bool own = r == IO_OK && strchr(line, ':') && atoi(line) == c->number;
-    MISMATCH(.sent = context, .expected = fmt("client %d to receive %s", c->number, quote(want, strlen(want))),
-             .got = r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &c->pending), .program = chat->server,
-             .cause_id = own ? "echoes-to-sender" : NULL,
-             .cause = own ? "the sender got its own line back: send it to every client but the sender." : NULL);
+    struct mismatch m = { .sent = context, .program = chat->server,
+                          .expected = fmt("client %d to receive %s", c->number, quote(want, strlen(want))),
+                          .got = r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &c->pending) };
+    if (r == IO_OK && strchr(line, ':') && atoi(line) == c->number) {
+        m.cause_id = "echoes-to-sender";
+        m.cause = "the sender got its own line back: send it to every client but the sender.";
+    } else if (r == IO_OK && two_prefixes(line)) {
+        m.cause_id = "relays-pieces";
+        m.cause = "a piece of a line was relayed before its end, so it ran into the next line: a stream "
+                  "has no message boundaries. Keep each client's bytes in a buffer of its own and relay "
+                  "only complete lines, up to and including the '\\n'.";
+    }
+    fail_mismatch(&m);
 }
 
 CHECK(poll_chat, relays_lines, .number = 1, .points = 2,
