@@ -413,13 +413,13 @@ CHECK(http_server, binary_file_intact, .number = 2, .points = 2,
     if (res.has_head && res.status == 200 && (res.r == IO_EOF || res.r == IO_ERROR) && body_len(&res) < HUGE_SIZE
         && length != NULL && strtoull(length, NULL, 10) == HUGE_SIZE
         && memcmp(body_of(&res), huge_bytes(), body_len(&res)) == 0) {
-        sent("%s", what);
-        expected("after the head, the file's %d bytes exactly", HUGE_SIZE);
-        got("its first %zu bytes, then the end of the connection", body_len(&res));
-        cause("gives-up-on-eagain", "the server stopped sending once the client's buffers were full. A send() on a "
-              "non-blocking socket (or one with SO_SNDTIMEO) then fails with EAGAIN: that is not an "
-              "error. Wait until poll() says POLLOUT and send the rest; a blocking socket waits by itself.");
-        fail();
+        MISMATCH(.sent = what, .expected = fmt("after the head, the file's %d bytes exactly", HUGE_SIZE),
+                 .got = fmt("its first %zu bytes, then the end of the connection", body_len(&res)),
+                 .cause_id = "gives-up-on-eagain",
+                 .cause = "the server stopped sending once the client's buffers were full. A send() on a "
+                          "non-blocking socket (or one with SO_SNDTIMEO) then fails with EAGAIN: that is not "
+                          "an error. Wait until poll() says POLLOUT and send the rest; a blocking socket "
+                          "waits by itself.");
     }
     expect_file(&s, what, &res, huge_bytes(), HUGE_SIZE, NULL);
 }
@@ -626,12 +626,10 @@ CHECK(http_server, oversized_head_431, .number = 12, .points = 1,
     struct response res = send_request(&s, req.data, req.len);
     const char *what = fmt("GET /hello.html HTTP/1.0, then header lines: a head of %zu bytes in all", req.len);
     if (res.has_head && (res.status == 431 || res.status == 400)) {
-        sent("%s", what);
-        expected("status 200 and the file: the head is shorter than 8 KiB");
-        got("the head %s", head_text(&res));
-        cause("head-buffer-small", "the buffer for the request head is too small: it must hold 8 KiB (8192 "
-              "bytes). Only a head longer than that gets 431.");
-        fail();
+        MISMATCH(.sent = what, .expected = "status 200 and the file: the head is shorter than 8 KiB",
+                 .got = fmt("the head %s", head_text(&res)), .cause_id = "head-buffer-small",
+                 .cause = "the buffer for the request head is too small: it must hold 8 KiB (8192 bytes). "
+                          "Only a head longer than that gets 431.");
     }
     expect_file(&s, what, &res, hello_html, strlen(hello_html), "text/html");
     text_free(&req);
@@ -686,13 +684,11 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
     if (res.r == IO_TIMEOUT && res.raw.len == 0) {
         /* The last piece completed the empty line that the piece before began: a server that
          * looks for it only in what its last recv() returned never sees it. */
-        sent("%s", req);
-        expected("the file, once the last piece has ended the head");
-        got("nothing within %d s", ANSWER_MS / 1000);
-        cause("head-end-in-last-read", "the server never saw the end of the head: its empty line came split over "
-              "two recv()s (\"...localhost\\r\\n\", then \"\\r\\n\"). Look for it in the whole buffer after "
-              "each recv(), not only in the bytes that recv() just returned.");
-        fail();
+        MISMATCH(.sent = req, .expected = "the file, once the last piece has ended the head",
+                 .got = fmt("nothing within %d s", ANSWER_MS / 1000), .cause_id = "head-end-in-last-read",
+                 .cause = "the server never saw the end of the head: its empty line came split over two "
+                          "recv()s (\"...localhost\\r\\n\", then \"\\r\\n\"). Look for it in the whole buffer "
+                          "after each recv(), not only in the bytes that recv() just returned.");
     }
     cause_if_fails("single-recv", "a stream keeps no message boundaries: one recv() returned only the first piece. "
                    "Call recv() in a loop, appending to a buffer, until the buffer holds the empty "
@@ -706,11 +702,9 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
                            "\"\\n\\n\" as well as \"\\r\\n\\r\\n\", and strip a '\\r' before the '\\n'.";
     if (res.r == IO_TIMEOUT && res.raw.len == 0) {
         /* Said here: the general "still waiting?" names "\r\n\r\n", the very end it looked for. */
-        sent("%s", req);
-        expected("the file: the empty line \"\\n\\n\" ends this head");
-        got("nothing within %d s", ANSWER_MS / 1000);
-        cause("bare-newline", "%s", bare_why);
-        fail();
+        MISMATCH(.sent = req, .expected = "the file: the empty line \"\\n\\n\" ends this head",
+                 .got = fmt("nothing within %d s", ANSWER_MS / 1000), .cause_id = "bare-newline",
+                 .cause = bare_why);
     }
     cause_if_fails("bare-newline", "%s", bare_why);
     expect_file(&s, req, &res, hello_html, strlen(hello_html), "text/html");
@@ -878,24 +872,19 @@ CHECK(http_server, client_leaving_mid_download, .number = 16, .points = 1,
     long cpu_ms = 0;
     int64_t start = now_ms();
     struct children c = wait_children_done(&s, false, &cpu_ms);
-    if (!proc_running(s.server)) {
-        sent("%s", what);
-        expected("the server to go on running");
-        tell_about(s.server);
-        cause("sigpipe", "a send() to a connection the client has reset raises SIGPIPE, which kills the "
-              "process: ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle the EPIPE error instead.");
-        fail();
-    }
-    if (c.running > 0) {
-        sent("%s", what);
-        expected("the process serving that client to end: the client is gone");
-        got("%d process%s of the server still running %.1f s later, having used %ld ms of CPU "
-            "time meanwhile", c.running, c.running == 1 ? "" : "es", (double)(now_ms() - start) / 1000,
-            cpu_ms);
-        cause("retries-failed-send", "when send() fails (EPIPE, ECONNRESET) the client has gone: stop sending and close; "
-              "retrying a send() that failed never ends.");
-        fail();
-    }
+    if (!proc_running(s.server))
+        MISMATCH(.sent = what, .expected = "the server to go on running", .program = s.server, .cause_id = "sigpipe",
+                 .cause = "a send() to a connection the client has reset raises SIGPIPE, which kills the "
+                          "process: ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle the EPIPE error "
+                          "instead.");
+    if (c.running > 0)
+        MISMATCH(.sent = what, .expected = "the process serving that client to end: the client is gone",
+                 .got = fmt("%d process%s of the server still running %.1f s later, having used %ld ms of "
+                            "CPU time meanwhile", c.running, c.running == 1 ? "" : "es",
+                            (double)(now_ms() - start) / 1000, cpu_ms),
+                 .cause_id = "retries-failed-send",
+                 .cause = "when send() fails (EPIPE, ECONNRESET) the client has gone: stop sending and close; "
+                          "retrying a send() that failed never ends.");
     get_file(&s, "/hello.html", hello_html, strlen(hello_html), "text/html");
 }
 
