@@ -28,7 +28,9 @@ Test(conversation, nothing_said_means_no_section)
     conversation_program("seqnum_server", "seqnum_server starts");
     describe();
     cr_assert_eq(out.len, 0, "%s", text_str(&out));
-    cr_assert_eq(json_array_size(conversation_json()), 0);
+    json_t *events = conversation_json();
+    cr_assert_eq(json_array_size(events), 0);
+    json_decref(events);
 }
 
 Test(conversation, shows_who_said_what_to_whom)
