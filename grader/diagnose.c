@@ -148,8 +148,9 @@ static bool on_swapped(const struct inet_socket *s, int n, uint16_t port, bool t
 bool diagnose_on_swapped_port(pid_t pid, const char *protocol, uint16_t port)
 {
     struct inet_socket s[64];
-    int n = procnet_sockets_of(pid, protocol, s, 64);
-    return on_swapped(s, n, port, strcmp(protocol, "tcp") == 0);
+    bool tcp = strcmp(protocol, "tcp") == 0;
+    int n = tcp ? procnet_listeners_of(pid, s, 64) : procnet_sockets_of(pid, protocol, s, 64);
+    return on_swapped(s, n, port, tcp);
 }
 
 const char *diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port)

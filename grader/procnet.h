@@ -1,4 +1,5 @@
-/* procnet.h - what the kernel says about a process's IPv4 sockets (/proc/net/tcp and udp).
+/* procnet.h - what the kernel says about a process's IPv4 sockets (/proc/net/tcp and udp, and
+ * the sock_diag netlink family for the one socket a check asks about most often).
  *
  * This is how the grader tells "not listening" from "listening on the wrong port" (forgot htons),
  * and how it knows that a peer has read the bytes sent to it (its receive queue is empty). */
@@ -34,12 +35,17 @@ bool procnet_parse_line(const char *line, struct inet_socket *s);
  * its user id instead: in a check, that id is the check's own, so they are the same sockets. */
 int procnet_sockets_of(pid_t pid, const char *protocol, struct inet_socket *out, int max);
 
+/* Its TCP sockets that listen: asked without walking every connection of the machine. */
+int procnet_listeners_of(pid_t pid, struct inet_socket *out, int max);
+
 /* The same for several processes (a server and its children): their sockets, each once. */
 int procnet_sockets_of_all(const pid_t *pids, int npids, const char *protocol, struct inet_socket *out,
                            int max);
 
-/* The TCP socket with this local and remote port (loopback connections). False when none. */
-bool procnet_find_tcp(uint16_t local_port, uint16_t remote_port, struct inet_socket *out);
+/* The far end of the check's TCP connection fd (the program's socket, accepted or not yet), as
+ * the kernel sees it: its receive queue holds what we sent and it has not read. False when fd is
+ * not an IPv4 TCP connection or that end is gone (the program closed it). */
+bool procnet_peer_end(int fd, struct inet_socket *out);
 
 /* "0.0.0.0:20517" */
 const char *procnet_address(uint32_t ip, uint16_t port);

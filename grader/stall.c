@@ -121,23 +121,18 @@ static void stall_reset(struct proc *p)
 }
 
 /* True when bytes the check sent on fd have not been read by its peer yet: a UNIX socket counts
- * them as its own until then; for TCP, the peer's end in /proc/net/tcp (accepted or not) holds
- * them in its receive queue. */
+ * them as its own until then; for TCP, the peer's end (accepted or not) holds them in its
+ * receive queue. */
 static bool ours_unread(int fd)
 {
-    struct sockaddr_storage self, peer;
-    socklen_t self_len = sizeof self, peer_len = sizeof peer;
-    int queued = 0;
-    if (getsockname(fd, (struct sockaddr *)&self, &self_len) < 0
-        || getpeername(fd, (struct sockaddr *)&peer, &peer_len) < 0)
+    int domain = -1, queued = 0;
+    socklen_t len = sizeof domain;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
         return false;
-    if (self.ss_family == AF_UNIX)
+    if (domain == AF_UNIX)
         return ioctl(fd, SIOCOUTQ, &queued) == 0 && queued > 0;
-    if (self.ss_family != AF_INET)
-        return false;
     struct inet_socket s;
-    return procnet_find_tcp(ntohs(((struct sockaddr_in *)&peer)->sin_port),
-                            ntohs(((struct sockaddr_in *)&self)->sin_port), &s) && s.rx_queue > 0;
+    return procnet_peer_end(fd, &s) && s.rx_queue > 0;
 }
 
 /* True when p keeps running while what we sent it on fd stays unread. */
@@ -218,14 +213,23 @@ bool await_answer(int fd, struct proc *p, int64_t deadline)
 enum io_result recv_answer(struct proc *p, int fd, struct text *in, size_t cap, bool stop_at_newline,
                            int64_t deadline)
 {
+    int64_t start = now_ms();
+    conversation_operation();       /* one operation: its reads make one line of the conversation */
     /* What is there already (a line may be waiting in in) needs no wait. */
-    enum io_result r = recv_until(fd, in, cap, stop_at_newline, now_ms());
+    enum io_result r = recv_more(fd, in, cap, stop_at_newline, now_ms());
     while (r == IO_TIMEOUT && now_ms() < deadline) {
         bool ready = await_answer(fd, p, deadline);
         /* Take what is there without waiting: a program that exited or got stuck sends no more. */
-        r = recv_until(fd, in, cap, stop_at_newline, now_ms());
+        r = recv_more(fd, in, cap, stop_at_newline, now_ms());
         if (!ready)
             break;
+    }
+    if (r == IO_TIMEOUT) {
+        const char *what = stop_at_newline ? "a line from {peer}" : "{peer} to send more or close";
+        if (stall.note[0])
+            conversation_stopped_waiting(fd, start, what, stall.note);
+        else
+            conversation_gave_up(fd, start, deadline, what);
     }
     return r;
 }
@@ -285,17 +289,12 @@ bool wait_until_settled(struct proc *p, bool (*done)(void *), void *arg, int64_t
 
 bool wait_peer_consumed(int fd, struct proc *p)
 {
-    struct sockaddr_in self, peer;
-    socklen_t self_len = sizeof self, peer_len = sizeof peer;
-    if (getsockname(fd, (struct sockaddr *)&self, &self_len) < 0
-        || getpeername(fd, (struct sockaddr *)&peer, &peer_len) < 0)
-        return false;
     int64_t deadline = deadline_in(ANSWER_MS), next_look = deadline_in(LOOK_EVERY_MS);
     stall_reset(p);
     stall.note[0] = '\0';
     while (now_ms() < deadline) {
         struct inet_socket s;
-        if (!procnet_find_tcp(ntohs(peer.sin_port), ntohs(self.sin_port), &s))
+        if (!procnet_peer_end(fd, &s))
             return false;           /* the peer's socket is gone: it closed */
         if (s.rx_queue == 0)
             return true;
@@ -309,4 +308,3 @@ bool wait_peer_consumed(int fd, struct proc *p)
     }
     return false;
 }
-

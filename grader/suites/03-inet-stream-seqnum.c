@@ -29,12 +29,8 @@ static struct server_run start_server(void)
 /* True when the server's end of the connection fd still holds bytes we sent: nobody read them. */
 static bool request_unread(int fd)
 {
-    struct sockaddr_in self, peer;
-    socklen_t self_len = sizeof self, peer_len = sizeof peer;
     struct inet_socket s;
-    return getsockname(fd, (struct sockaddr *)&self, &self_len) == 0
-           && getpeername(fd, (struct sockaddr *)&peer, &peer_len) == 0
-           && procnet_find_tcp(ntohs(peer.sin_port), ntohs(self.sin_port), &s) && s.rx_queue > 0;
+    return procnet_peer_end(fd, &s) && s.rx_queue > 0;
 }
 
 /* One request on a new connection to ip; returns the reply line (without '\n'), or fails. */

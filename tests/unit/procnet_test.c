@@ -1,5 +1,10 @@
-/* Unit tests of procnet.c and lease.h: reading /proc/net/tcp lines, swapping port bytes. */
+/* Unit tests of procnet.c and lease.h: reading /proc/net/tcp lines, asking the kernel about the
+ * far end of a connection, swapping port bytes. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "lease.h"
 #include "procnet.h"
@@ -56,4 +61,80 @@ Test(procnet, reads_a_dual_stack_socket_as_ipv4)
     cr_assert(procnet_parse_line(mapped, &s));
     cr_assert_eq(s.local_ip, 0x7f000001);
     cr_assert_eq(s.remote_port, 40000);
+}
+
+/* A listener of family on loopback and a connection to it (not accepted): *client. */
+static int listen_and_connect(int family, int *client)
+{
+    struct sockaddr_storage addr = { 0 };
+    socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+    addr.ss_family = (sa_family_t)family;   /* port 0, any address: the kernel picks a port */
+    int server = socket(family, SOCK_STREAM, 0);
+    cr_assert(server >= 0 && bind(server, (struct sockaddr *)&addr, len) == 0 && listen(server, 4) == 0);
+    cr_assert(getsockname(server, (struct sockaddr *)&addr, &len) == 0);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    to.sin_port = family == AF_INET ? ((struct sockaddr_in *)&addr)->sin_port
+                                    : ((struct sockaddr_in6 *)&addr)->sin6_port;
+    *client = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(connect(*client, (struct sockaddr *)&to, sizeof to) == 0);
+    return server;
+}
+
+static void sees_what_the_far_end_has_not_read(int family)
+{
+    int client, server = listen_and_connect(family, &client);
+    struct inet_socket s;
+    cr_assert(procnet_peer_end(client, &s), "the connection waiting to be accepted is found");
+    cr_assert_eq(s.rx_queue, 0);
+    cr_assert_eq(s.local_ip, 0x7f000001);
+    cr_assert_eq(write(client, "abc", 3), 3);
+    cr_assert(procnet_peer_end(client, &s));
+    cr_assert_eq(s.rx_queue, 3, "what was sent waits in its receive queue");
+    int accepted = accept(server, NULL, NULL);
+    char buf[3];
+    cr_assert(accepted >= 0 && read(accepted, buf, sizeof buf) == 3);
+    cr_assert(procnet_peer_end(client, &s));
+    cr_assert_eq(s.rx_queue, 0, "read: the queue is empty");
+    close(accepted);
+    close(server);
+    close(client);
+}
+
+Test(procnet, sees_what_the_far_end_of_a_connection_has_not_read)
+{
+    sees_what_the_far_end_has_not_read(AF_INET);
+}
+
+Test(procnet, sees_it_on_a_dual_stack_server_too)
+{
+    sees_what_the_far_end_has_not_read(AF_INET6);
+}
+
+Test(procnet, a_socket_not_connected_has_no_far_end)
+{
+    int client, server = listen_and_connect(AF_INET, &client);
+    struct inet_socket s;
+    int other = socket(AF_INET, SOCK_STREAM, 0);    /* not connected: no far end */
+    cr_assert_not(procnet_peer_end(other, &s));
+    close(other);
+    close(server);
+    close(client);
+}
+
+Test(procnet, lists_a_process_s_listeners_and_connections)
+{
+    int client, server = listen_and_connect(AF_INET, &client);
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    cr_assert(getsockname(server, (struct sockaddr *)&addr, &len) == 0);
+    struct inet_socket s[16];
+    int n = procnet_listeners_of(getpid(), s, 16);
+    cr_assert_eq(n, 1, "our one listener (found %d)", n);
+    cr_assert_eq(s[0].local_port, ntohs(addr.sin_port));
+    cr_assert_eq(s[0].state, PROCNET_TCP_LISTEN);
+    cr_assert_eq(s[0].rx_queue, 1, "one connection waits to be accepted");
+    n = procnet_sockets_of(getpid(), "tcp", s, 16);
+    cr_assert_eq(n, 2, "the listener and the client's end (found %d)", n);
+    close(server);
+    close(client);
 }
