@@ -356,6 +356,12 @@ void conversation_gave_up(int fd, int64_t start_ms, int64_t deadline_ms, const c
                           (long)(now_ms() - start_ms));
 }
 
+void conversation_stopped_waiting(int fd, int64_t start_ms, const char *what, const char *why)
+{
+    conversation_note(fd, CONV_GAVE_UP, "stopped waiting for %s after %ld ms: %s", what,
+                      (long)(now_ms() - start_ms), why);
+}
+
 void conversation_program(const char *program, const char *format, ...)
 {
     if (!conv.active)

@@ -76,6 +76,10 @@ void conversation_note(int fd, enum conversation_kind kind, const char *format, 
 /* "gave up waiting for WHAT (waited N ms)" at the deadline of a wait that began at start_ms
  * (now_ms() times); nothing for a wait too short to count (a look: deadline_in(0)). */
 void conversation_gave_up(int fd, int64_t start_ms, int64_t deadline_ms, const char *what);
+/* "stopped waiting for WHAT after N ms: WHY" for a wait that began at start_ms and ended before
+ * its deadline because the answer could not come (why: stall.c's reason, "echo_client was
+ * blocked in read()..."). */
+void conversation_stopped_waiting(int fd, int64_t start_ms, const char *what, const char *why);
 /* Whether fd has been part of the conversation (a close of any other socket is not news). */
 bool conversation_knows(int fd);
 /* Forgets fd (after its close was recorded): the number may be reused for another peer. */

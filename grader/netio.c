@@ -321,8 +321,13 @@ static enum io_result read_some(int fd, struct text *in, size_t cap)
 
 enum io_result recv_until(int fd, struct text *in, size_t cap, bool stop_at_newline, int64_t deadline)
 {
-    int64_t start = now_ms();
     conversation_operation();
+    return recv_more(fd, in, cap, stop_at_newline, deadline);
+}
+
+enum io_result recv_more(int fd, struct text *in, size_t cap, bool stop_at_newline, int64_t deadline)
+{
+    int64_t start = now_ms();
     for (;;) {
         if (stop_at_newline && in->len > 0 && memchr(in->data, '\n', in->len))
             return IO_OK;

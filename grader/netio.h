@@ -45,6 +45,9 @@ enum io_result send_all(int fd, const void *bytes, size_t n, int64_t deadline);
 /* Reads into in until end-of-file (IO_EOF), until cap bytes are in (IO_FULL), or, with
  * stop_at_newline, until a '\n' is in (IO_OK). */
 enum io_result recv_until(int fd, struct text *in, size_t cap, bool stop_at_newline, int64_t deadline);
+/* The same as part of the operation under way (conversation_operation()): what it reads extends
+ * the conversation's last line from this peer, for a wait made of several reads. */
+enum io_result recv_more(int fd, struct text *in, size_t cap, bool stop_at_newline, int64_t deadline);
 /* Sends out (then shuts down the writing side when asked) while reading everything that comes
  * back until end-of-file: a peer that echoes as it reads cannot deadlock against us. */
 enum io_result exchange(int fd, const void *out, size_t n, bool shut_wr, struct text *in, size_t cap,

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "conversation.h"
+#include "deadline.h"
 
 static struct text out;
 
@@ -293,4 +294,16 @@ Test(conversation, what_the_check_sends_is_timed_before_the_call)
     describe();
     const char *send = strstr(out.data, "check -> "), *recv = strstr(out.data, "recv(4, 63, 0)");
     cr_assert(send && recv && send < recv, "%s", out.data);
+}
+
+Test(conversation, says_why_a_wait_stopped_early)
+{
+    conversation_set_default_peer("echo_client");
+    conversation_operation();
+    conversation_data(5, "hi\n", 3, false, false);
+    conversation_stopped_waiting(5, now_ms() - 250, "{peer} to send more or close",
+                                 "echo_client was blocked in read()");
+    describe();
+    cr_assert(strstr(out.data, "stopped waiting for echo_client to send more or close after 25"), "%s", out.data);
+    cr_assert(strstr(out.data, " ms: echo_client was blocked in read()\n"), "%s", out.data);
 }
