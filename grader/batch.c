@@ -23,6 +23,7 @@
 
 #include "deadline.h"
 #include "lease.h"
+#include "volumes.h"
 #include "summary.h"
 #include "verify.h"
 #include "files.h"
@@ -74,6 +75,8 @@ struct batch_options {
     int jobs;
     int timeout_s;
     bool force;
+    bool volumes;               /* the image's /usr and kit from volumes (volumes.h) */
+    char mounts[VOLUMES_MOUNTS][VOLUMES_MOUNT_CHARS];
 };
 
 struct student {
@@ -297,7 +300,7 @@ static int start_container(struct student *s, const struct batch_options *o, int
     snprintf(uids, sizeof uids, "GC_SANDBOX_UID_BASE=%ld", uid_base);
     snprintf(err, sizeof err, "%s/docker.err", s->stage_dir);
     /* clang-format off */ /* an option and its value on one line, grouped by purpose */
-    const char *argv[] = {
+    const char *argv[64] = {
         "/usr/bin/env", "docker", "run", "--rm", "--name", s->container,
         /* Nothing the container prints is kept or trusted: the results come through /results,
          * a folder only the grader (root in the container) can write, never the student's
@@ -314,11 +317,22 @@ static int start_container(struct student *s, const struct batch_options *o, int
         "--memory", "1g", "--memory-swap", "1g", "--cpus", "1", "--pids-limit", "256",
         /* User ids of this container's own, apart from every other grader's. */
         "--env", uids,
-        "--mount", mount_in, "--mount", mount_out, o->image,
-        "sh", "-c", "exec grader grade --no-color --json /results/results.json /submission "
-                    ">/results/report.txt 2>&1", NULL,
+        "--mount", mount_in, "--mount", mount_out,
     };
     /* clang-format on */
+    int a = 0;
+    while (argv[a])
+        a++;
+    /* The image's /usr and kit, read-only, from volumes when they could be had. */
+    for (int i = 0; o->volumes && i < VOLUMES_MOUNTS; i++) {
+        argv[a++] = "--mount";
+        argv[a++] = o->mounts[i];
+    }
+    argv[a++] = o->image;
+    argv[a++] = "sh";
+    argv[a++] = "-c";
+    argv[a++] = "exec grader grade --no-color --json /results/results.json /submission >/results/report.txt 2>&1";
+    argv[a] = NULL;
     struct proc_spec spec = {
         .argv = argv, .name = "docker", .stdout_path = NULL, .stderr_path = err,
         .limits = &docker_limits,
@@ -634,6 +648,7 @@ int batch_main(int argc, char **argv)
     struct lease ranges[MAX_JOBS];
     if (lease_ranges(ranges, o.jobs) < 0)
         return 1;
+    o.volumes = volumes_prepare(o.image, stage_root, o.mounts) == 0;
     struct results rubric = {0};
     runner_not_graded("", &rubric);
 

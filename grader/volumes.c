@@ -1,0 +1,116 @@
+/* volumes.c - filling the volumes of volumes.h, once per image, and naming their mounts. */
+#define _GNU_SOURCE
+#include "volumes.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "deadline.h"
+#include "sandbox.h"
+#include "text.h"
+
+#define INSPECT_MS 30000
+/* Copying /usr of the image (about 370 MB) takes a few seconds; a slow disk, a minute. */
+#define FILL_MS 300000
+#define FILL_TRIES 3
+#define ID_CHARS 12
+
+/* The copy, in the image itself, with the image's own tools. The marker files are written last:
+ * a copy cut short (a killed grader) is started again from nothing by the next one. */
+static const char fill_script[] =
+    "set -e\n"
+    "if [ -e /fill/usr/.gc-complete ] && [ -e /fill/kit/.gc-complete ]; then exit 0; fi\n"
+    "find /fill/usr /fill/kit -mindepth 1 -delete\n"
+    "cp -a /usr/. /fill/usr/\n"
+    "cp -a /opt/get-connected/. /fill/kit/\n"
+    "touch /fill/usr/.gc-complete /fill/kit/.gc-complete\n";
+
+static const struct limits docker_client_limits = {
+    .cpu_seconds = 600,
+    .processes = 4096,
+    .file_bytes = 1 << 20,
+    .open_files = 1024,
+};
+
+/* Runs the docker client with argv until it ends or ms pass; its standard output (capped) in
+ * out when out is not NULL. Returns its exit status, or -1. */
+static int docker(const char *const *argv, const char *scratch, struct text *out, int ms)
+{
+    static int runs;
+    char out_path[4096];
+    snprintf(out_path, sizeof out_path, "%s/docker-volumes-%d.out", scratch, runs++);
+    struct proc p;
+    struct text why = {0};
+    struct proc_spec spec = { .argv = argv, .name = "docker", .stdout_path = out ? out_path : NULL,
+                              .limits = &docker_client_limits };
+    int status = -1;
+    if (proc_start(&p, &spec, &why) == 0) {
+        if (proc_wait(&p, deadline_in(ms)) && WIFEXITED(p.status))
+            status = WEXITSTATUS(p.status);
+        proc_kill(&p);
+    }
+    text_free(&why);
+    if (out) {
+        text_read_file(out, out_path, 4096);
+        unlink(out_path);
+    }
+    return status;
+}
+
+/* The first ID_CHARS hex digits of the image's id ("sha256:c0169ee56f9e..."), or false. */
+static bool image_id(const char *image, const char *scratch, char id[ID_CHARS + 1])
+{
+    const char *argv[] = { "/usr/bin/env", "docker", "image", "inspect", "--format", "{{.Id}}", image, NULL };
+    struct text out = {0};
+    bool ok = docker(argv, scratch, &out, INSPECT_MS) == 0;
+    const char *hex = ok ? strchr(text_str(&out), ':') : NULL;
+    ok = hex != NULL && strspn(hex + 1, "0123456789abcdef") >= ID_CHARS;
+    if (ok)
+        snprintf(id, ID_CHARS + 1, "%s", hex + 1);
+    text_free(&out);
+    return ok;
+}
+
+/* One try at filling them; a container of the same name means another grader is filling them:
+ * then this waits for it (docker wait) and says to try again. */
+static int fill(const char *image, const char *id, const char *scratch)
+{
+    char name[64], usr[128], kit[128];
+    snprintf(name, sizeof name, "gc-volumes-%s", id);
+    snprintf(usr, sizeof usr, "type=volume,source=gc-usr-%s,target=/fill/usr", id);
+    snprintf(kit, sizeof kit, "type=volume,source=gc-kit-%s,target=/fill/kit", id);
+    const char *argv[] = {
+        "/usr/bin/env", "docker", "run", "--rm", "--name", name, "--network", "none", "--user", "0:0",
+        "--log-driver", "none", "--mount", usr, "--mount", kit, image, "sh", "-c", fill_script, NULL,
+    };
+    if (docker(argv, scratch, NULL, FILL_MS) == 0)
+        return 0;
+    const char *wait_argv[] = { "/usr/bin/env", "docker", "wait", name, NULL };
+    docker(wait_argv, scratch, NULL, FILL_MS);
+    return -1;
+}
+
+int volumes_prepare(const char *image, const char *scratch, char mounts[VOLUMES_MOUNTS][VOLUMES_MOUNT_CHARS])
+{
+    char id[ID_CHARS + 1];
+    if (!image_id(image, scratch, id)) {
+        fprintf(stderr, "grader batch: cannot read the id of image %s: grading from its own files\n", image);
+        return -1;
+    }
+    int tries = 0;
+    while (fill(image, id, scratch) < 0) {
+        if (++tries == FILL_TRIES) {
+            fprintf(stderr, "grader batch: cannot fill the volumes gc-usr-%s and gc-kit-%s: grading from "
+                            "the image's own files (slower)\n", id, id);
+            return -1;
+        }
+    }
+    /* volume-nocopy: a volume removed meanwhile comes back empty rather than half-copied. */
+    snprintf(mounts[0], VOLUMES_MOUNT_CHARS, "type=volume,source=gc-usr-%s,target=/usr,readonly,volume-nocopy", id);
+    snprintf(mounts[1], VOLUMES_MOUNT_CHARS,
+             "type=volume,source=gc-kit-%s,target=/opt/get-connected,readonly,volume-nocopy", id);
+    return 0;
+}
