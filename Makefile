@@ -12,7 +12,8 @@
 #   make format     rewrite the grader's C files in the kit's style (.clang-format)
 #   make format-check   list the files `make format` would change (fails when there are any)
 #   make SANITIZE=1 bin-san/grader and build-san/unit-tests, built with ASan and UBSan
-#   make bench      time the grading: solutions, skeletons and broken variants side by side
+#   make bench      time the grading: solutions, skeletons and broken variants side by side,
+#                   then a class in containers against one by one (make bench-class alone)
 #                   (RUNS=N runs each, default 3; EX=<exercise-id> for one)
 #   make rubric     rewrite the exercise READMEs' grading tables from the suites
 #   make docker     build the kit's Docker image (get-connected), even where no image can be pulled
@@ -75,7 +76,7 @@ DOCKER_RUN = mkdir -p .grades && docker run --rm -i $$([ -t 0 ] && echo -t) \
 # Docker is there and answers, and the image is built (once), or a clear message.
 NEED_DOCKER = sh docker/need-docker.sh
 
-.PHONY: rubric all deps check status hint watch test bench clean docker docker-check docker-shell gradescope dist \
+.PHONY: rubric all deps check status hint watch test bench bench-class clean docker docker-check docker-shell gradescope dist \
         lint format format-check
 
 all: deps $(GRADER) $(if $(SANITIZE),$(BUILD)/unit-tests)
@@ -154,6 +155,13 @@ rubric: all
 
 bench: all
 	@RUNS="$(RUNS)" EX="$(EX)" bash tests/benchmark.sh
+	@echo
+	@$(MAKE) --no-print-directory bench-class
+
+# A class of STUDENTS (default 20) copies of solutions/ through `grader batch` (JOBS=N: --jobs).
+bench-class: all
+	@$(NEED_DOCKER) "make bench-class" $(IMAGE)
+	@STUDENTS="$(STUDENTS)" JOBS="$(JOBS)" IMAGE="$(IMAGE)" bash tests/bench-class.sh
 
 docker:
 	@$(NEED_DOCKER) "make docker"

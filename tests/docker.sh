@@ -218,6 +218,18 @@ $(grep -h -A8 FAIL "$out/$student/report.txt" "$ref/$student.txt" | head -50)"
     else
         not_ok "batch: grading containers left running" "$(docker ps)"
     fi
+    # The containers read the image's /usr and kit from volumes filled once for this image (not
+    # through fuse-overlayfs), whole, and mounted read-only.
+    local id
+    id=$(docker image inspect --format '{{.Id}}' "$image" | cut -d: -f2 | cut -c1-12)
+    if docker run --rm --network none \
+        --mount "type=volume,source=gc-usr-$id,target=/usr,readonly,volume-nocopy" \
+        --mount "type=volume,source=gc-kit-$id,target=/opt/get-connected,readonly,volume-nocopy" "$image" \
+        sh -c 'test -e /usr/.gc-complete && test -x /opt/get-connected/bin/grader && ! touch /usr/x 2>/dev/null'; then
+        ok "batch: the image's /usr and kit come from volumes of their own (gc-usr-$id), whole, read-only"
+    else
+        not_ok "batch: the volumes gc-usr-$id and gc-kit-$id should hold the image's files" "$(docker volume ls)"
+    fi
 }
 
 # The zip exactly as Gradescope uses it: its contents unzipped into /autograder/source on a bare
