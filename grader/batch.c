@@ -34,8 +34,8 @@
 
 #define MAX_STUDENTS 4096
 #define MAX_JOBS 64
-#define MAX_STAGED_BYTES (4 << 20)     /* per file: submissions are source code */
-#define MAX_REPORT_BYTES (1 << 20)     /* the readable report kept beside results.json */
+#define MAX_STAGED_BYTES (4 << 20) /* per file: submissions are source code */
+#define MAX_REPORT_BYTES (1 << 20) /* the readable report kept beside results.json */
 
 /* The docker client: it may run as long as grading takes; what it prints (its own errors only:
  * the container's output goes nowhere) is capped. */
@@ -75,7 +75,7 @@ struct batch_options {
     int jobs;
     int timeout_s;
     bool force;
-    bool volumes;               /* the image's /usr and kit from volumes (volumes.h) */
+    bool volumes; /* the image's /usr and kit from volumes (volumes.h) */
     char mounts[VOLUMES_MOUNTS][VOLUMES_MOUNT_CHARS];
 };
 
@@ -86,25 +86,22 @@ struct student {
     char container[64];
     struct proc docker;
     bool running;
-    int slot;                   /* which range of sandbox user ids its container uses */
-    char hash[32];              /* the submission's fingerprint, kept with its results */
-    const char *outcome;        /* STATUS_* once done */
+    int slot;            /* which range of sandbox user ids its container uses */
+    char hash[32];       /* the submission's fingerprint, kept with its results */
+    const char *outcome; /* STATUS_* once done */
     int64_t started, deadline;
 };
 
 static int parse_options(int argc, char **argv, struct batch_options *o)
 {
     static const struct option longopts[] = {
-        { "out", required_argument, NULL, 'o' },
-        { "jobs", required_argument, NULL, 'j' },
-        { "timeout", required_argument, NULL, 't' },
-        { "image", required_argument, NULL, 'i' },
-        { "only", required_argument, NULL, 'n' },
-        { "force", no_argument, NULL, 'f' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        { "out", required_argument, NULL, 'o' },     { "jobs", required_argument, NULL, 'j' },
+        { "timeout", required_argument, NULL, 't' }, { "image", required_argument, NULL, 'i' },
+        { "only", required_argument, NULL, 'n' },    { "force", no_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
     };
-    *o = (struct batch_options){ .image = "get-connected", .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
+    *o = (struct batch_options){ .image = "get-connected",
+                                 .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
                                  .timeout_s = 300 };
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -179,8 +176,7 @@ static int stage(const char *from, const char *to, int depth)
         char src[PATH_MAX], dst[PATH_MAX];
         struct stat st;
         if (snprintf(src, sizeof src, "%s/%s", from, e->d_name) >= (int)sizeof src
-            || snprintf(dst, sizeof dst, "%s/%s", to, e->d_name) >= (int)sizeof dst
-            || lstat(src, &st) < 0)
+            || snprintf(dst, sizeof dst, "%s/%s", to, e->d_name) >= (int)sizeof dst || lstat(src, &st) < 0)
             continue;
         if (S_ISDIR(st.st_mode)) {
             stage(src, dst, depth + 1);
@@ -226,7 +222,7 @@ static int hash_file(uint64_t *h, const char *path)
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_STAGED_BYTES) {
         if (fd >= 0)
             close(fd);
-        return 0;       /* stage() leaves it out too */
+        return 0; /* stage() leaves it out too */
     }
     uint64_t size = (uint64_t)st.st_size;
     fnv1a(h, &size, sizeof size);
@@ -251,8 +247,8 @@ static int hash_tree(uint64_t *h, const char *dir, const char *rel, int depth)
         struct stat st;
         if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0
             && snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path
-            && snprintf(sub, sizeof sub, "%s/%s", rel, name) < (int)sizeof sub
-            && lstat(path, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+            && snprintf(sub, sizeof sub, "%s/%s", rel, name) < (int)sizeof sub && lstat(path, &st) == 0
+            && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
             fnv1a(h, sub, strlen(sub) + 1);
             rc |= S_ISDIR(st.st_mode) ? hash_tree(h, path, sub, depth + 1) : hash_file(h, path);
         }
@@ -267,7 +263,7 @@ static void submission_hash(const char *dir, char *out, size_t size)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     if (hash_tree(&h, dir, "", 0) < 0)
-        h = 0;          /* unreadable: never equal to a stored fingerprint, so it is regraded */
+        h = 0; /* unreadable: never equal to a stored fingerprint, so it is regraded */
     snprintf(out, size, "fnv1a64:%016llx", (unsigned long long)h);
 }
 
@@ -275,7 +271,7 @@ static void submission_hash(const char *dir, char *out, size_t size)
 static void stored_hash(const struct student *s, char *out, size_t size)
 {
     char path[PATH_MAX + 16];
-    struct text why = {0};
+    struct text why = { 0 };
     snprintf(path, sizeof path, "%s/results.json", s->out_dir);
     json_t *root = verify_load(path, VERIFY_MAX_BYTES, &why);
     const json_t *hash = json_object_get(json_object_get(root, GRADING_KEY), "submission_hash");
@@ -295,7 +291,8 @@ static int start_container(struct student *s, const struct batch_options *o, int
 {
     char mount_in[PATH_MAX + 64], mount_out[PATH_MAX + 64], uids[64], err[PATH_MAX + 16];
     snprintf(s->container, sizeof s->container, "gc-batch-%d-%d", (int)getpid(), index);
-    snprintf(mount_in, sizeof mount_in, "type=bind,source=%s/submission,target=/submission,readonly", s->stage_dir);
+    snprintf(mount_in, sizeof mount_in, "type=bind,source=%s/submission,target=/submission,readonly",
+             s->stage_dir);
     snprintf(mount_out, sizeof mount_out, "type=bind,source=%s/results,target=/results", s->stage_dir);
     snprintf(uids, sizeof uids, "GC_SANDBOX_UID_BASE=%ld", uid_base);
     snprintf(err, sizeof err, "%s/docker.err", s->stage_dir);
@@ -334,10 +331,13 @@ static int start_container(struct student *s, const struct batch_options *o, int
     argv[a++] = "exec grader grade --no-color --json /results/results.json /submission >/results/report.txt 2>&1";
     argv[a] = NULL;
     struct proc_spec spec = {
-        .argv = argv, .name = "docker", .stdout_path = NULL, .stderr_path = err,
+        .argv = argv,
+        .name = "docker",
+        .stdout_path = NULL,
+        .stderr_path = err,
         .limits = &docker_limits,
     };
-    struct text why = {0};
+    struct text why = { 0 };
     if (proc_start(&s->docker, &spec, &why) < 0) {
         fprintf(stderr, "grader batch: %s\n", text_str(&why));
         text_free(&why);
@@ -353,7 +353,7 @@ static void kill_container(const struct student *s)
 {
     const char *argv[] = { "/usr/bin/env", "docker", "kill", s->container, NULL };
     struct proc p;
-    struct text why = {0};
+    struct text why = { 0 };
     if (proc_start(&p, &(struct proc_spec){ .argv = argv, .name = "docker kill" }, &why) == 0)
         proc_wait(&p, deadline_in(30000));
     proc_kill(&p);
@@ -374,9 +374,9 @@ static int save_with_note(json_t *root, const struct student *s, const char *sta
 {
     char date[32], path[PATH_MAX + 16];
     utc_now(date, sizeof date);
-    json_object_set_new(root, GRADING_KEY, json_pack("{s:s, s:s, s:s, s:s}", "status", status,
-                                                     "reason", reason, "date", date,
-                                                     "submission_hash", s->hash));
+    json_object_set_new(root, GRADING_KEY,
+                        json_pack("{s:s, s:s, s:s, s:s}", "status", status, "reason", reason, "date", date,
+                                  "submission_hash", s->hash));
     snprintf(path, sizeof path, "%s/results.json", s->out_dir);
     return results_save_json(root, path);
 }
@@ -386,7 +386,7 @@ static int save_with_note(json_t *root, const struct student *s, const char *sta
 static void write_not_graded(const struct student *s, const struct results *rubric, const char *status,
                              const char *why)
 {
-    struct results r = {0};
+    struct results r = { 0 };
     for (size_t i = 0; i < rubric->count; i++) {
         const struct result_item *it = &rubric->items[i];
         results_add(&r, it->exercise, it->exercise_number, it->number, it->what, it->max_score, false, why);
@@ -408,7 +408,7 @@ static void write_not_graded(const struct student *s, const struct results *rubr
 /* Copies at most max_bytes of from (a regular file, not a link) to to. */
 static void copy_capped(const char *from, const char *to, size_t max_bytes)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     text_read_file(&t, from, max_bytes);
     FILE *f = fopen(to, "we");
     if (f) {
@@ -433,7 +433,7 @@ static void container_failure(const struct student *s, struct text *why)
                     WIFSIGNALED(p->status) ? WTERMSIG(p->status) : 0);
     char path[PATH_MAX + 32];
     for (int i = 0; i < 2; i++) {
-        struct text tail = {0};
+        struct text tail = { 0 };
         snprintf(path, sizeof path, "%s/%s", s->stage_dir, i == 0 ? "docker.err" : "results/report.txt");
         text_read_file(&tail, path, 1 << 16);
         if (tail.len > 0) {
@@ -453,16 +453,18 @@ static void finish(struct student *s, const struct results *rubric, bool timed_o
         kill_container(s);
         proc_kill(&s->docker);
         char why[200];
-        snprintf(why, sizeof why, "Grading timed out: it took more than %d s, so the container was "
-                 "stopped. Not graded.", timeout_s);
+        snprintf(why, sizeof why,
+                 "Grading timed out: it took more than %d s, so the container was "
+                 "stopped. Not graded.",
+                 timeout_s);
         write_not_graded(s, rubric, STATUS_TIMED_OUT, why);
         s->outcome = STATUS_TIMED_OUT;
         return;
     }
-    proc_kill(&s->docker);      /* it has exited: this reaps it */
-    struct text why = {0};
+    proc_kill(&s->docker); /* it has exited: this reaps it */
+    struct text why = { 0 };
     if (!exited_with(&s->docker, 0)) {
-        kill_container(s);      /* docker may have died while the container runs on */
+        kill_container(s); /* docker may have died while the container runs on */
         container_failure(s, &why);
         write_not_graded(s, rubric, STATUS_NOT_GRADED, text_str(&why));
         s->outcome = STATUS_NOT_GRADED;
@@ -478,7 +480,7 @@ static void finish(struct student *s, const struct results *rubric, bool timed_o
         copy_capped(path, report, MAX_REPORT_BYTES);
         s->outcome = STATUS_GRADED;
     } else {
-        struct text reason = {0};
+        struct text reason = { 0 };
         text_printf(&reason, "Not graded: invalid results (%s). Tell your instructor.", text_str(&why));
         write_not_graded(s, rubric, STATUS_INVALID, text_str(&reason));
         s->outcome = STATUS_INVALID;
@@ -526,7 +528,8 @@ static void grade_all(struct student *todo[], int n, const struct batch_options 
                 slot_busy[slot] = true;
                 running++;
             } else {
-                write_not_graded(todo[next], rubric, STATUS_NOT_GRADED, "Not graded: docker could not be started.");
+                write_not_graded(todo[next], rubric, STATUS_NOT_GRADED,
+                                 "Not graded: docker could not be started.");
                 todo[next]->outcome = STATUS_NOT_GRADED;
                 done++;
             }
@@ -566,7 +569,7 @@ static int image_exists(const char *image)
 {
     const char *argv[] = { "/usr/bin/env", "docker", "image", "inspect", image, NULL };
     struct proc p;
-    struct text why = {0};
+    struct text why = { 0 };
     int rc = proc_start(&p, &(struct proc_spec){ .argv = argv, .name = "docker" }, &why);
     text_free(&why);
     if (rc < 0)
@@ -583,12 +586,14 @@ static void print_summary(FILE *f, const struct summary_counts *c, int kept, con
     getrusage(RUSAGE_SELF, &ru);
     char date[32];
     utc_now(date, sizeof date);
-    fprintf(f, "grader batch: %s: %d graded (%d kept from before), %d not graded, %d timed out, "
-            "%d with invalid results", date, c->graded, kept, c->not_graded, c->timed_out, c->invalid);
+    fprintf(f,
+            "grader batch: %s: %d graded (%d kept from before), %d not graded, %d timed out, "
+            "%d with invalid results",
+            date, c->graded, kept, c->not_graded, c->timed_out, c->invalid);
     if (c->graded > 0)
         fprintf(f, "; class average %.1f/%g", c->score_sum / c->graded, c->max_score);
-    fprintf(f, ".\ngrader batch: summary: %s/summary.csv (peak memory of this process: %ld MB)\n",
-            out, ru.ru_maxrss / 1024);
+    fprintf(f, ".\ngrader batch: summary: %s/summary.csv (peak memory of this process: %ld MB)\n", out,
+            ru.ru_maxrss / 1024);
     if (c->not_graded + c->timed_out + c->invalid > 0)
         fprintf(f, "grader batch: the students not graded have the reason in their results.json "
                    "and report.txt, and a status in summary.csv.\n");
@@ -627,8 +632,10 @@ int batch_main(int argc, char **argv)
         return 2;
     }
     if (!image_exists(o.image)) {
-        fprintf(stderr, "grader batch: no docker image '%s' (build it with `make docker`, and check "
-                        "that the docker engine runs)\n", o.image);
+        fprintf(stderr,
+                "grader batch: no docker image '%s' (build it with `make docker`, and check "
+                "that the docker engine runs)\n",
+                o.image);
         return 1;
     }
     struct student *students = calloc(MAX_STUDENTS, sizeof *students);
@@ -649,7 +656,7 @@ int batch_main(int argc, char **argv)
     if (lease_ranges(ranges, o.jobs) < 0)
         return 1;
     o.volumes = volumes_prepare(o.image, stage_root, o.mounts) == 0;
-    struct results rubric = {0};
+    struct results rubric = { 0 };
     runner_not_graded("", &rubric);
 
     struct student **todo = calloc((size_t)n + 1, sizeof *todo);
@@ -666,7 +673,7 @@ int batch_main(int argc, char **argv)
         if (has_results(s) && !o.force && !o.only) {
             stored_hash(s, before, sizeof before);
             if (before[0] == '\0' || strcmp(before, s->hash) == 0)
-                continue;       /* graded before, and not changed since: keep it */
+                continue; /* graded before, and not changed since: keep it */
             fprintf(stderr, "grader batch: %s changed since it was graded: grading again\n", s->name);
             regraded++;
         }

@@ -4,7 +4,6 @@
 #ifndef GC_BATCH_H
 #define GC_BATCH_H
 
-
 /* `grader batch ...`: argc/argv start at "batch". Returns the exit status. */
 int batch_main(int argc, char **argv);
 

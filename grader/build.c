@@ -76,8 +76,10 @@ static int copy_exercise_sources(const char *exercise_dir, const char *src_dir, 
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] != '.' && looks_like_code(e->d_name))
-            text_printf(note, "%s was not compiled: only .c and .h files are (rename it, e.g. to "
-                        ".h if another file #includes it)\n", e->d_name);
+            text_printf(note,
+                        "%s was not compiled: only .c and .h files are (rename it, e.g. to "
+                        ".h if another file #includes it)\n",
+                        e->d_name);
         if (e->d_name[0] == '.' || (!has_suffix(e->d_name, ".c") && !has_suffix(e->d_name, ".h")))
             continue;
         if (strlen(e->d_name) >= 256 || *nsources >= MAX_SOURCES)
@@ -159,8 +161,8 @@ static bool have_gold(void)
 }
 
 /* Prepares the compiler command for one program. False when its main file is missing. */
-static bool prepare_job(struct job *job, const struct exercise *ex, const char *out_dir,
-                        char sources[][256], int nsources, const char *compiler, const char *tracer)
+static bool prepare_job(struct job *job, const struct exercise *ex, const char *out_dir, char sources[][256],
+                        int nsources, const char *compiler, const char *tracer)
 {
     const char *program = job->program->program;
     char main_file[300];
@@ -230,7 +232,7 @@ static void finish_job(struct job *job, bool timed_out)
     text_read_file(&pb->log, job->log_path, 64 << 10);
     char *binary = job->paths[0];
     pb->built = !timed_out && job->proc.exited && job->proc.status == 0 && access(binary, X_OK) == 0;
-    if (!pb->built && pb->log.len == 0) {     /* no message of its own: say how it ended */
+    if (!pb->built && pb->log.len == 0) { /* no message of its own: say how it ended */
         describe_end(&pb->log, &job->proc);
         text_puts(&pb->log, ".\n");
     }
@@ -299,7 +301,7 @@ static const char *build_tracer(const char *build_dir, const char *compiler)
         .limits = &compiler_limits,
     };
     struct proc p;
-    struct text why = {0};
+    struct text why = { 0 };
     bool built = proc_start(&p, &spec, &why) == 0 && proc_wait(&p, deadline_in(COMPILE_MS))
                  && exited_with(&p, 0);
     if (p.pid > 0)
@@ -374,14 +376,13 @@ void build_program_path(char *buf, size_t size, const char *build_dir, const cha
     snprintf(buf, size, "%s/%s/bin/%s", build_dir, exercise_id, program);
 }
 
-void build_log_path(char *buf, size_t size, const char *build_dir, const char *exercise_id,
-                    const char *program)
+void build_log_path(char *buf, size_t size, const char *build_dir, const char *exercise_id, const char *program)
 {
     snprintf(buf, size, "%s/%s/%s.log", build_dir, exercise_id, program);
 }
 
-int build_submission(const char *submission, const char *build_dir, struct exercise_build *builds,
-                     int n, int jobs, uid_t uid)
+int build_submission(const char *submission, const char *build_dir, struct exercise_build *builds, int n,
+                     int jobs, uid_t uid)
 {
     const char *compiler = find_compiler();
     if (compiler == NULL) {
@@ -394,8 +395,8 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
             total++;
     struct job *all = calloc((size_t)total + 1, sizeof *all);
     /* One list of source names per exercise: the jobs' command lines point into them. */
-    char (*sources)[256] = calloc((size_t)n * MAX_SOURCES, 256);
-    char (*out_dirs)[600] = calloc((size_t)n + 1, 600);
+    char(*sources)[256] = calloc((size_t)n * MAX_SOURCES, 256);
+    char(*out_dirs)[600] = calloc((size_t)n + 1, 600);
     if (all == NULL || sources == NULL || out_dirs == NULL) {
         fprintf(stderr, "grader: out of memory\n");
         return -1;
@@ -414,9 +415,9 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
             fprintf(stderr, "grader: cannot create %s: %s\n", src_dir, strerror(errno));
             return -1;
         }
-        struct text note = {0};
+        struct text note = { 0 };
         int nsources = 0;
-        char (*mine)[256] = sources + (size_t)i * MAX_SOURCES;
+        char(*mine)[256] = sources + (size_t)i * MAX_SOURCES;
         bool present = copy_exercise_sources(exercise_dir, src_dir, mine, &nsources, &note) == 0;
         if (present && ex->kit_files) {
             char kit[PATH_MAX + 300];
@@ -441,7 +442,7 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
         text_free(&note);
     }
     run_jobs(all, njobs, jobs, uid);
-    for (int i = 0; i < n; i++)         /* code the kit's drivers call may call only what it allows */
+    for (int i = 0; i < n; i++) /* code the kit's drivers call may call only what it allows */
         if (builds[i].exercise->kit_files)
             symbols_vet(&builds[i], out_dirs[i], compiler, uid);
     int rc = 0;
@@ -449,7 +450,7 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
         char bin_dir[700];
         snprintf(bin_dir, sizeof bin_dir, "%s/bin", out_dirs[i]);
         if (uid != 0)
-            uid_sweep(uid);     /* nothing may run as uid while its folder is taken from it */
+            uid_sweep(uid); /* nothing may run as uid while its folder is taken from it */
         if (uid != 0 && seal_bin_dir(bin_dir) < 0) {
             fprintf(stderr, "grader: cannot take back %s: %s\n", bin_dir, strerror(errno));
             rc = -1;

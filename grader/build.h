@@ -19,12 +19,12 @@
 #define BUILD_CHECK_NAME "compiles with " COMPILE_FLAGS
 /* What the kit adds: AddressSanitizer and UndefinedBehaviorSanitizer, so that a memory error is
  * reported with the student's function, file and line instead of a bare crash. */
-#define SANITIZE_FLAGS "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", \
-                       "-fno-omit-frame-pointer"
+#define SANITIZE_FLAGS \
+    "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer"
 /* Everything the compiler is given before the exercise's own flags and the files (also when
  * grader/symbols.c compiles a file alone, so that it vets the very code that is linked). */
-#define BUILD_FLAGS "-std=gnu11", "-Wall", "-Wextra", "-g", "-pipe", "-fdiagnostics-color=never", \
-                    SANITIZE_FLAGS
+#define BUILD_FLAGS \
+    "-std=gnu11", "-Wall", "-Wextra", "-g", "-pipe", "-fdiagnostics-color=never", SANITIZE_FLAGS
 
 /* How the kit's tracer is compiled (once, see build.c; the Makefile uses the same flags). */
 #define TRACER_FLAGS "-std=gnu11", "-g", "-O1", "-w", "-pipe", "-fno-omit-frame-pointer"
@@ -32,7 +32,7 @@
 struct program_build {
     const char *program;
     bool built;
-    struct text log;            /* compiler messages, or why it was not compiled */
+    struct text log; /* compiler messages, or why it was not compiled */
 };
 
 struct exercise_build {
@@ -43,8 +43,8 @@ struct exercise_build {
 
 /* Builds the n exercises into build_dir/<id>/, running up to jobs compilers at once.
  * Returns 0, or -1 on an internal error (reported on stderr). */
-int build_submission(const char *submission, const char *build_dir, struct exercise_build *builds,
-                     int n, int jobs, uid_t uid);
+int build_submission(const char *submission, const char *build_dir, struct exercise_build *builds, int n,
+                     int jobs, uid_t uid);
 
 void build_free(struct exercise_build *b);
 

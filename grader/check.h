@@ -25,17 +25,17 @@
  * files in io/ only, so a link a program plants in work/ can never redirect what it opens. */
 struct check_state {
     const struct exercise *exercise;
-    char dir[512];              /* the check's folder, the grader's */
-    char work[540];             /* the programs' working folder, theirs */
-    char io[540];               /* their stdin/stdout/stderr files, the grader's */
+    char dir[512];  /* the check's folder, the grader's */
+    char work[540]; /* the programs' working folder, theirs */
+    char io[540];   /* their stdin/stdout/stderr files, the grader's */
     struct lease uid;
     struct lease port;
     struct proc procs[MAX_PROCS];
-    bool left_processes[MAX_PROCS];     /* exited while others of its group still ran */
-    bool in_foreground[MAX_PROCS];      /* seen waiting for clients once it was reachable */
+    bool left_processes[MAX_PROCS]; /* exited while others of its group still ran */
+    bool in_foreground[MAX_PROCS];  /* seen waiting for clients once it was reachable */
     int nprocs;
-    struct feedback fb;         /* what a failure will say, as data */
-    struct text feedback;       /* a note being written (stderr's end, a diff): see flush_note */
+    struct feedback fb;   /* what a failure will say, as data */
+    struct text feedback; /* a note being written (stderr's end, a diff): see flush_note */
     char *pending_cause, *pending_cause_id;
 };
 extern struct check_state check;

@@ -28,8 +28,8 @@
 #include "text.h"
 
 #define MAX_STUDENTS 4096
-#define MAX_RESULTS_BYTES (16 << 20)    /* far more than the grader ever writes */
-#define LABEL_CHARS 60                  /* a check's name in a chart; the full name on hover */
+#define MAX_RESULTS_BYTES (16 << 20) /* far more than the grader ever writes */
+#define LABEL_CHARS 60               /* a check's name in a chart; the full name on hover */
 #define REPORT_FILE "report.html"
 #define FEEDBACK_FILE "feedback.html"
 
@@ -39,11 +39,11 @@ static const char *const status_names[] = { "graded", "not graded", "timed out",
 static const char *const status_classes[] = { "graded", "not-graded", "timed-out", "invalid" };
 
 struct student_row {
-    char *name;                 /* the folder's name, bytes as they are */
-    json_t *results;            /* NULL when there are none or they could not be read */
+    char *name;      /* the folder's name, bytes as they are */
+    json_t *results; /* NULL when there are none or they could not be read */
     enum grading_status status;
-    char reason[400];           /* why not graded, timed out or invalid ("" for graded) */
-    char date[64];              /* when graded: ISO 8601, from "grading" or the file's time */
+    char reason[400]; /* why not graded, timed out or invalid ("" for graded) */
+    char date[64];    /* when graded: ISO 8601, from "grading" or the file's time */
 };
 
 struct check_tally {
@@ -56,10 +56,10 @@ struct check_tally {
 #define CAUSE_TAG "cause:"
 #define MAX_CAUSES 128
 struct cause_tally {
-    const char *id;             /* after "cause:" */
-    const char *example;        /* how one failed check put that cause in words */
+    const char *id;      /* after "cause:" */
+    const char *example; /* how one failed check put that cause in words */
     int students;
-    int *who;                   /* indexes into the scored students, in order */
+    int *who; /* indexes into the scored students, in order */
 };
 
 /* Whether a student's scores count in the class's figures: a time-out is a real 0, a student
@@ -71,14 +71,14 @@ static bool scored(const struct student_row *r)
 
 static const char *string_field(json_t *object, const char *key)
 {
-    return json_string_value(json_object_get(object, key));     /* NULL if absent or not a string */
+    return json_string_value(json_object_get(object, key)); /* NULL if absent or not a string */
 }
 
 /* Escaped for HTML text and attribute values alike; ill-formed UTF-8 becomes U+FFFD and control
  * characters other than newline and tab are shown as \xNN, so any bytes are safe to show. */
 static void html_escaped(struct text *t, const char *s)
 {
-    struct text clean = {0};
+    struct text clean = { 0 };
     text_append_utf8_sanitized(&clean, s, strlen(s));
     for (const char *c = text_str(&clean); *c; c++) {
         unsigned char u = (unsigned char)*c;
@@ -144,8 +144,8 @@ static void read_results(int student_dir, struct student_row *r)
     struct stat st;
     if (fd < 0) {
         r->status = errno == ENOENT ? NOT_GRADED : INVALID;
-        snprintf(r->reason, sizeof r->reason, "%s", errno == ENOENT ? "no results.json (not graded yet)"
-                                                                    : "results.json cannot be read");
+        snprintf(r->reason, sizeof r->reason, "%s",
+                 errno == ENOENT ? "no results.json (not graded yet)" : "results.json cannot be read");
         return;
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_RESULTS_BYTES) {
@@ -170,7 +170,8 @@ static void read_results(int student_dir, struct student_row *r)
         || !json_is_array(json_object_get(results, "tests"))) {
         json_decref(results);
         r->status = INVALID;
-        snprintf(r->reason, sizeof r->reason, "results.json lacks a numeric score and max_score, or a tests list");
+        snprintf(r->reason, sizeof r->reason,
+                 "results.json lacks a numeric score and max_score, or a tests list");
         return;
     }
     r->results = results;
@@ -208,7 +209,7 @@ static int load_students(const char *dir, struct student_row *rows)
             continue;
         int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
-            continue;       /* a file (summary.csv, report.html) or a link */
+            continue; /* a file (summary.csv, report.html) or a link */
         rows[n] = (struct student_row){ .name = strdup(e->d_name) };
         read_results(fd, &rows[n]);
         close(fd);
@@ -221,7 +222,7 @@ static int load_students(const char *dir, struct student_row *rows)
 
 static double number_field(json_t *object, const char *key)
 {
-    return json_number_value(json_object_get(object, key));     /* 0 if absent or not a number */
+    return json_number_value(json_object_get(object, key)); /* 0 if absent or not a number */
 }
 
 static const char *exercise_of(json_t *test)
@@ -256,8 +257,10 @@ static void bar_chart(struct text *h, const char *title, const char *const *labe
                       const double *values, int n, const char *colour)
 {
     int row = 26, width = 920, label_w = 470, bar_w = width - label_w - 60;
-    text_printf(h, "<figure><figcaption>%s</figcaption><svg xmlns='http://www.w3.org/2000/svg' "
-                   "width='%d' height='%d' role='img'>", title, width, n * row + 6);
+    text_printf(h,
+                "<figure><figcaption>%s</figcaption><svg xmlns='http://www.w3.org/2000/svg' "
+                "width='%d' height='%d' role='img'>",
+                title, width, n * row + 6);
     for (int i = 0; i < n; i++) {
         int y = i * row + 4, w = (int)(values[i] * bar_w / 100.0 + 0.5);
         text_printf(h, "<g>");
@@ -268,9 +271,10 @@ static void bar_chart(struct text *h, const char *title, const char *const *labe
         }
         text_printf(h, "<text x='%d' y='%d' text-anchor='end' class='label'>", label_w - 8, y + 15);
         html_escaped(h, labels[i]);
-        text_printf(h, "</text><rect x='%d' y='%d' width='%d' height='18' rx='3' fill='#e8ecf2'/>"
-                       "<rect x='%d' y='%d' width='%d' height='18' rx='3' fill='%s'/>"
-                       "<text x='%d' y='%d' class='value'>%.0f%%</text></g>",
+        text_printf(h,
+                    "</text><rect x='%d' y='%d' width='%d' height='18' rx='3' fill='#e8ecf2'/>"
+                    "<rect x='%d' y='%d' width='%d' height='18' rx='3' fill='%s'/>"
+                    "<text x='%d' y='%d' class='value'>%.0f%%</text></g>",
                     label_w, y, bar_w, label_w, y, w, colour, label_w + bar_w + 6, y + 15, values[i]);
     }
     text_puts(h, "</svg></figure>\n");
@@ -279,7 +283,7 @@ static void bar_chart(struct text *h, const char *title, const char *const *labe
 /* A histogram of the students' totals, in ten bins of 10%. */
 static void histogram(struct text *h, struct student_row *const *rows, int n)
 {
-    int bins[10] = {0}, most = 1;
+    int bins[10] = { 0 }, most = 1;
     for (int i = 0; i < n; i++) {
         double max = number_field(rows[i]->results, "max_score");
         double pct = max > 0 ? 100 * number_field(rows[i]->results, "score") / max : 0;
@@ -288,17 +292,21 @@ static void histogram(struct text *h, struct student_row *const *rows, int n)
             most = bins[b];
     }
     int w = 700, hgt = 220, base = 190, col = 60;
-    text_printf(h, "<figure><figcaption>Distribution of total scores (number of students)</figcaption>"
-                   "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' role='img'>", w, hgt);
+    text_printf(h,
+                "<figure><figcaption>Distribution of total scores (number of students)</figcaption>"
+                "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' role='img'>",
+                w, hgt);
     for (int b = 0; b < 10; b++) {
         int bh = bins[b] * 160 / most, x = 40 + b * col;
-        text_printf(h, "<rect x='%d' y='%d' width='%d' height='%d' rx='3' fill='#3b6fd4'/>"
-                       "<text x='%d' y='%d' text-anchor='middle' class='value'>%d</text>"
-                       "<text x='%d' y='%d' text-anchor='middle' class='label'>%d%s</text>",
+        text_printf(h,
+                    "<rect x='%d' y='%d' width='%d' height='%d' rx='3' fill='#3b6fd4'/>"
+                    "<text x='%d' y='%d' text-anchor='middle' class='value'>%d</text>"
+                    "<text x='%d' y='%d' text-anchor='middle' class='label'>%d%s</text>",
                     x, base - bh, col - 10, bh, x + (col - 10) / 2, base - bh - 4, bins[b],
                     x + (col - 10) / 2, base + 18, b * 10, b == 9 ? "-100%" : "%");
     }
-    text_printf(h, "<line x1='35' y1='%d' x2='%d' y2='%d' stroke='#888'/></svg></figure>\n", base, 40 + 10 * col, base);
+    text_printf(h, "<line x1='35' y1='%d' x2='%d' y2='%d' stroke='#888'/></svg></figure>\n", base,
+                40 + 10 * col, base);
 }
 
 static int by_failures(const void *a, const void *b)
@@ -462,7 +470,10 @@ static void students_table(struct text *h, struct student_row *rows, int n, cons
             }
             double max, score = results_json_score(r->results, ex[e]->id, &max);
             text_printf(h, "<td class='%s' title='%s'>%g/%g</td>",
-                        max > 0 && score == max ? "full" : score > 0 ? "part" : "zero", ex[e]->id, score, max);
+                        max > 0 && score == max ? "full"
+                        : score > 0             ? "part"
+                                                : "zero",
+                        ex[e]->id, score, max);
         }
         if (scored(r))
             text_printf(h, "<td><b>%g</b>/%g</td>", number_field(r->results, "score"),
@@ -512,7 +523,7 @@ static void conversation_figure(struct text *h, json_t *test)
 {
     json_t *conversation = json_object_get(json_object_get(test, "extra_data"), "conversation");
     const char *number = string_field(test, "number");
-    struct text title = {0}, svg = {0};
+    struct text title = { 0 }, svg = { 0 };
     text_printf(&title, "Check %.20s: what the check and your programs said, in time", number ? number : "?");
     if (seqdiagram_svg(&svg, conversation, text_str(&title))) {
         text_puts(h, "<figure class='conversation'><figcaption>The conversation, time going down "
@@ -534,17 +545,20 @@ static void feedback_exercise(struct text *h, json_t *results, const char *id)
     html_escaped(h, id);
     text_printf(h, " <span class='sub'>%g/%g</span></h2>\n", score, max);
     json_array_foreach(tests, i, t) {
-        const char *tag = exercise_of(t), *status = string_field(t, "status"), *output = string_field(t, "output");
+        const char *tag = exercise_of(t), *status = string_field(t, "status"),
+                   *output = string_field(t, "output");
         if (!tag || strcmp(tag, id) != 0)
             continue;
         bool failed = !status || strcmp(status, "passed") != 0;
-        text_printf(h, "<div class='check%s'><span class='num'>%s", failed ? " fail" : "", failed ? "FAIL" : "PASS");
+        text_printf(h, "<div class='check%s'><span class='num'>%s", failed ? " fail" : "",
+                    failed ? "FAIL" : "PASS");
         const char *number = string_field(t, "number");
         if (number) {
             text_puts(h, " ");
             html_escaped(h, number);
         }
-        text_printf(h, "</span><span class='pts'>%g/%g</span>", number_field(t, "score"), number_field(t, "max_score"));
+        text_printf(h, "</span><span class='pts'>%g/%g</span>", number_field(t, "score"),
+                    number_field(t, "max_score"));
         html_escaped(h, check_what(string_field(t, "name")));
         if (output && *output) {
             text_puts(h, "<pre>");
@@ -636,7 +650,7 @@ static int write_feedback_pages(const char *dir, struct student_row *rows, int n
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, rows[i].name);
         int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        struct text page = {0};
+        struct text page = { 0 };
         feedback_page(&page, &rows[i], true);
         if (fd < 0 || write_file_at(fd, FEEDBACK_FILE, &page) < 0) {
             fprintf(stderr, "grader report: cannot write %s/%s: %s\n", path, FEEDBACK_FILE, strerror(errno));
@@ -672,8 +686,8 @@ static void grading_dates(struct text *h, struct student_row *rows, int n)
     text_puts(h, "</p>\n");
 }
 
-static void class_page(struct text *h, struct student_row *rows, int n, struct student_row *const *scored_rows,
-                       int ns, const struct exercise **ex, int nex)
+static void class_page(struct text *h, struct student_row *rows, int n,
+                       struct student_row *const *scored_rows, int ns, const struct exercise **ex, int nex)
 {
     double sum = 0, max_sum = 0;
     for (int i = 0; i < ns; i++) {
@@ -686,8 +700,9 @@ static void class_page(struct text *h, struct student_row *rows, int n, struct s
     text_printf(h, "<div class='summary'><div class='card'>Students<b>%d</b>", n);
     if (ns < n)
         text_printf(h, "<span class='sub'>%d without a score</span>", n - ns);
-    text_printf(h, "</div><div class='card'>Class average<b>%.1f%%</b></div>"
-                   "<div class='card'>Average score<b>%.1f / %g</b></div></div>\n",
+    text_printf(h,
+                "</div><div class='card'>Class average<b>%.1f%%</b></div>"
+                "<div class='card'>Average score<b>%.1f / %g</b></div></div>\n",
                 max_sum > 0 ? 100 * sum / max_sum : 0, ns ? sum / ns : 0,
                 ns ? number_field(scored_rows[0]->results, "max_score") : 0);
     histogram(h, scored_rows, ns);
@@ -702,7 +717,8 @@ static void class_page(struct text *h, struct student_row *rows, int n, struct s
         labels[e] = ex[e]->id;
         pass[e] = ns ? 100.0 * full / ns : 0;
     }
-    bar_chart(h, "Pass rate per exercise (share of students with full marks)", labels, NULL, pass, nex, "#2e9d57");
+    bar_chart(h, "Pass rate per exercise (share of students with full marks)", labels, NULL, pass, nex,
+              "#2e9d57");
     most_failed(h, scored_rows, ns);
     common_mistakes(h, scored_rows, ns);
     text_puts(h, "<h2>Students</h2>\n<p class='sub'>A name opens that student's feedback; a marker's reason "
@@ -715,7 +731,7 @@ int class_report_write_page(const char *path, json_t *results, const char *name)
 {
     struct student_row r = { .name = (char *)name, .results = results, .status = GRADED };
     format_mtime(r.date, sizeof r.date, time(NULL));
-    struct text page = {0};
+    struct text page = { 0 };
     feedback_page(&page, &r, false);
     int rc = write_file_at(AT_FDCWD, path, &page);
     if (rc < 0)
@@ -727,7 +743,8 @@ int class_report_write_page(const char *path, json_t *results, const char *name)
 int class_report_main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: grader report OUTDIR   (writes OUTDIR/" REPORT_FILE "; grader report --help)\n");
+        fprintf(stderr,
+                "usage: grader report OUTDIR   (writes OUTDIR/" REPORT_FILE "; grader report --help)\n");
         return 2;
     }
     const char *dir = argv[1];
@@ -751,7 +768,7 @@ int class_report_main(int argc, char **argv)
     const struct exercise *ex[MAX_EXERCISES];
     int nex = exercise_all(ex, MAX_EXERCISES);
 
-    struct text h = {0};
+    struct text h = { 0 };
     class_page(&h, rows, n, scored_rows, ns, ex, nex);
     int rc = write_feedback_pages(dir, rows, n) < 0 ? 1 : 0;
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -759,8 +776,10 @@ int class_report_main(int argc, char **argv)
         fprintf(stderr, "grader report: cannot write %s/" REPORT_FILE ": %s\n", dir, strerror(errno));
         rc = 1;
     } else {
-        fprintf(stderr, "grader report: %s/" REPORT_FILE " (%d students, %d without a score; each one's "
-                        "feedback in <student>/" FEEDBACK_FILE ")\n", dir, n, n - ns);
+        fprintf(stderr,
+                "grader report: %s/" REPORT_FILE " (%d students, %d without a score; each one's "
+                "feedback in <student>/" FEEDBACK_FILE ")\n",
+                dir, n, n - ns);
     }
     if (dfd >= 0)
         close(dfd);

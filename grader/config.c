@@ -51,14 +51,14 @@ static void set_or_unset(const char *name, const char *v)
         unsetenv(name);
 }
 
-void config_set_run(const char *run_dir, const char *build_dir, bool sandbox_uids,
-                    const char *pgid_log, bool keep)
+void config_set_run(const char *run_dir, const char *build_dir, bool sandbox_uids, const char *pgid_log,
+                    bool keep)
 {
     set_or_unset("GC_RUN_DIR", run_dir);
     set_or_unset("GC_BUILD_DIR", build_dir);
     set_or_unset("GC_SANDBOX_UIDS", sandbox_uids ? "1" : NULL);
     set_or_unset("GC_PGID_LOG", pgid_log);
     set_or_unset("GC_KEEP", keep ? "1" : NULL);
-    loaded = false;                 /* read again, strings from the environment just set */
+    loaded = false; /* read again, strings from the environment just set */
     config();
 }

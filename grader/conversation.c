@@ -30,34 +30,34 @@
 #define GAVE_UP_WORTH_MS 10
 
 struct event {
-    int64_t ns, last_ns;            /* since the check began */
+    int64_t ns, last_ns; /* since the check began */
     enum conversation_kind kind;
-    int fd;                         /* -1 when not about one of the check's descriptors */
-    unsigned op;                    /* the netio call that recorded it */
-    int conn;                       /* the check's connection it is on (1, 2, ...), 0: none */
-    bool outgoing;                  /* the check sent it, or connected */
-    char peer[NAME_CHARS];          /* the program at the other end; the program for PROGRAM/CALL */
-    size_t len;                     /* bytes moved in all */
+    int fd;                /* -1 when not about one of the check's descriptors */
+    unsigned op;           /* the netio call that recorded it */
+    int conn;              /* the check's connection it is on (1, 2, ...), 0: none */
+    bool outgoing;         /* the check sent it, or connected */
+    char peer[NAME_CHARS]; /* the program at the other end; the program for PROGRAM/CALL */
+    size_t len;            /* bytes moved in all */
     size_t nkept;
     unsigned char kept[CONVERSATION_BYTES_KEPT];
-    char note[NOTE_CHARS];          /* may hold PEER_PLACEHOLDER */
-    unsigned repeat;                /* 1, or how many times the same note came in a row */
+    char note[NOTE_CHARS]; /* may hold PEER_PLACEHOLDER */
+    unsigned repeat;       /* 1, or how many times the same note came in a row */
 };
 
 struct ring {
     struct event items[CONVERSATION_KEPT];
-    int capacity;                   /* at most CONVERSATION_KEPT */
+    int capacity; /* at most CONVERSATION_KEPT */
     int start, count;
-    long omitted;                   /* events that fell off the front */
+    long omitted; /* events that fell off the front */
 };
 
 static struct {
     bool active;
-    int64_t begin_ns;               /* CLOCK_MONOTONIC at conversation_begin */
+    int64_t begin_ns; /* CLOCK_MONOTONIC at conversation_begin */
     unsigned op;
-    int64_t op_ns;                  /* when the current operation began, since the check began */
-    struct ring events;             /* the check's side, and programs starting and ending */
-    struct ring calls;              /* the programs' own calls, from their traces */
+    int64_t op_ns;      /* when the current operation began, since the check began */
+    struct ring events; /* the check's side, and programs starting and ending */
+    struct ring calls;  /* the programs' own calls, from their traces */
     char default_peer[NAME_CHARS];
     struct {
         int fd;
@@ -65,7 +65,7 @@ static struct {
         char name[NAME_CHARS];
     } named[MAX_NAMED_FDS];
     int nnamed;
-    int nconns, open_conns, most_open;  /* the check's connections, numbered in order */
+    int nconns, open_conns, most_open; /* the check's connections, numbered in order */
 } conv;
 
 static int64_t mono_ns(void)
@@ -378,8 +378,8 @@ void conversation_program(const char *program, const char *format, ...)
  * for the "Socket calls:" section. */
 static bool call_is_about_the_conversation(const char *text)
 {
-    static const char *const names[] = { "listen", "accept", "connect", "send", "recv", "read",
-                                         "write", "shutdown", "close", NULL };
+    static const char *const names[] = { "listen", "accept", "connect",  "send",  "recv",
+                                         "read",   "write",  "shutdown", "close", NULL };
     for (int i = 0; names[i]; i++) {
         size_t n = strlen(names[i]);
         if (strncmp(text, names[i], n) == 0)
@@ -405,7 +405,7 @@ void conversation_call(const char *program, int64_t mono, const char *text)
     e->fd = -1;
     copy_name(e->peer, program);
     snprintf(e->note, sizeof e->note, "%s", text);
-    put_in_time_order(r);       /* (e may have moved: not used after this) */
+    put_in_time_order(r); /* (e may have moved: not used after this) */
 }
 
 bool conversation_happened(void)
@@ -476,7 +476,7 @@ static const char *to_of(const struct event *e)
 static void note_of(struct text *t, const struct event *e)
 {
     if (e->kind == CONV_GAVE_UP && strcmp(check_of(e), CONVERSATION_CHECK) != 0)
-        text_printf(t, "%s ", check_of(e));     /* which of its connections gave up */
+        text_printf(t, "%s ", check_of(e)); /* which of its connections gave up */
     for (const char *s = e->note; *s;) {
         if (strncmp(s, PEER_PLACEHOLDER, strlen(PEER_PLACEHOLDER)) == 0) {
             text_puts(t, e->peer);
@@ -495,7 +495,7 @@ static void note_of(struct text *t, const struct event *e)
 static size_t escaped_bytes(struct text *t, const struct event *e, size_t width)
 {
     size_t start = t->len, shown = 0;
-    struct text one = {0};
+    struct text one = { 0 };
     for (; shown < e->nkept; shown++) {
         text_clear(&one);
         text_quote(&one, e->kept + shown, 1, 1);
@@ -537,9 +537,7 @@ static void what_of(struct text *t, const struct event *e, int who_width)
         if (e->note[0])
             text_printf(t, " (%s)", e->note);
         return;
-    case CONV_CALL:
-        text_printf(t, "%s %s", e->peer, e->note);
-        return;
+    case CONV_CALL: text_printf(t, "%s %s", e->peer, e->note); return;
     default:
         note_of(t, e);
         if (e->repeat > 1 && ms_of(e->last_ns) > ms_of(e->ns))
@@ -566,14 +564,14 @@ void conversation_describe(struct text *out)
         }
     }
     while (out->len >= 2 && out->data[out->len - 1] == '\n' && out->data[out->len - 2] == '\n')
-        out->data[--out->len] = '\0';      /* a section before that ended with a blank line */
+        out->data[--out->len] = '\0'; /* a section before that ended with a blank line */
     text_puts(out, "Conversation:\n");
     if (omitted > 0)
         text_printf(out, "    (%ld earlier event%s left out)\n", omitted, omitted == 1 ? "" : "s");
     for (int i = 0; i < n; i++) {
         char time[32];
         snprintf(time, sizeof time, "+%ld ms", ms_of(shown[i]->ns));
-        struct text line = {0};
+        struct text line = { 0 };
         text_printf(&line, "    %-*s", time_width + 2, time);
         what_of(&line, shown[i], who_width);
         text_printf(out, "%s\n", text_str(&line));
@@ -582,15 +580,16 @@ void conversation_describe(struct text *out)
 }
 
 static const char *const kind_names[] = {
-    [CONV_DATA] = "data", [CONV_DATAGRAM] = "datagram", [CONV_CONNECT] = "connect",
-    [CONV_SHUTDOWN] = "shutdown", [CONV_CLOSE] = "close", [CONV_EOF] = "eof", [CONV_ERROR] = "error",
-    [CONV_GAVE_UP] = "gave-up", [CONV_NOTE] = "note", [CONV_PROGRAM] = "program", [CONV_CALL] = "call",
+    [CONV_DATA] = "data",         [CONV_DATAGRAM] = "datagram", [CONV_CONNECT] = "connect",
+    [CONV_SHUTDOWN] = "shutdown", [CONV_CLOSE] = "close",       [CONV_EOF] = "eof",
+    [CONV_ERROR] = "error",       [CONV_GAVE_UP] = "gave-up",   [CONV_NOTE] = "note",
+    [CONV_PROGRAM] = "program",   [CONV_CALL] = "call",
 };
 
 /* A JSON string of any bytes (a program's call may show what it sent): valid UTF-8 always. */
 static json_t *safe_string(const char *s)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     text_append_utf8_sanitized(&t, s, strlen(s));
     json_t *j = json_stringn(text_str(&t), t.len);
     text_free(&t);
@@ -606,7 +605,7 @@ static json_t *event_json(const struct event *e)
     if (to_of(e))
         json_object_set_new(o, "to", safe_string(to_of(e)));
     if (e->kind == CONV_DATA || e->kind == CONV_DATAGRAM) {
-        struct text b = {0};
+        struct text b = { 0 };
         size_t shown = escaped_bytes(&b, e, JSON_WIDTH_SHOWN);
         json_object_set_new(o, "bytes", json_string(text_str(&b)));
         json_object_set_new(o, "len", json_integer((json_int_t)e->len));
@@ -617,7 +616,7 @@ static json_t *event_json(const struct event *e)
         json_object_set_new(o, "until_ms", json_integer(ms_of(e->last_ns)));
     if (e->repeat > 1)
         json_object_set_new(o, "repeat", json_integer(e->repeat));
-    struct text note = {0};
+    struct text note = { 0 };
     if (e->kind == CONV_CALL)
         text_puts(&note, e->note);
     else if (e->kind != CONV_DATA && e->kind != CONV_DATAGRAM)

@@ -31,17 +31,17 @@
 #define CONVERSATION_CHECK "check"
 
 enum conversation_kind {
-    CONV_DATA,         /* bytes on a stream: from -> to */
-    CONV_DATAGRAM,     /* one datagram: from -> to (never merged: datagrams keep their edges) */
-    CONV_CONNECT,      /* from connected to to */
-    CONV_SHUTDOWN,     /* from shut down its writing side towards to */
-    CONV_CLOSE,        /* from closed its end of the connection with to */
-    CONV_EOF,          /* from saw end-of-file from to */
-    CONV_ERROR,        /* a call of from's failed (ECONNRESET, EPIPE, ECONNREFUSED...) */
-    CONV_GAVE_UP,      /* from stopped waiting at a deadline: where a check usually went wrong */
-    CONV_NOTE,         /* what the check did on purpose, e.g. dropped a datagram as if lost */
-    CONV_PROGRAM,      /* a program started, exited or was killed (from is the program) */
-    CONV_CALL,         /* a program's own system call, from its trace (from is the program) */
+    CONV_DATA,     /* bytes on a stream: from -> to */
+    CONV_DATAGRAM, /* one datagram: from -> to (never merged: datagrams keep their edges) */
+    CONV_CONNECT,  /* from connected to to */
+    CONV_SHUTDOWN, /* from shut down its writing side towards to */
+    CONV_CLOSE,    /* from closed its end of the connection with to */
+    CONV_EOF,      /* from saw end-of-file from to */
+    CONV_ERROR,    /* a call of from's failed (ECONNRESET, EPIPE, ECONNREFUSED...) */
+    CONV_GAVE_UP,  /* from stopped waiting at a deadline: where a check usually went wrong */
+    CONV_NOTE,     /* what the check did on purpose, e.g. dropped a datagram as if lost */
+    CONV_PROGRAM,  /* a program started, exited or was killed (from is the program) */
+    CONV_CALL,     /* a program's own system call, from its trace (from is the program) */
 };
 
 /* Starts a check's conversation: times are counted from now, nothing recorded yet. */
@@ -85,8 +85,7 @@ bool conversation_knows(int fd);
 /* Forgets fd (after its close was recorded): the number may be reused for another peer. */
 void conversation_forget(int fd);
 /* A program's event (it started, exited, was killed): from is its name. */
-void conversation_program(const char *program, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
+void conversation_program(const char *program, const char *format, ...) __attribute__((format(printf, 2, 3)));
 /* One of a program's own calls, from its trace, at mono_ns (CLOCK_MONOTONIC): merged into the
  * timeline by time, in any order of calls (one program after another). Calls that are not about
  * the conversation (socket(), setsockopt(), signal()...) are left out. */

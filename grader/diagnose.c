@@ -13,15 +13,20 @@
 const char *signal_meaning(int sig)
 {
     switch (sig) {
-    case SIGSEGV: return "a segmentation fault: it used a bad pointer (NULL, freed, or past the end of a buffer)";
+    case SIGSEGV:
+        return "a segmentation fault: it used a bad pointer (NULL, freed, or past the end of a buffer)";
     case SIGBUS: return "a bus error: it used memory that does not exist (a bad pointer)";
-    case SIGABRT: return "it aborted: a failed assert(), or the C library found corrupted memory (a double free, a write past a malloc'ed buffer)";
+    case SIGABRT:
+        return "it aborted: a failed assert(), or the C library found corrupted memory (a double free, a write past a malloc'ed buffer)";
     case SIGFPE: return "an arithmetic error, such as a division by zero";
-    case SIGPIPE: return "it wrote to a socket whose peer had already closed it; ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, then handle the EPIPE error";
-    case SIGXCPU: return "it used up its CPU time limit: an endless loop (a loop on a read that keeps returning 0 or -1?)";
+    case SIGPIPE:
+        return "it wrote to a socket whose peer had already closed it; ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, then handle the EPIPE error";
+    case SIGXCPU:
+        return "it used up its CPU time limit: an endless loop (a loop on a read that keeps returning 0 or -1?)";
     case SIGXFSZ: return "it wrote more output than the limit allows: an endless loop printing?";
-    case SIGKILL: return "it was killed with SIGKILL, which this check did not send: by the "
-                         "system's out-of-memory killer, or by another program on this machine";
+    case SIGKILL:
+        return "it was killed with SIGKILL, which this check did not send: by the "
+               "system's out-of-memory killer, or by another program on this machine";
     case SIGTERM: return "it was asked to stop with SIGTERM";
     case SIGILL: return "an illegal instruction (often a corrupted stack or function pointer)";
     default: return "an unexpected signal";
@@ -36,8 +41,10 @@ void describe_end(struct text *t, const struct proc *p)
         text_printf(t, "%s was stopped by AddressSanitizer or UndefinedBehaviorSanitizer", p->name);
     } else if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 255) {
         /* exit(-1) and return -1 from main: the status is cut to 8 bits. */
-        text_printf(t, "%s exited with status 255, which is what return -1 (or exit(-1)) from main "
-                    "gives: an exit status is 0 to 255, and errors are 1 (EXIT_FAILURE)", p->name);
+        text_printf(t,
+                    "%s exited with status 255, which is what return -1 (or exit(-1)) from main "
+                    "gives: an exit status is 0 to 255, and errors are 1 (EXIT_FAILURE)",
+                    p->name);
     } else if (WIFEXITED(p->status)) {
         text_printf(t, "%s exited with status %d", p->name, WEXITSTATUS(p->status));
     } else if (WIFSIGNALED(p->status)) {
@@ -93,8 +100,8 @@ bool describe_sanitizer_report(struct text *t, const char *report)
         first_student_frame(asan, where, sizeof where);
         text_printf(t, "AddressSanitizer stopped it: %s", kind);
         if (rw)
-            text_printf(t, " (a %s of %lu byte%s)", strncmp(rw, "READ", 4) == 0 ? "read" : "write",
-                        bytes, bytes == 1 ? "" : "s");
+            text_printf(t, " (a %s of %lu byte%s)", strncmp(rw, "READ", 4) == 0 ? "read" : "write", bytes,
+                        bytes == 1 ? "" : "s");
         text_printf(t, " %s.\n", where);
         if (strcmp(kind, "SEGV") == 0)
             text_puts(t, "That is a segmentation fault (SIGSEGV): a bad pointer, such as NULL.\n");
@@ -121,7 +128,7 @@ bool describe_sanitizer_report(struct text *t, const char *report)
 
 void describe_stderr_tail(struct text *t, const char *stderr_path)
 {
-    struct text err = {0};
+    struct text err = { 0 };
     long size = text_read_file(&err, stderr_path, 1 << 20);
     if (size > 0 && describe_sanitizer_report(t, err.data)) {
         text_free(&err);
@@ -162,21 +169,26 @@ const char *diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port)
         return NULL;
     }
     if (on_swapped(s, n, port, true)) {
-        text_printf(t, "It listens on port %u instead of %u: that is %u with its two bytes swapped. "
+        text_printf(t,
+                    "It listens on port %u instead of %u: that is %u with its two bytes swapped. "
                     "Ports go into sin_port in network byte order: use htons(port).\n",
                     port_byte_swapped(port), port, port);
         return "htons";
     }
     for (int i = 0; i < n; i++) {
         if (s[i].local_port == port && s[i].state == PROCNET_TCP_LISTEN) {
-            text_printf(t, "It listens on port %u now, but only after the check stopped waiting: does it "
-                        "do slow work (or sleep) before listen()?\n", port);
+            text_printf(t,
+                        "It listens on port %u now, but only after the check stopped waiting: does it "
+                        "do slow work (or sleep) before listen()?\n",
+                        port);
             return "slow-to-listen";
         }
     }
     for (int i = 0; i < n; i++) {
         if (s[i].local_port == port && s[i].state != PROCNET_TCP_LISTEN) {
-            text_printf(t, "It has a socket bound to port %u that is not listening: call listen() after bind().\n", port);
+            text_printf(t,
+                        "It has a socket bound to port %u that is not listening: call listen() after bind().\n",
+                        port);
             return "no-listen";
         }
         if (s[i].state == PROCNET_TCP_LISTEN) {
@@ -185,7 +197,8 @@ const char *diagnose_tcp_listener(struct text *t, pid_t pid, uint16_t port)
             return "wrong-port";
         }
     }
-    text_printf(t, "It has no TCP socket listening on port %u (socket(), bind() and listen() not done yet?).\n", port);
+    text_printf(t, "It has no TCP socket listening on port %u (socket(), bind() and listen() not done yet?).\n",
+                port);
     return "not-listening";
 }
 
@@ -198,13 +211,15 @@ const char *diagnose_udp_binding(struct text *t, pid_t pid, uint16_t port)
         return NULL;
     }
     if (on_swapped(s, n, port, false)) {
-        text_printf(t, "It is bound to port %u instead of %u: that is %u with its two bytes swapped. "
+        text_printf(t,
+                    "It is bound to port %u instead of %u: that is %u with its two bytes swapped. "
                     "Ports go into sin_port in network byte order: use htons(port).\n",
                     port_byte_swapped(port), port, port);
         return "htons";
     }
     if (n > 0) {
-        text_printf(t, "Its UDP socket is on %s, not on port %u: bind() it to the port given on the command line.\n",
+        text_printf(t,
+                    "Its UDP socket is on %s, not on port %u: bind() it to the port given on the command line.\n",
                     procnet_address(s[0].local_ip, s[0].local_port), port);
         return "wrong-port";
     }

@@ -22,7 +22,7 @@ static int nchecks;
 void exercise_register(const char *suite, const struct exercise *exercise)
 {
     if (nexercises == MAX_EXERCISES)
-        abort();            /* a kit with more exercises raises MAX_EXERCISES */
+        abort(); /* a kit with more exercises raises MAX_EXERCISES */
     exercises[nexercises].suite = suite;
     exercises[nexercises].exercise = exercise;
     nexercises++;
@@ -70,7 +70,8 @@ int exercise_all(const struct exercise **out, int max)
 
 static int by_check_number(const void *a, const void *b)
 {
-    const struct rubric_item *x = *(const struct rubric_item *const *)a, *y = *(const struct rubric_item *const *)b;
+    const struct rubric_item *x = *(const struct rubric_item *const *)a,
+                             *y = *(const struct rubric_item *const *)b;
     return (x->number > y->number) - (x->number < y->number);
 }
 

@@ -14,13 +14,13 @@
 #define MAX_CHECKS 512
 
 struct exercise {
-    const char *id;                        /* "01-unix-stream-echo": the folder's name */
-    int number;                            /* 1: numbers its checks 1.1, 1.2, ... */
-    const char *programs[MAX_PROGRAMS];    /* each built from <program>.c and shared files */
+    const char *id;                     /* "01-unix-stream-echo": the folder's name */
+    int number;                         /* 1: numbers its checks 1.1, 1.2, ... */
+    const char *programs[MAX_PROGRAMS]; /* each built from <program>.c and shared files */
     /* Files the kit provides, in grader/support/<id>/ (drivers, headers): they are copied over
      * the submission's files of the same name, and a program's main file may be one of them. */
     bool kit_files;
-    const char *link_flags[8];             /* extra flags for linking, e.g. "-Wl,--wrap=read" */
+    const char *link_flags[8]; /* extra flags for linking, e.g. "-Wl,--wrap=read" */
     /* The files a student writes; none listed: each program's <program>.c. */
     const char *student_files[MAX_PROGRAMS];
 };

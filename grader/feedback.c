@@ -9,9 +9,9 @@
 #define FEEDBACK_FORMAT "get-connected-feedback-1"
 
 static const struct {
-    const char *name;       /* in the JSON */
-    const char *label;      /* in the text */
-    int rank;               /* the order shown: lower first */
+    const char *name;  /* in the JSON */
+    const char *label; /* in the text */
+    int rank;          /* the order shown: lower first */
 } kinds[] = {
     [FEEDBACK_RAN] = { "ran", "Ran:      ", 0 },
     [FEEDBACK_SENT] = { "sent", "Sent:     ", 1 },
@@ -19,7 +19,7 @@ static const struct {
     [FEEDBACK_GOT] = { "got", "Got:      ", 3 },
     [FEEDBACK_CAUSE] = { "cause", "Likely cause: ", 4 },
     [FEEDBACK_SECTION] = { "section", "", 5 },
-    [FEEDBACK_NOTE] = { "note", "", -1 },  /* the rank of the line it follows */
+    [FEEDBACK_NOTE] = { "note", "", -1 }, /* the rank of the line it follows */
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -45,7 +45,7 @@ void feedback_add(struct feedback *f, enum feedback_kind kind, const char *text)
 void feedback_drop(struct feedback *f, enum feedback_kind kind)
 {
     size_t kept = 0;
-    bool dropping = false;      /* a dropped line's notes go with it */
+    bool dropping = false; /* a dropped line's notes go with it */
     for (size_t i = 0; i < f->count; i++) {
         enum feedback_kind k = f->lines[i].kind;
         if (k != FEEDBACK_NOTE)
@@ -97,12 +97,12 @@ void feedback_free(struct feedback *f)
     free(f->group_key);
     free(f->group_text);
     json_decref(f->extra);
-    *f = (struct feedback){0};
+    *f = (struct feedback){ 0 };
 }
 
 void feedback_copy(struct feedback *dst, const struct feedback *src)
 {
-    *dst = (struct feedback){0};
+    *dst = (struct feedback){ 0 };
     for (size_t i = 0; i < src->count; i++)
         feedback_add(dst, src->lines[i].kind, src->lines[i].text);
     feedback_set_cause_id(dst, src->cause_id);
@@ -121,7 +121,7 @@ void feedback_each_in_order(const struct feedback *f,
 {
     /* A few lines at most: for each rank, the lines of that rank with their notes. */
     for (int rank = 0; rank <= kinds[FEEDBACK_SECTION].rank; rank++) {
-        int current = kinds[FEEDBACK_GOT].rank;     /* notes before any line go with Got */
+        int current = kinds[FEEDBACK_GOT].rank; /* notes before any line go with Got */
         for (size_t i = 0; i < f->count; i++) {
             const struct feedback_line *line = &f->lines[i];
             if (line->kind != FEEDBACK_NOTE)
@@ -140,13 +140,13 @@ static void render_line(const struct feedback_line *line, void *arg)
     text_puts(out, feedback_label(line->kind));
     size_t len = strlen(line->text);
     while (len > 0 && line->text[len - 1] == '\n')
-        len--;                  /* the line ends here; the next one adds its own newline */
+        len--; /* the line ends here; the next one adds its own newline */
     text_append(out, line->text, len);
 }
 
 void feedback_render(const struct feedback *f, struct text *out)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     feedback_each_in_order(f, render_line, &t);
     text_append(out, text_str(&t), t.len);
     text_free(&t);
@@ -155,7 +155,7 @@ void feedback_render(const struct feedback *f, struct text *out)
 /* A JSON string from any bytes: ill-formed UTF-8 and NUL become U+FFFD. */
 static json_t *string_json(const char *s)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     text_append_utf8_sanitized(&t, s ? s : "", s ? strlen(s) : 0);
     json_t *j = json_stringn(text_str(&t), t.len);
     text_free(&t);
@@ -166,14 +166,15 @@ char *feedback_to_json(const struct feedback *f)
 {
     json_t *lines = json_array();
     for (size_t i = 0; i < f->count; i++)
-        json_array_append_new(lines, json_pack("{s:s, s:o}", "kind", kinds[f->lines[i].kind].name,
-                                               "text", string_json(f->lines[i].text)));
+        json_array_append_new(lines, json_pack("{s:s, s:o}", "kind", kinds[f->lines[i].kind].name, "text",
+                                               string_json(f->lines[i].text)));
     json_t *root = json_pack("{s:s, s:o}", "format", FEEDBACK_FORMAT, "lines", lines);
     if (f->cause_id)
         json_object_set_new(root, "cause_id", string_json(f->cause_id));
     if (f->group_key)
-        json_object_set_new(root, "group", json_pack("{s:o, s:o}", "key", string_json(f->group_key),
-                                                     "text", string_json(f->group_text)));
+        json_object_set_new(root, "group",
+                            json_pack("{s:o, s:o}", "key", string_json(f->group_key), "text",
+                                      string_json(f->group_text)));
     if (f->extra)
         json_object_set(root, "extra", f->extra);
     char *s = json_dumps(root, JSON_COMPACT);
@@ -196,9 +197,9 @@ static bool kind_named(const char *name, enum feedback_kind *kind)
 
 bool feedback_from_json(struct feedback *f, const char *s)
 {
-    *f = (struct feedback){0};
+    *f = (struct feedback){ 0 };
     if (s == NULL || strncmp(s, "{\"format\"", 9) != 0)
-        return false;               /* cheap: most plain text fails here */
+        return false; /* cheap: most plain text fails here */
     json_t *root = json_loads(s, 0, NULL);
     const char *format = json_string_value(json_object_get(root, "format"));
     if (format == NULL || strcmp(format, FEEDBACK_FORMAT) != 0) {

@@ -23,27 +23,27 @@
 #include "text.h"
 
 enum feedback_kind {
-    FEEDBACK_RAN,           /* a program the check started, as a command line */
-    FEEDBACK_SENT,          /* what the check sent or did */
+    FEEDBACK_RAN,  /* a program the check started, as a command line */
+    FEEDBACK_SENT, /* what the check sent or did */
     FEEDBACK_EXPECTED,
     FEEDBACK_GOT,
-    FEEDBACK_CAUSE,         /* the likely mistake behind what was got */
-    FEEDBACK_SECTION,       /* a titled block: "Socket calls:", "Conversation:" */
-    FEEDBACK_NOTE,          /* more about the line before it (stderr's end, a diff) */
+    FEEDBACK_CAUSE,   /* the likely mistake behind what was got */
+    FEEDBACK_SECTION, /* a titled block: "Socket calls:", "Conversation:" */
+    FEEDBACK_NOTE,    /* more about the line before it (stderr's end, a diff) */
 };
 
 struct feedback_line {
     enum feedback_kind kind;
-    char *text;             /* may hold several lines (a note, a section) */
+    char *text; /* may hold several lines (a note, a section) */
 };
 
 struct feedback {
     struct feedback_line *lines;
     size_t count, cap;
-    char *cause_id;         /* NULL: no cause named, or none that has an id */
-    char *group_key;        /* NULL: the check failed for its own reasons */
+    char *cause_id;  /* NULL: no cause named, or none that has an id */
+    char *group_key; /* NULL: the check failed for its own reasons */
     char *group_text;
-    json_t *extra;          /* structured extras (the conversation), or NULL */
+    json_t *extra; /* structured extras (the conversation), or NULL */
 };
 
 void feedback_add(struct feedback *f, enum feedback_kind kind, const char *text);

@@ -35,7 +35,9 @@ int copy_regular_file(const char *from, const char *to, size_t max_bytes)
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    (void)st; (void)flag; (void)ftw;
+    (void)st;
+    (void)flag;
+    (void)ftw;
     remove(path);
     return 0;
 }

@@ -43,8 +43,9 @@ struct check_state check;
 static _Noreturn void internal_error(const char *what)
 {
     cr_assert_fail("The grader could not prepare this check (%s: %s). This is not your fault: "
-             "tell your instructor.", what, strerror(errno));
-    abort();    /* cr_fatal does not return; this tells the compiler so */
+                   "tell your instructor.",
+                   what, strerror(errno));
+    abort(); /* cr_fatal does not return; this tells the compiler so */
 }
 
 /* A program's end, as the conversation shows it: describe_end's words up to their explanation
@@ -55,7 +56,7 @@ static void tell_conversation_exit(const struct proc *p)
         conversation_program(p->name, "check kills %s (SIGKILL): it still ran at the deadline", p->name);
         return;
     }
-    struct text end = {0};
+    struct text end = { 0 };
     describe_end(&end, p);
     end.len = strcspn(text_str(&end), ":,");
     conversation_program(p->name, "%.*s", (int)end.len, text_str(&end));
@@ -72,7 +73,7 @@ void check_setup(void)
     conversation_begin();
     sandbox_on_exit(tell_conversation_exit);
     signal(SIGPIPE, SIG_IGN);
-    umask(0);   /* socket files the check makes must be usable by the sandbox user */
+    umask(0); /* socket files the check makes must be usable by the sandbox user */
 
     /* Orphans of the check's programs (a server's children whose parent died, a daemon) come
      * to this process instead of process 1, which in a container may never reap them; the
@@ -82,8 +83,7 @@ void check_setup(void)
     /* The check's own time limit: SIGALRM ends its process, and the runner says why. */
     alarm(CHECK_TIMEOUT_SECONDS);
 
-    snprintf(check.dir, sizeof check.dir, "%s/checks/%d-XXXXXX", config()->run_dir,
-             check.exercise->number);
+    snprintf(check.dir, sizeof check.dir, "%s/checks/%d-XXXXXX", config()->run_dir, check.exercise->number);
     if (mkdtemp(check.dir) == NULL)
         internal_error("mkdtemp");
     snprintf(check.work, sizeof check.work, "%s/work", check.dir);
@@ -116,7 +116,7 @@ static void reap_adopted(void)
         pid_t r = waitpid(-1, NULL, WNOHANG);
         if (r > 0 || (r < 0 && errno == EINTR))
             continue;
-        if (r < 0 || now_ms() >= deadline)     /* ECHILD: none left */
+        if (r < 0 || now_ms() >= deadline) /* ECHILD: none left */
             break;
         int left = ms_left(deadline);
         struct timespec wait = { left / 1000, (long)(left % 1000) * 1000000 };
@@ -125,10 +125,9 @@ static void reap_adopted(void)
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-
 void check_teardown(void)
 {
-    alarm(TEARDOWN_SECONDS);     /* cleaning up gets a limit of its own */
+    alarm(TEARDOWN_SECONDS); /* cleaning up gets a limit of its own */
     for (int i = 0; i < check.nprocs; i++)
         proc_kill(&check.procs[i]);
     if (check.uid.fd >= 0) {
@@ -190,14 +189,16 @@ static const char *built_program(const char *program)
 
 static _Noreturn void fail_not_built(const char *program)
 {
-    struct text log = {0};
+    struct text log = { 0 };
     char path[PATH_MAX];
     build_log_path(path, sizeof path, build_dir(), check.exercise->id, program);
     text_read_file(&log, path, 64 << 10);
     expected("to run your %s", program);
     got("%s was not built, so this check could not run", program);
-    fail_for_shared_reason(fmt("not-built:%s", program), "%s was not built (see check %d.0), so "
-                           "these checks could not run", program, check.exercise->number);
+    fail_for_shared_reason(fmt("not-built:%s", program),
+                           "%s was not built (see check %d.0), so "
+                           "these checks could not run",
+                           program, check.exercise->number);
     if (log.len > 0) {
         text_printf(&check.feedback, "The end of what the build said (all of it is in check %d.0):\n",
                     check.exercise->number);
@@ -251,16 +252,16 @@ struct proc *start_program(const char *program, const char *const *args, const v
         .uid = (uid_t)(check.uid.fd >= 0 ? check.uid.value : 0),
         .limits = &student_limits,
     };
-    struct text command = {0};
+    struct text command = { 0 };
     text_puts(&command, program);
-    for (int i = 0; args[i]; i++)   /* quoted as a shell would need it, to be run again by hand */
+    for (int i = 0; args[i]; i++) /* quoted as a shell would need it, to be run again by hand */
         text_printf(&command, strpbrk(args[i], " \t\"'$&;|<>*?") ? " '%s'" : " %s", args[i]);
     if (stdin_bytes)
         text_printf(&command, " < (%zu bytes)", stdin_len);
     feedback_add(&check.fb, FEEDBACK_RAN, text_str(&command));
     text_free(&command);
     struct proc *p = &check.procs[k];
-    struct text why = {0};
+    struct text why = { 0 };
     if (proc_start(p, &spec, &why) < 0) {
         got("%s", text_str(&why));
         text_free(&why);
@@ -281,7 +282,7 @@ bool wait_for_exit(struct proc *p, int64_t deadline)
 {
     if (!proc_wait(p, deadline)) {
         proc_kill(p);
-        p->exited = false;   /* it did not end by itself: describe_end says "still running" */
+        p->exited = false; /* it did not end by itself: describe_end says "still running" */
         return false;
     }
     /* Its output is complete once every process of its group has ended: a client may fork one
@@ -293,7 +294,7 @@ bool wait_for_exit(struct proc *p, int64_t deadline)
         c = procinfo_children(p->pid);
     }
     if (c.running > 0)
-        proc_kill(p);        /* the group lives on: stop what is left of it */
+        proc_kill(p); /* the group lives on: stop what is left of it */
     return true;
 }
 
@@ -391,4 +392,3 @@ void program_stderr(const struct proc *p, struct text *err, size_t cap)
 {
     text_read_file(err, check_output_path(p, "err"), cap);
 }
-

@@ -44,22 +44,21 @@
 void check_setup(void);
 void check_teardown(void);
 
-#define EXERCISE(suite, ...)                                                       \
-    static struct exercise suite##_exercise = { __VA_ARGS__ };                     \
-    __attribute__((constructor)) static void register_##suite(void)               \
-    {                                                                              \
-        exercise_register(#suite, &suite##_exercise);                              \
-    }                                                                              \
+#define EXERCISE(suite, ...) \
+    static struct exercise suite##_exercise = { __VA_ARGS__ }; \
+    __attribute__((constructor)) static void register_##suite(void) \
+    { \
+        exercise_register(#suite, &suite##_exercise); \
+    } \
     TestSuite(suite, .data = &suite##_exercise)
 
-#define CHECK(suite, name, ...)                                                          \
-    static struct rubric_item suite##_##name##_rubric = { __VA_ARGS__ };                 \
-    __attribute__((constructor)) static void register_##suite##_##name(void)            \
-    {                                                                                    \
-        exercise_register_check(#suite, &suite##_##name##_rubric);                      \
-    }                                                                                    \
-    Test(suite, name, .data = &suite##_##name##_rubric, .init = check_setup,             \
-         .fini = check_teardown)
+#define CHECK(suite, name, ...) \
+    static struct rubric_item suite##_##name##_rubric = { __VA_ARGS__ }; \
+    __attribute__((constructor)) static void register_##suite##_##name(void) \
+    { \
+        exercise_register_check(#suite, &suite##_##name##_rubric); \
+    } \
+    Test(suite, name, .data = &suite##_##name##_rubric, .init = check_setup, .fini = check_teardown)
 
 /* --- The check's own resources --------------------------------------------------------- */
 
@@ -176,9 +175,9 @@ const char *io_outcome(enum io_result r, const struct text *in);
  * stderr are added when it has ended or ends within a moment. */
 struct mismatch {
     const char *sent, *expected, *got;
-    const void *want;               /* the bytes expected, with want_len ... */
+    const void *want; /* the bytes expected, with want_len ... */
     size_t want_len;
-    const struct text *got_bytes;   /* ... and those that came instead */
+    const struct text *got_bytes; /* ... and those that came instead */
     const char *cause_id, *cause;
     struct proc *program;
 };

@@ -17,7 +17,7 @@
 #include "text.h"
 
 #define MAX_HINTS 16
-#define HINT_HEADING "## "     /* each hint is a section of HINTS.md */
+#define HINT_HEADING "## " /* each hint is a section of HINTS.md */
 
 static int read_count(const char *path)
 {
@@ -35,7 +35,8 @@ int hint_main(int argc, char **argv)
 {
     const char *state_dir = ".grades", *kit = "exercises";
     static const struct option longopts[] = {
-        { "state", required_argument, NULL, 's' }, { "exercises", required_argument, NULL, 'e' },
+        { "state", required_argument, NULL, 's' },
+        { "exercises", required_argument, NULL, 'e' },
         { NULL, 0, NULL, 0 },
     };
     int c;
@@ -64,7 +65,7 @@ int hint_main(int argc, char **argv)
     char path[PATH_MAX], count_path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s/HINTS.md", kit, id);
     snprintf(count_path, sizeof count_path, "%s/%s.hints", state_dir, id);
-    struct text text = {0};
+    struct text text = { 0 };
     if (text_read_file(&text, path, 1 << 20) < 0) {
         fprintf(stderr, "grader: no hints for %s (%s)\n", id, path);
         return 1;
@@ -78,7 +79,7 @@ int hint_main(int argc, char **argv)
         return 1;
     }
     int seen = read_count(count_path);
-    int show = seen < n ? seen : n - 1;     /* the next one, or the last again */
+    int show = seen < n ? seen : n - 1; /* the next one, or the last again */
     printf("Hint %d of %d for %s\n\n%s\n", show + 1, n, id, hints[show] + strlen(HINT_HEADING));
     if (show + 1 < n)
         printf("(make hint EX=%s again for the next one)\n", id);

@@ -73,7 +73,8 @@ static int open_lock_dir(void)
     if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0)
         return lease_error("the lock folder %s is not a private folder of yours (another user "
                            "may have created it): remove it, or set GC_LOCK_DIR to a folder of "
-                           "your own", dir);
+                           "your own",
+                           dir);
     snprintf(lock_dir, sizeof lock_dir, "%s", dir);
     return 0;
 }
@@ -123,7 +124,8 @@ static bool bind_free(int type, uint16_t port)
     int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_port = htons(port),
                              .sin_addr.s_addr = htonl(INADDR_ANY) };
     bool ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
     close(fd);
@@ -134,9 +136,9 @@ static bool usable_port(uint16_t port)
 {
     uint16_t swapped = port_byte_swapped(port);
     return swapped != port && swapped >= 1024 && (swapped < 20000 || swapped >= 30000)
-        && (swapped < 32768 || swapped > 60999)   /* not in the usual ephemeral range */
-        && bind_free(SOCK_STREAM, port) && bind_free(SOCK_DGRAM, port)
-        && bind_free(SOCK_STREAM, swapped) && bind_free(SOCK_DGRAM, swapped);
+           && (swapped < 32768 || swapped > 60999) /* not in the usual ephemeral range */
+           && bind_free(SOCK_STREAM, port) && bind_free(SOCK_DGRAM, port) && bind_free(SOCK_STREAM, swapped)
+           && bind_free(SOCK_DGRAM, swapped);
 }
 
 int lease_port(struct lease *l)
@@ -165,7 +167,7 @@ int lease_uid(struct lease *l)
         int fd = try_lock("uid", uid);
         if (fd < 0)
             continue;
-        uid_sweep((uid_t)uid);      /* a test killed by its timeout may have left processes */
+        uid_sweep((uid_t)uid); /* a test killed by its timeout may have left processes */
         /* Zombies nobody reaps (their parent died, and process 1 may never reap) still count
          * against the id's process limit: an id that has some is left alone. */
         if (uid_zombie_count((uid_t)uid) > 0) {
@@ -192,7 +194,7 @@ int lease_free_uid_range(struct lease *l)
             return 0;
         }
         if (lock_dir[0] == '\0')
-            break;                  /* no lock folder at all: the reason is said already */
+            break; /* no lock folder at all: the reason is said already */
     }
     *l = (struct lease){ -1, 0 };
     return -1;
@@ -202,7 +204,7 @@ int lease_uid_range(struct lease *l)
 {
     long told = config()->sandbox_uid_base;
     if (told >= FIRST_SANDBOX_UID) {
-        *l = (struct lease){ -1, told };    /* batch chose it for us */
+        *l = (struct lease){ -1, told }; /* batch chose it for us */
         return 0;
     }
     if (lease_free_uid_range(l) < 0)
@@ -237,7 +239,7 @@ void lease_sweep_abandoned_uids(void)
             continue;
         int fd = try_lock("uid", uid);
         if (fd < 0)
-            continue;       /* a running test owns it */
+            continue; /* a running test owns it */
         uid_sweep((uid_t)uid);
         close(fd);
     }

@@ -10,8 +10,8 @@
 #include <sys/types.h>
 
 struct lease {
-    int fd;          /* the locked file, -1 when none */
-    long value;      /* the port or user id leased */
+    int fd;     /* the locked file, -1 when none */
+    long value; /* the port or user id leased */
 };
 
 /* A port in 20000..29999 that is free for TCP and UDP on all addresses, whose byte-swapped value
@@ -38,8 +38,6 @@ static inline uint16_t port_byte_swapped(uint16_t port)
 {
     return (uint16_t)((port << 8) | (port >> 8));
 }
-
-
 
 /* Kills the processes of every sandbox user id that no test holds a lease on any more. */
 void lease_sweep_abandoned_uids(void);

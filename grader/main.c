@@ -282,10 +282,12 @@ static int write_html(const struct results *results, const char *path)
     }
     int rc = class_report_write_page(path, root, "Your results");
     json_decref(root);
-    fflush(stdout);         /* after the report, also when stdout is a pipe */
+    fflush(stdout); /* after the report, also when stdout is a pipe */
     if (rc == 0)
-        fprintf(stderr, "grader: your results as a web page, with each failed check's conversation "
-                        "drawn: %s\n", path);
+        fprintf(stderr,
+                "grader: your results as a web page, with each failed check's conversation "
+                "drawn: %s\n",
+                path);
     return rc;
 }
 
@@ -329,7 +331,7 @@ static int grade(int argc, char **argv)
         free(run_dir);
         return EXIT_INTERNAL;
     }
-    set_run_environment(run_dir, sandbox_uids, o.keep);     /* --keep: the checks keep theirs too */
+    set_run_environment(run_dir, sandbox_uids, o.keep); /* --keep: the checks keep theirs too */
     char build_dir[700];
     snprintf(build_dir, sizeof build_dir, "%s/build", run_dir);
     mkdir(build_dir, 0755);
@@ -389,7 +391,7 @@ static int list(int argc, char **argv)
         printf("\n");
     }
     if (checks) {
-        struct results rubric = {0};
+        struct results rubric = { 0 };
         runner_not_graded("", &rubric);
         for (size_t i = 0; i < rubric.count; i++)
             if (rubric.items[i].number > 0)

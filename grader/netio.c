@@ -181,8 +181,7 @@ static int bind_inet(int type, const char *ip, uint16_t *port)
     if (fd < 0)
         return -1;
     socklen_t len = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0
-        || getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0)
         return close_keeping_errno(fd);
     *port = ntohs(a.sin_port);
     return fd;
@@ -205,14 +204,15 @@ int udp_bind(const char *ip, uint16_t *port)
 /* [::1]:port, IPv6 only (so it never takes the IPv4 port too). -1 with errno on failure. */
 static int bind_ip6_loopback(int type, uint16_t port)
 {
-    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+                              .sin6_port = htons(port),
+                              .sin6_addr = IN6ADDR_LOOPBACK_INIT };
     int fd = new_socket(AF_INET6, type);
     int on = 1;
     if (fd < 0)
         return -1;
     if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) < 0
-        || bind(fd, (struct sockaddr *)&a, sizeof a) < 0
-        || (type == SOCK_STREAM && listen(fd, 64) < 0))
+        || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || (type == SOCK_STREAM && listen(fd, 64) < 0))
         return close_keeping_errno(fd);
     return fd;
 }
@@ -340,7 +340,8 @@ enum io_result recv_more(int fd, struct text *in, size_t cap, bool stop_at_newli
             continue;
         struct pollfd pf = { .fd = fd, .events = POLLIN };
         if (poll(&pf, 1, ms_left(deadline)) == 0) {
-            conversation_gave_up(fd, start, deadline, stop_at_newline ? "a line from {peer}" : "{peer} to send more or close");
+            conversation_gave_up(fd, start, deadline,
+                                 stop_at_newline ? "a line from {peer}" : "{peer} to send more or close");
             return IO_TIMEOUT;
         }
     }
@@ -367,8 +368,9 @@ enum io_result exchange(int fd, const void *out, size_t n, bool shut_wr, struct 
         struct pollfd pf = { .fd = fd, .events = POLLIN | (left > 0 ? POLLOUT : 0) };
         int r = poll(&pf, 1, ms_left(deadline));
         if (r == 0) {
-            conversation_gave_up(fd, start, deadline, left > 0 ? "{peer} to read the rest: it stopped reading"
-                                                  : "{peer} to send more or close");
+            conversation_gave_up(fd, start, deadline,
+                                 left > 0 ? "{peer} to read the rest: it stopped reading"
+                                          : "{peer} to send more or close");
             return IO_TIMEOUT;
         }
         if (r < 0 && errno != EINTR)
@@ -424,7 +426,10 @@ int net_shutdown(int fd, int how)
     const char *name = how == SHUT_WR ? "SHUT_WR" : how == SHUT_RD ? "SHUT_RD" : "SHUT_RDWR";
     /* Noted first: the program may see end-of-file before shutdown() returns. */
     conversation_note(fd, CONV_SHUTDOWN, "{check} shuts down its %s side: shutdown(%s)",
-                      how == SHUT_WR ? "sending" : how == SHUT_RD ? "receiving" : "sending and receiving", name);
+                      how == SHUT_WR   ? "sending"
+                      : how == SHUT_RD ? "receiving"
+                                       : "sending and receiving",
+                      name);
     int r = shutdown(fd, how);
     if (r < 0)
         failed_call(fd, fmt_shutdown(name), errno);
@@ -438,8 +443,9 @@ int net_close(int fd)
         int type = 0;
         socklen_t len = sizeof type;
         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
-        conversation_note(fd, CONV_CLOSE, type == SOCK_DGRAM ? "{check} closes its socket"
-                                                             : "{check} closes the connection to {peer}");
+        conversation_note(fd, CONV_CLOSE,
+                          type == SOCK_DGRAM ? "{check} closes its socket"
+                                             : "{check} closes the connection to {peer}");
         conversation_forget(fd);
     }
     return close(fd);
@@ -484,9 +490,12 @@ enum io_result recv_datagram(int fd, struct text *in, size_t cap, struct sockadd
         } control;
         struct iovec iov = { buf, cap < sizeof buf ? cap : sizeof buf };
         struct msghdr m = {
-            .msg_name = from ? from : &ignored, .msg_namelen = sizeof ignored,
-            .msg_iov = &iov, .msg_iovlen = 1,
-            .msg_control = control.bytes, .msg_controllen = sizeof control.bytes,
+            .msg_name = from ? from : &ignored,
+            .msg_namelen = sizeof ignored,
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = control.bytes,
+            .msg_controllen = sizeof control.bytes,
         };
         ssize_t r = recvmsg(fd, &m, 0);
         if (from_len)

@@ -14,11 +14,11 @@
 #include "text.h"
 
 enum io_result {
-    IO_OK,        /* got what was asked for */
-    IO_EOF,       /* the peer closed its side first */
-    IO_TIMEOUT,   /* the deadline passed */
-    IO_FULL,      /* the cap was reached before the end */
-    IO_ERROR,     /* errno says why (ECONNRESET, EPIPE, ...) */
+    IO_OK,      /* got what was asked for */
+    IO_EOF,     /* the peer closed its side first */
+    IO_TIMEOUT, /* the deadline passed */
+    IO_FULL,    /* the cap was reached before the end */
+    IO_ERROR,   /* errno says why (ECONNRESET, EPIPE, ...) */
 };
 
 /* "ECONNREFUSED (Connection refused)": the name a student can look up, and its meaning. */
@@ -31,8 +31,8 @@ int tcp_connect(const char *ip, uint16_t port, int64_t deadline);
 /* Servers and datagram ends for the tests. -1 with errno set on failure. */
 int unix_listen(const char *path);
 int unix_dgram_bind(const char *path);
-int tcp_listen_loopback(uint16_t *port);           /* port: out, chosen by the kernel */
-int udp_bind(const char *ip, uint16_t *port);      /* *port 0: chosen by the kernel, out */
+int tcp_listen_loopback(uint16_t *port);      /* port: out, chosen by the kernel */
+int udp_bind(const char *ip, uint16_t *port); /* *port 0: chosen by the kernel, out */
 /* Both loopback addresses, for a client that resolves "localhost": fds[0] bound to 127.0.0.1
  * and, where the host has IPv6, fds[1] to [::1] with the same port (else -1), both listening
  * for SOCK_STREAM. On many machines localhost is ::1 first, and a correct client that asks

@@ -81,8 +81,8 @@ bool procinfo_cpu(pid_t pid, unsigned long *ticks, char *state)
     char *end = ok ? strrchr(line, ')') : NULL;
     unsigned long user, system;
     /* After the name: state, then 10 fields, then utime and stime (proc(5)). */
-    if (end == NULL || sscanf(end + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", state,
-                              &user, &system) != 3)
+    if (end == NULL
+        || sscanf(end + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", state, &user, &system) != 3)
         return false;
     *ticks = user + system;
     return true;
@@ -117,9 +117,10 @@ static const long waiting_calls[] = {
 #ifdef SYS_io_uring_enter
     SYS_io_uring_enter,
 #endif
-    SYS_accept4, SYS_ppoll, SYS_pselect6, SYS_epoll_pwait, SYS_read, SYS_readv, SYS_recvfrom,
-    SYS_recvmsg, SYS_waitid, SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_clock_nanosleep,
-    SYS_futex, SYS_msgrcv, SYS_semop, SYS_semtimedop,
+    SYS_accept4,        SYS_ppoll,         SYS_pselect6,        SYS_epoll_pwait,
+    SYS_read,           SYS_readv,         SYS_recvfrom,        SYS_recvmsg,
+    SYS_waitid,         SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_clock_nanosleep,
+    SYS_futex,          SYS_msgrcv,        SYS_semop,           SYS_semtimedop,
 };
 
 bool procinfo_waiting(pid_t pid)
@@ -202,29 +203,21 @@ static bool waits_for_event(long call, const unsigned long a[6])
 {
     switch (call) {
 #ifdef SYS_poll
-    case SYS_poll:
-        return (int)a[2] < 0;
+    case SYS_poll: return (int)a[2] < 0;
 #endif
 #ifdef SYS_select
-    case SYS_select:
-        return a[4] == 0;
+    case SYS_select: return a[4] == 0;
 #endif
 #ifdef SYS_epoll_wait
-    case SYS_epoll_wait:
-        return (int)a[3] < 0;
+    case SYS_epoll_wait: return (int)a[3] < 0;
 #endif
 #ifdef SYS_epoll_pwait2
-    case SYS_epoll_pwait2:
-        return a[3] == 0;
+    case SYS_epoll_pwait2: return a[3] == 0;
 #endif
-    case SYS_epoll_pwait:
-        return (int)a[3] < 0;
-    case SYS_ppoll:
-        return a[2] == 0;
-    case SYS_pselect6:
-        return a[4] == 0;
-    case SYS_rt_sigtimedwait:
-        return a[2] == 0;
+    case SYS_epoll_pwait: return (int)a[3] < 0;
+    case SYS_ppoll: return a[2] == 0;
+    case SYS_pselect6: return a[4] == 0;
+    case SYS_rt_sigtimedwait: return a[2] == 0;
     case SYS_futex:
         return ((a[1] & FUTEX_OP_MASK) == FUTEX_OP_WAIT || (a[1] & FUTEX_OP_MASK) == FUTEX_OP_WAIT_BITSET)
                && a[3] == 0;
@@ -237,11 +230,14 @@ static bool waits_for_event(long call, const unsigned long a[6])
 #ifdef SYS_wait4
     case SYS_wait4:
 #endif
-    case SYS_accept4: case SYS_recvfrom: case SYS_recvmsg: case SYS_read: case SYS_readv:
-    case SYS_waitid: case SYS_rt_sigsuspend:
-        return true;
-    default:
-        return false;
+    case SYS_accept4:
+    case SYS_recvfrom:
+    case SYS_recvmsg:
+    case SYS_read:
+    case SYS_readv:
+    case SYS_waitid:
+    case SYS_rt_sigsuspend: return true;
+    default: return false;
     }
 }
 
@@ -303,7 +299,8 @@ static bool process_blocked(const char *pid, struct procinfo_look *look, long *c
         look->runs += runs_of(task);
         /* The state last: a thread that wakes between the reads is then seen running. */
         snprintf(id, sizeof id, "%s/task/%s", pid, e->d_name);
-        if (read_stat(id, &state, &ppid, &pgrp) < 0 || state != 'S' || in_call != 1 || !waits_for_event(nr, args))
+        if (read_stat(id, &state, &ppid, &pgrp) < 0 || state != 'S' || in_call != 1
+            || !waits_for_event(nr, args))
             blocked = false;
     }
     closedir(tasks);
@@ -346,42 +343,36 @@ const char *procinfo_call_name(long call)
 #ifdef SYS_accept
     case SYS_accept:
 #endif
-    case SYS_accept4:
-        return "accept()";
+    case SYS_accept4: return "accept()";
     case SYS_recvfrom: return "recv()";
     case SYS_recvmsg: return "recvmsg()";
-    case SYS_read: case SYS_readv: return "read()";
+    case SYS_read:
+    case SYS_readv: return "read()";
 #ifdef SYS_poll
     case SYS_poll:
 #endif
-    case SYS_ppoll:
-        return "poll()";
+    case SYS_ppoll: return "poll()";
 #ifdef SYS_select
     case SYS_select:
 #endif
-    case SYS_pselect6:
-        return "select()";
+    case SYS_pselect6: return "select()";
 #ifdef SYS_epoll_wait
     case SYS_epoll_wait:
 #endif
-    case SYS_epoll_pwait:
-        return "epoll_wait()";
+    case SYS_epoll_pwait: return "epoll_wait()";
 #ifdef SYS_wait4
     case SYS_wait4:
 #endif
-    case SYS_waitid:
-        return "waitpid()";
+    case SYS_waitid: return "waitpid()";
 #ifdef SYS_pause
     case SYS_pause:
 #endif
-    case SYS_rt_sigsuspend:
-        return "pause()";
+    case SYS_rt_sigsuspend: return "pause()";
     case SYS_futex: return "a lock (futex)";
 #ifdef SYS_nanosleep
     case SYS_nanosleep:
 #endif
-    case SYS_clock_nanosleep:
-        return "sleep()";
+    case SYS_clock_nanosleep: return "sleep()";
     default: return "a system call";
     }
 }

@@ -8,8 +8,8 @@
 #include <sys/types.h>
 
 struct children {
-    int running;    /* processes of its group (its children, and theirs) still running */
-    int zombies;    /* its children that ended and were never waited for */
+    int running; /* processes of its group (its children, and theirs) still running */
+    int zombies; /* its children that ended and were never waited for */
 };
 
 /* Counts the helpers of the server pid, which leads its own process group: a child that forks
@@ -35,14 +35,14 @@ bool procinfo_waiting(pid_t pid);
  * a look may be woken the next microsecond. */
 #define PROCINFO_MAX_LOOKED 64
 struct procinfo_look {
-    int processes;          /* processes of the group (zombies left out) */
-    int blocked;            /* those whose every thread sleeps in a call only an event ends */
-    bool unknown;           /* some calls could not be read (no ptrace rights): conclude nothing */
-    unsigned long runs;     /* how often its threads have been scheduled in, all together: the
+    int processes;                   /* processes of the group (zombies left out) */
+    int blocked;                     /* those whose every thread sleeps in a call only an event ends */
+    bool unknown;                    /* some calls could not be read (no ptrace rights): conclude nothing */
+    unsigned long runs;              /* how often its threads have been scheduled in, all together: the
                              * same on the next look means none of them woke up meanwhile */
-    long call;              /* what the group's leader waits in (SYS_accept, ...), else -1 */
-    unsigned long ticks;    /* the CPU time its processes used, in clock ticks */
-    pid_t pids[PROCINFO_MAX_LOOKED];    /* the processes seen, the first PROCINFO_MAX_LOOKED */
+    long call;                       /* what the group's leader waits in (SYS_accept, ...), else -1 */
+    unsigned long ticks;             /* the CPU time its processes used, in clock ticks */
+    pid_t pids[PROCINFO_MAX_LOOKED]; /* the processes seen, the first PROCINFO_MAX_LOOKED */
 };
 
 /* Reads the programs' calls as this user and group from now on: their own, in the check's

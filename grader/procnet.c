@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ALL_STATES 0xffffffffu       /* a mask of 1 << state: every state */
+#define ALL_STATES 0xffffffffu /* a mask of 1 << state: every state */
 
 /* An IPv4 address in host byte order from the words the kernel stores (network byte order): one
  * for IPv4, four for IPv6. IPv6 "::" (any address) becomes 0 and an IPv4-mapped ::ffff:a.b.c.d
@@ -86,7 +86,7 @@ static int socket_inodes_of(pid_t pid, unsigned long *inodes, int max)
         snprintf(link, sizeof link, "%s/%s", path, e->d_name);
         ssize_t len = readlink(link, target, sizeof target - 1);
         if (len < 0 && errno == EACCES) {
-            n = -1;     /* listed, but not ours to read: another user's process */
+            n = -1; /* listed, but not ours to read: another user's process */
             break;
         }
         if (len <= 0)
@@ -132,9 +132,11 @@ static int diag_ask(int family, int protocol, uint32_t states, const struct inet
         struct nlmsghdr header;
         struct inet_diag_req_v2 request;
     } ask = {
-        .header = { .nlmsg_len = sizeof ask, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+        .header = { .nlmsg_len = sizeof ask,
+                    .nlmsg_type = SOCK_DIAG_BY_FAMILY,
                     .nlmsg_flags = NLM_F_REQUEST | (id ? 0 : NLM_F_DUMP) },
-        .request = { .sdiag_family = (uint8_t)family, .sdiag_protocol = (uint8_t)protocol,
+        .request = { .sdiag_family = (uint8_t)family,
+                     .sdiag_protocol = (uint8_t)protocol,
                      .idiag_states = states },
     };
     if (id)
@@ -154,8 +156,8 @@ union diag_reply {
 /* Calls keep(s, arg) for each socket of a dump while *more. Returns 0 at the dump's end (or
  * when keep said stop), -1 when the kernel cannot be asked or stopped answering; *told counts
  * the sockets passed to keep. */
-static int diag_dump(int family, int protocol, uint32_t states, bool (*keep)(const struct inet_socket *, void *),
-                     void *arg, bool *more, int *told)
+static int diag_dump(int family, int protocol, uint32_t states,
+                     bool (*keep)(const struct inet_socket *, void *), void *arg, bool *more, int *told)
 {
     int fd = diag_ask(family, protocol, states, NULL);
     if (fd < 0)
@@ -207,13 +209,14 @@ static void proc_dump(const char *file, uint32_t states, bool (*keep)(const stru
  * dual-stack IPv6 socket serves IPv4 clients too) until it returns false. sock_diag first: it
  * lists TCP listeners alone without walking every connection slot of the machine, as
  * /proc/net/tcp does (a millisecond or more each time); /proc when it cannot be asked. */
-static void each_socket(const char *protocol, uint32_t states, bool (*keep)(const struct inet_socket *, void *),
-                        void *arg)
+static void each_socket(const char *protocol, uint32_t states,
+                        bool (*keep)(const struct inet_socket *, void *), void *arg)
 {
     bool tcp = strcmp(protocol, "tcp") == 0, more = true;
     for (int v6 = 0; v6 <= 1 && more; v6++) {
         int told = 0;
-        if (diag_dump(v6 ? AF_INET6 : AF_INET, tcp ? IPPROTO_TCP : IPPROTO_UDP, states, keep, arg, &more, &told) < 0
+        if (diag_dump(v6 ? AF_INET6 : AF_INET, tcp ? IPPROTO_TCP : IPPROTO_UDP, states, keep, arg, &more, &told)
+                < 0
             && told == 0) {
             char file[16];
             snprintf(file, sizeof file, "%s%s", protocol, v6 ? "6" : "");
@@ -224,7 +227,7 @@ static void each_socket(const char *protocol, uint32_t states, bool (*keep)(cons
 
 struct owned_sockets {
     const unsigned long *inodes;
-    int ninodes;            /* -1: match by owner instead */
+    int ninodes; /* -1: match by owner instead */
     uid_t owner;
     struct inet_socket *out;
     int found, max;
@@ -269,8 +272,7 @@ int procnet_listeners_of(pid_t pid, struct inet_socket *out, int max)
     return sockets_in_states(pid, "tcp", 1u << PROCNET_TCP_LISTEN, out, max);
 }
 
-int procnet_sockets_of_all(const pid_t *pids, int npids, const char *protocol, struct inet_socket *out,
-                           int max)
+int procnet_sockets_of_all(const pid_t *pids, int npids, const char *protocol, struct inet_socket *out, int max)
 {
     unsigned long inodes[1024];
     int n = 0;
@@ -280,7 +282,7 @@ int procnet_sockets_of_all(const pid_t *pids, int npids, const char *protocol, s
         snprintf(path, sizeof path, "/proc/%d", (int)pids[i]);
         int got = stat(path, &st) < 0 ? 0 : socket_inodes_of(pids[i], inodes + n, 1024 - n);
         if (got < 0) {
-            n = -1;         /* not ours to read: match by their owner, as procnet_sockets_of */
+            n = -1; /* not ours to read: match by their owner, as procnet_sockets_of */
             break;
         }
         n += got;
@@ -301,8 +303,10 @@ static int diag_lookup(const struct sockaddr_in *local, const struct sockaddr_in
                        struct inet_socket *out)
 {
     struct inet_diag_sockid id = {
-        .idiag_sport = local->sin_port, .idiag_dport = remote->sin_port,
-        .idiag_src = { local->sin_addr.s_addr }, .idiag_dst = { remote->sin_addr.s_addr },
+        .idiag_sport = local->sin_port,
+        .idiag_dport = remote->sin_port,
+        .idiag_src = { local->sin_addr.s_addr },
+        .idiag_dst = { remote->sin_addr.s_addr },
         .idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
     };
     int fd = diag_ask(AF_INET, IPPROTO_TCP, ALL_STATES, &id);
@@ -362,7 +366,6 @@ bool procnet_peer_end(int fd, struct inet_socket *out)
 const char *procnet_address(uint32_t ip, uint16_t port)
 {
     static __thread char buf[32];
-    snprintf(buf, sizeof buf, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
-             ip & 0xff, port);
+    snprintf(buf, sizeof buf, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff, port);
     return buf;
 }

@@ -15,7 +15,7 @@
 enum { PROCNET_TCP_CLOSE = 7, PROCNET_TCP_CLOSE_WAIT = 8, PROCNET_TCP_LISTEN = 10 };
 
 struct inet_socket {
-    uint32_t local_ip;        /* host byte order */
+    uint32_t local_ip; /* host byte order */
     uint16_t local_port;
     uint32_t remote_ip;
     uint16_t remote_port;
@@ -23,7 +23,7 @@ struct inet_socket {
     unsigned long tx_queue;
     unsigned long rx_queue;
     unsigned long inode;
-    unsigned long uid;        /* the socket's owner */
+    unsigned long uid; /* the socket's owner */
 };
 
 /* Parses one data line of /proc/net/tcp or /proc/net/udp. False for the header or junk. */

@@ -45,7 +45,7 @@ bool check_went_into_background(const struct proc *p)
 static void expect_in_foreground(struct proc *server, const char *waiting_for)
 {
     if (check.in_foreground[server - check.procs])
-        return;             /* a daemon's parent leaves at once: looking once is enough */
+        return; /* a daemon's parent leaves at once: looking once is enough */
     check_wait_blocked_until(server, deadline_in(FOREGROUND_MS));
     if (!proc_running(server))
         fail_server_exited(server, waiting_for);
@@ -56,13 +56,17 @@ static void explain_unix_connect_error(const char *path, int err)
 {
     struct stat st;
     if (err == ENOENT)
-        cause("no-socket-file", "No socket file appeared at %s: bind() the socket to the path given on the command line.", path);
+        cause("no-socket-file",
+              "No socket file appeared at %s: bind() the socket to the path given on the command line.", path);
     else if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
-        cause("not-a-socket-file", "%s is not a socket file: was it created by something other than bind()?", path);
+        cause("not-a-socket-file", "%s is not a socket file: was it created by something other than bind()?",
+              path);
     else if (err == ECONNREFUSED)
-        cause("stale-socket-file", "The file %s exists but nobody listens on it. Either listen() is missing, or the file is "
+        cause("stale-socket-file",
+              "The file %s exists but nobody listens on it. Either listen() is missing, or the file is "
               "stale (left by an earlier run) and the server never bound its own: remove it with "
-              "unlink() before bind(), since bind() fails with EADDRINUSE when the path exists.", path);
+              "unlink() before bind(), since bind() fails with EADDRINUSE when the path exists.",
+              path);
     else if (err == EAGAIN)
         cause("no-accept", "The server's queue of pending connections is full: is it calling accept()?");
     else
@@ -137,17 +141,19 @@ int connect_tcp_server(struct proc *server, const char *ip, uint16_t port)
         if (swapped || now_ms() >= deadline) {
             expected("%s to accept connections on %s:%u", server->name, ip, port);
             if (swapped)
-                got("connect() failed with %s: it listens on port %u", errno_text(err), port_byte_swapped(port));
+                got("connect() failed with %s: it listens on port %u", errno_text(err),
+                    port_byte_swapped(port));
             else
                 got("connect() kept failing for %d s with %s", STARTUP_MS / 1000, errno_text(err));
-            struct text why = {0};
+            struct text why = { 0 };
             const char *id = diagnose_tcp_listener(&why, server->pid, port);
             if (id)
                 cause(id, "%s", text_str(&why));
             if (swapped)
                 fail_for_shared_reason(fmt("swapped-port:%s", server->name),
                                        "%s listens on the port with its two bytes swapped: "
-                                       "htons() is missing", server->name);
+                                       "htons() is missing",
+                                       server->name);
             text_free(&why);
             fail();
         }
@@ -175,14 +181,15 @@ void wait_udp_server(struct proc *server, uint16_t port)
                 got("its UDP socket is on port %u", port_byte_swapped(port));
             else
                 got("no UDP socket bound to port %u after %d s", port, STARTUP_MS / 1000);
-            struct text why = {0};
+            struct text why = { 0 };
             const char *id = diagnose_udp_binding(&why, server->pid, port);
             if (id)
                 cause(id, "%s", text_str(&why));
             if (swapped)
                 fail_for_shared_reason(fmt("swapped-port:%s", server->name),
                                        "%s is bound to the port with its two bytes swapped: "
-                                       "htons() is missing", server->name);
+                                       "htons() is missing",
+                                       server->name);
             text_free(&why);
             fail();
         }

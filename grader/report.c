@@ -18,12 +18,14 @@ static const struct palette plain = { "", "", "", "", "", "" };
  * lines (in notes) take the colours of Expected and Got. */
 static void print_lines(FILE *out, const char *text, const char *colour, const struct palette *p)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     text_append_utf8_sanitized(&t, text, strlen(text));
     for (const char *line = text_str(&t); line && *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
-        const char *c = strncmp(line, "  - ", 4) == 0 ? p->green : strncmp(line, "  + ", 4) == 0 ? p->red : colour;
+        const char *c = strncmp(line, "  - ", 4) == 0   ? p->green
+                        : strncmp(line, "  + ", 4) == 0 ? p->red
+                                                        : colour;
         fprintf(out, "        %s", c);
         for (size_t i = 0; i < len; i++) {
             unsigned char ch = (unsigned char)line[i];
@@ -47,9 +49,10 @@ static void print_feedback_line(const struct feedback_line *line, void *arg)
     const struct printing *pr = arg;
     const struct palette *p = pr->p;
     const char *colour = line->kind == FEEDBACK_EXPECTED ? p->green
-                         : line->kind == FEEDBACK_GOT ? p->red
-                         : line->kind == FEEDBACK_CAUSE ? p->yellow : "";
-    struct text t = {0};
+                         : line->kind == FEEDBACK_GOT    ? p->red
+                         : line->kind == FEEDBACK_CAUSE  ? p->yellow
+                                                         : "";
+    struct text t = { 0 };
     text_printf(&t, "%s%s", feedback_label(line->kind), line->text);
     print_lines(pr->out, text_str(&t), colour, p);
     text_free(&t);
@@ -77,7 +80,7 @@ static void print_exercise_header(const struct results *r, const char *exercise,
 /* s as one line of valid UTF-8 without control characters. */
 static void print_line(FILE *out, const char *s)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     text_append_utf8_sanitized(&t, s, strlen(s));
     for (size_t i = 0; i < t.len; i++) {
         unsigned char c = (unsigned char)t.data[i];
@@ -147,12 +150,12 @@ void results_print(const struct results *r, FILE *out, bool colour)
 {
     const struct palette *p = colour ? &colours : &plain;
     if (r->note && *r->note) {
-        struct text note = {0};
+        struct text note = { 0 };
         text_append_utf8_sanitized(&note, r->note, strlen(r->note));
         fprintf(out, "%s\n\n", text_str(&note));
         text_free(&note);
     }
-    size_t first = 0;       /* the exercise's first item */
+    size_t first = 0; /* the exercise's first item */
     for (size_t i = 0; i < r->count; i++) {
         const struct result_item *item = &r->items[i];
         if (i == 0 || strcmp(r->items[i - 1].exercise, item->exercise) != 0) {
@@ -164,12 +167,14 @@ void results_print(const struct results *r, FILE *out, bool colour)
                 print_group(r, first, i, out, p);
             continue;
         }
-        struct text what = {0};
+        struct text what = { 0 };
         text_append_utf8_sanitized(&what, item->what, strlen(item->what));
         if (item->passed)
-            fprintf(out, "  %sPASS%s %d.%d %s", p->green, p->reset, item->exercise_number, item->number, what.data);
+            fprintf(out, "  %sPASS%s %d.%d %s", p->green, p->reset, item->exercise_number, item->number,
+                    what.data);
         else
-            fprintf(out, "  %sFAIL%s %d.%d %s", p->red, p->reset, item->exercise_number, item->number, what.data);
+            fprintf(out, "  %sFAIL%s %d.%d %s", p->red, p->reset, item->exercise_number, item->number,
+                    what.data);
         if (item->max_score > 0)
             fprintf(out, " %s(%g/%g)%s", p->dim, item->score, item->max_score, p->reset);
         fputc('\n', out);
@@ -178,6 +183,6 @@ void results_print(const struct results *r, FILE *out, bool colour)
             print_feedback(out, item, p);
     }
     double score = results_score(r, NULL), max = results_max_score(r, NULL);
-    fprintf(out, "\n%sTotal: %s%g/%g%s  (%.1f s)\n", p->bold, score == max ? p->green : p->red,
-            score, max, p->reset, r->execution_time);
+    fprintf(out, "\n%sTotal: %s%g/%g%s  (%.1f s)\n", p->bold, score == max ? p->green : p->red, score, max,
+            p->reset, r->execution_time);
 }

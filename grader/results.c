@@ -20,8 +20,8 @@ static char *copy_or_null(const char *s)
     return c;
 }
 
-void results_add(struct results *r, const char *exercise, int exercise_number, int number,
-                 const char *what, double max_score, bool passed, const char *feedback)
+void results_add(struct results *r, const char *exercise, int exercise_number, int number, const char *what,
+                 double max_score, bool passed, const char *feedback)
 {
     if (r->count == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 32;
@@ -44,7 +44,7 @@ void results_add(struct results *r, const char *exercise, int exercise_number, i
 void results_add_feedback(struct results *r, const char *exercise, int exercise_number, int number,
                           const char *what, double max_score, bool passed, const struct feedback *fb)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     feedback_render(fb, &t);
     results_add(r, exercise, exercise_number, number, what, max_score, passed, t.len ? t.data : NULL);
     text_free(&t);
@@ -94,8 +94,8 @@ void results_of_exercise(const struct results *r, const char *exercise, struct r
         const struct result_item *item = &r->items[i];
         if (!in_exercise(item, exercise))
             continue;
-        results_add(out, item->exercise, item->exercise_number, item->number, item->what,
-                    item->max_score, item->passed, item->feedback);
+        results_add(out, item->exercise, item->exercise_number, item->number, item->what, item->max_score,
+                    item->passed, item->feedback);
         feedback_copy(&out->items[out->count - 1].fb, &item->fb);
     }
 }
@@ -109,13 +109,13 @@ void results_free(struct results *r)
         feedback_free(&r->items[i].fb);
     }
     free(r->items);
-    *r = (struct results){0};
+    *r = (struct results){ 0 };
 }
 
 /* A JSON string from any bytes: ill-formed UTF-8 and NUL become U+FFFD. */
 static json_t *safe_string(const char *s)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     if (s)
         text_append_utf8_sanitized(&t, s, strlen(s));
     json_t *j = json_stringn(text_str(&t), t.len);
@@ -158,11 +158,13 @@ static json_t *item_json(const struct result_item *item)
     json_t *extra = item->fb.extra ? json_deep_copy(item->fb.extra) : json_object();
     const char *cause = first_cause(&item->fb);
     if (!item->passed && item->fb.cause_id && cause)
-        json_object_set_new(extra, "cause", json_pack("{s:o, s:o}", "id", safe_string(item->fb.cause_id),
-                                                      "text", safe_string(cause)));
+        json_object_set_new(extra, "cause",
+                            json_pack("{s:o, s:o}", "id", safe_string(item->fb.cause_id), "text",
+                                      safe_string(cause)));
     if (item->fb.group_key)
-        json_object_set_new(extra, "shared_reason", json_pack("{s:o, s:o}", "key", safe_string(item->fb.group_key),
-                                                             "text", safe_string(item->fb.group_text)));
+        json_object_set_new(extra, "shared_reason",
+                            json_pack("{s:o, s:o}", "key", safe_string(item->fb.group_key), "text",
+                                      safe_string(item->fb.group_text)));
     if (json_object_size(extra) > 0)
         json_object_set_new(test, "extra_data", extra);
     else
@@ -190,7 +192,7 @@ double results_json_score(const json_t *root, const char *exercise, double *max)
 /* "Total 34/42. 01-unix-stream-echo 10/10; 02-... " */
 static char *summary_text(const struct results *r)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     text_printf(&t, "Total: %g/%g.", results_score(r, NULL), results_max_score(r, NULL));
     for (size_t i = 0; i < r->count; i++) {
         const char *ex = r->items[i].exercise;

@@ -20,20 +20,20 @@ struct result_item {
     double score;
     double max_score;
     bool passed;
-    char *feedback;      /* NULL when there is nothing to say; else fb as text */
-    struct feedback fb;  /* the same as data (its lines, cause id, group), when a check gave it */
+    char *feedback;     /* NULL when there is nothing to say; else fb as text */
+    struct feedback fb; /* the same as data (its lines, cause id, group), when a check gave it */
 };
 
 struct results {
     struct result_item *items;
     size_t count;
     size_t cap;
-    double execution_time;   /* seconds */
-    const char *note;        /* said before the results (e.g. files of an upload left out) */
+    double execution_time; /* seconds */
+    const char *note;      /* said before the results (e.g. files of an upload left out) */
 };
 
-void results_add(struct results *r, const char *exercise, int exercise_number, int number,
-                 const char *what, double max_score, bool passed, const char *feedback);
+void results_add(struct results *r, const char *exercise, int exercise_number, int number, const char *what,
+                 double max_score, bool passed, const char *feedback);
 /* The same with the check's feedback as data (copied); the item's text is fb rendered. */
 void results_add_feedback(struct results *r, const char *exercise, int exercise_number, int number,
                           const char *what, double max_score, bool passed, const struct feedback *fb);

@@ -37,7 +37,7 @@ static void add_message(struct feedback *fb, const char *message)
     }
     if (fb->count == 0 && fb->group_key == NULL) {
         feedback_free(fb);
-        *fb = parsed;           /* the usual case: one failure, given as data */
+        *fb = parsed; /* the usual case: one failure, given as data */
         return;
     }
     for (size_t i = 0; i < parsed.count; i++)
@@ -53,23 +53,27 @@ static void record(struct criterion_test_stats *stats, bool crashed)
         if (verdicts == NULL)
             abort();
     }
-    struct feedback fb = {0};
+    struct feedback fb = { 0 };
     for (struct criterion_assert_stats *a = stats->asserts; a; a = a->next) {
         if (!a->passed && a->message)
             add_message(&fb, a->message);
     }
-    struct text why = {0};
-    if (crashed && stats->signal == SIGALRM) {     /* the check's own time limit (harness.c) */
-        text_printf(&why, "The check did not finish within %d s and was stopped: a program kept it "
-                    "waiting longer than any of its own deadlines.", CHECK_TIMEOUT_SECONDS);
+    struct text why = { 0 };
+    if (crashed && stats->signal == SIGALRM) { /* the check's own time limit (harness.c) */
+        text_printf(&why,
+                    "The check did not finish within %d s and was stopped: a program kept it "
+                    "waiting longer than any of its own deadlines.",
+                    CHECK_TIMEOUT_SECONDS);
     } else if (crashed && stats->signal == SIGKILL) {
         text_printf(&why, "The check was killed from outside (SIGKILL): by the system's "
-                    "out-of-memory killer, or by another program on this machine. This is not "
-                    "about your code: grade again.");
+                          "out-of-memory killer, or by another program on this machine. This is not "
+                          "about your code: grade again.");
     } else if (crashed) {
         const char *name = sigabbrev_np(stats->signal);
-        text_printf(&why, "The check itself crashed (SIG%s). This is a bug in the grader, not in "
-                    "your code: please report it.", name ? name : "?");
+        text_printf(&why,
+                    "The check itself crashed (SIG%s). This is a bug in the grader, not in "
+                    "your code: please report it.",
+                    name ? name : "?");
     }
     bool passed = !crashed && stats->test_status == CR_STATUS_PASSED;
     if (!passed && fb.count == 0 && why.len == 0)
@@ -111,15 +115,17 @@ int runner_preflight(void)
     if (lstat(path, &st) < 0)
         return 0;
     if (st.st_uid == geteuid() && S_ISSOCK(st.st_mode) && unlink(path) == 0)
-        return 0;           /* a stale one of ours, from a grader that was killed */
-    fprintf(stderr, "grader: %s already exists (it belongs to user id %ld), and Criterion, the "
+        return 0; /* a stale one of ours, from a grader that was killed */
+    fprintf(stderr,
+            "grader: %s already exists (it belongs to user id %ld), and Criterion, the "
             "engine that runs the checks, needs that path. Remove it (or ask its owner to), or "
             "simply grade again: the next run has another process id, so another path.\n",
             path, (long)st.st_uid);
     return -1;
 }
 
-static const struct exercise_build *selected(const struct exercise *ex, const struct exercise_build *builds, int n)
+static const struct exercise_build *selected(const struct exercise *ex, const struct exercise_build *builds,
+                                             int n)
 {
     for (int i = 0; i < n; i++)
         if (builds[i].exercise == ex)
@@ -129,14 +135,15 @@ static const struct exercise_build *selected(const struct exercise *ex, const st
 
 static void add_build_result(const struct exercise_build *b, struct results *results)
 {
-    struct text fb = {0};
+    struct text fb = { 0 };
     bool all_built = true;
     for (int i = 0; i < b->count; i++) {
         const struct program_build *pb = &b->programs[i];
         all_built &= pb->built;
         if (pb->log.len == 0)
             continue;
-        text_printf(&fb, "%s: %s\n", pb->program, pb->built ? "built, with warnings (warnings are often bugs)" : "not built");
+        text_printf(&fb, "%s: %s\n", pb->program,
+                    pb->built ? "built, with warnings (warnings are often bugs)" : "not built");
         text_indent_tail(&fb, pb->log.data, pb->log.len, 30, 4000);
     }
     results_add(results, b->exercise->id, b->exercise->number, 0, BUILD_CHECK_NAME, 0, all_built, fb.data);
@@ -160,7 +167,7 @@ static struct {
     pthread_cond_t done_cond;
     bool done;
     int seconds;
-    int stderr_fd;      /* the grader's stderr: Criterion points fd 2 at /dev/null while it runs */
+    int stderr_fd; /* the grader's stderr: Criterion points fd 2 at /dev/null while it runs */
 } watchdog = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, -1 };
 
 static _Noreturn void watchdog_stop(const char *why)
@@ -201,9 +208,11 @@ static void *watch_run(void *unused)
     pthread_mutex_unlock(&watchdog.lock);
     if (!done) {
         char why[256];
-        snprintf(why, sizeof why, "the checks did not finish within %d s, far beyond their own time "
+        snprintf(why, sizeof why,
+                 "the checks did not finish within %d s, far beyond their own time "
                  "limits: the test engine (Criterion) stopped responding. On a very busy machine, "
-                 "use fewer --jobs.", watchdog.seconds);
+                 "use fewer --jobs.",
+                 watchdog.seconds);
         watchdog_stop(why);
     }
     return NULL;
@@ -211,7 +220,7 @@ static void *watch_run(void *unused)
 
 static int count_enabled(struct criterion_test_set *set)
 {
-    int enabled = 0;    /* (not n: FOREACH_SET's own cursor is called n) */
+    int enabled = 0; /* (not n: FOREACH_SET's own cursor is called n) */
     FOREACH_SET(struct criterion_suite_set *s, set->suites) {
         FOREACH_SET(struct criterion_test *t, s->tests)
             enabled += !t->data->disabled;
@@ -219,8 +228,8 @@ static int count_enabled(struct criterion_test_set *set)
     return enabled;
 }
 
-void runner_run(struct criterion_test_set *set, const struct exercise_build *builds, int nbuilds,
-                int jobs, struct results *results)
+void runner_run(struct criterion_test_set *set, const struct exercise_build *builds, int nbuilds, int jobs,
+                struct results *results)
 {
     FOREACH_SET(struct criterion_suite_set *s, set->suites) {
         bool wanted = exercise_of(s) && selected(exercise_of(s), builds, nbuilds);
@@ -255,8 +264,8 @@ void runner_run(struct criterion_test_set *set, const struct exercise_build *bui
             const struct rubric_item *item = t->data->data;
             const struct verdict *v = verdict_of(t);
             if (v) {
-                results_add_feedback(results, ex->id, ex->number, item->number, item->what,
-                                     item->points, v->passed, &v->fb);
+                results_add_feedback(results, ex->id, ex->number, item->number, item->what, item->points,
+                                     v->passed, &v->fb);
                 continue;
             }
             results_add(results, ex->id, ex->number, item->number, item->what, item->points, false,
@@ -277,8 +286,8 @@ void runner_not_graded(const char *why, struct results *results)
         const struct rubric_item *items[MAX_CHECKS];
         int nitems = exercise_checks(ex, items, MAX_CHECKS);
         for (int i = 0; i < nitems; i++)
-            results_add(results, ex->id, ex->number, items[i]->number, items[i]->what,
-                        items[i]->points, false, why);
+            results_add(results, ex->id, ex->number, items[i]->number, items[i]->what, items[i]->points,
+                        false, why);
     }
     results_sort(results);
 }

@@ -156,14 +156,14 @@ static void kill_found(const char *pid, uid_t uid)
 static void set_limit(int resource, rlim_t value)
 {
     struct rlimit rl = { value, value };
-    setrlimit(resource, &rl);   /* best effort: a limit we cannot lower is already lower */
+    setrlimit(resource, &rl); /* best effort: a limit we cannot lower is already lower */
 }
 
 static void apply_limits(const struct limits *l, bool own_uid)
 {
     if (l == NULL)
         return;
-    struct rlimit cpu = { l->cpu_seconds, l->cpu_seconds + 1 };  /* SIGXCPU first, then SIGKILL */
+    struct rlimit cpu = { l->cpu_seconds, l->cpu_seconds + 1 }; /* SIGXCPU first, then SIGKILL */
     setrlimit(RLIMIT_CPU, &cpu);
     if (l->memory_bytes)
         set_limit(RLIMIT_AS, l->memory_bytes);
@@ -195,7 +195,7 @@ static int close_inherited_descriptors(void)
 {
     if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
         return 0;
-    struct rlimit rl;       /* a kernel before 5.11: mark each possible descriptor instead */
+    struct rlimit rl; /* a kernel before 5.11: mark each possible descriptor instead */
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return -1;
     for (int fd = 3; fd < (int)rl.rlim_cur && fd < 65536; fd++) {
@@ -216,7 +216,8 @@ static void log_process_group(pid_t pgid)
         return;
     char line[32];
     int n = snprintf(line, sizeof line, "%d\n", (int)pgid);
-    if (write(fd, line, (size_t)n) < 0) { /* losing one entry only weakens the final sweep */ }
+    if (write(fd, line, (size_t)n) < 0) { /* losing one entry only weakens the final sweep */
+    }
     close(fd);
 }
 
@@ -224,11 +225,13 @@ static void log_process_group(pid_t pgid)
 static _Noreturn void exec_child(const struct proc_spec *spec, int report_fd)
 {
     static const char *const env[] = {
-        "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "HOME=/tmp",
+        "PATH=/usr/local/bin:/usr/bin:/bin",
+        "LC_ALL=C",
+        "HOME=/tmp",
         /* Sanitizer reports end the program with status SANITIZER_EXIT_STATUS, so the grader
          * knows to read the report; leaks are not this kit's subject. */
         "ASAN_OPTIONS=detect_leaks=0:hard_rss_limit_mb=256:allocator_may_return_null=1"
-            ":exitcode=" SANITIZER_EXIT_STATUS_TEXT ":handle_abort=0",
+        ":exitcode=" SANITIZER_EXIT_STATUS_TEXT ":handle_abort=0",
         "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=" SANITIZER_EXIT_STATUS_TEXT,
         /* The kit's tracer linked into each program records its socket calls (grader/trace.h). */
         "GC_TRACE=1",
@@ -254,7 +257,8 @@ static _Noreturn void exec_child(const struct proc_spec *spec, int report_fd)
     execve(spec->argv[0], (char *const *)spec->argv, (char *const *)env);
 fail:;
     int e = errno;
-    if (write(report_fd, &e, sizeof e) < 0) { /* the parent then sees a plain exit */ }
+    if (write(report_fd, &e, sizeof e) < 0) { /* the parent then sees a plain exit */
+    }
     _exit(127);
 }
 
@@ -279,7 +283,7 @@ int proc_start(struct proc *p, const struct proc_spec *spec, struct text *why)
         exec_child(spec, report[1]);
 
     close(report[1]);
-    setpgid(pid, pid);    /* also here, so the group exists before we might signal it */
+    setpgid(pid, pid); /* also here, so the group exists before we might signal it */
     log_process_group(pid);
     p->pid = pid;
     p->pidfd = pidfd_open_compat(pid);
@@ -330,12 +334,12 @@ static bool observe(struct proc *p)
 {
     if (p->exited || p->pid <= 0)
         return true;
-    siginfo_t info = {0};
+    siginfo_t info = { 0 };
     int r;
     do {
         r = waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT);
     } while (r < 0 && errno == EINTR);
-    if (r < 0) {            /* not our child any more: treat as gone */
+    if (r < 0) { /* not our child any more: treat as gone */
         p->exited = p->reaped = true;
         p->status = 0;
     } else if (info.si_pid == p->pid) {

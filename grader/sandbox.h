@@ -19,9 +19,9 @@
 
 struct limits {
     rlim_t cpu_seconds;
-    rlim_t memory_bytes;   /* address space; 0: no limit */
-    rlim_t processes;      /* processes of the user at once */
-    rlim_t file_bytes;     /* largest file it may write */
+    rlim_t memory_bytes; /* address space; 0: no limit */
+    rlim_t processes;    /* processes of the user at once */
+    rlim_t file_bytes;   /* largest file it may write */
     rlim_t open_files;
 };
 
@@ -32,25 +32,25 @@ extern const struct limits compiler_limits;
  * so that nothing planted there (a link to a file of the grader's) can be written through.
  * They must also lie in a folder the student's programs cannot write (see harness.c). */
 struct proc_spec {
-    const char *const *argv;    /* argv[0] is the path to execute */
-    const char *name;           /* how messages call it, e.g. "echo_server" */
+    const char *const *argv; /* argv[0] is the path to execute */
+    const char *name;        /* how messages call it, e.g. "echo_server" */
     const char *cwd;
-    const char *stdin_path;     /* NULL: /dev/null */
-    const char *stdout_path;    /* NULL: /dev/null; created, must not exist */
-    const char *stderr_path;    /* NULL: /dev/null; created, must not exist */
-    uid_t uid;                  /* 0: keep the grader's identity */
+    const char *stdin_path;  /* NULL: /dev/null */
+    const char *stdout_path; /* NULL: /dev/null; created, must not exist */
+    const char *stderr_path; /* NULL: /dev/null; created, must not exist */
+    uid_t uid;               /* 0: keep the grader's identity */
     const struct limits *limits;
 };
 
 /* An exited process is left a zombie (observed with WNOWAIT) until proc_kill: while it is, its
  * process id, and so its process group id, cannot be reused, and signalling the group is safe. */
 struct proc {
-    pid_t pid;                  /* also its process group */
+    pid_t pid; /* also its process group */
     int pidfd;
     bool exited;
-    bool reaped;                /* waited for: pid and group id may already belong to others */
-    bool killed;                /* this grader sent it SIGKILL */
-    int status;                 /* a wait status, once exited */
+    bool reaped; /* waited for: pid and group id may already belong to others */
+    bool killed; /* this grader sent it SIGKILL */
+    int status;  /* a wait status, once exited */
     char name[64];
 };
 

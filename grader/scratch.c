@@ -41,7 +41,7 @@ const char *fmt(const char *format, ...)
 
 const char *quote(const void *bytes, size_t n)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     text_quote(&t, bytes, n, 200);
     return keep(t.data);
 }
@@ -59,7 +59,7 @@ const char *test_bytes(size_t n, unsigned seed)
         x = x * 1103515245u + 12345u;
         b[i] = (char)(x >> 16);
         if (i % 97 == 5)
-            b[i] = '\0';        /* plenty of NUL bytes: data is not a string */
+            b[i] = '\0'; /* plenty of NUL bytes: data is not a string */
     }
     return b;
 }

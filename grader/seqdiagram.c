@@ -12,29 +12,29 @@
 #include <string.h>
 
 #define CHECK_LANE_NAME "check"
-#define NAME_CHARS 22           /* a lane's name in its header */
-#define FIELD_CHARS 400         /* any text read from the JSON, before it is cut to its room */
-#define DESC_CHARS 3000         /* the <desc> for screen readers */
+#define NAME_CHARS 22   /* a lane's name in its header */
+#define FIELD_CHARS 400 /* any text read from the JSON, before it is cut to its room */
+#define DESC_CHARS 3000 /* the <desc> for screen readers */
 
 /* Layout, in pixels. */
-#define TIME_RIGHT 100          /* the time column's texts end here */
+#define TIME_RIGHT 100 /* the time column's texts end here */
 #define FIRST_LANE 190
 #define LANE_GAP 250
-#define NOTE_ROOM 400           /* right of the last lane, for notes (840 wide with one program) */
+#define NOTE_ROOM 400 /* right of the last lane, for notes (840 wide with one program) */
 #define HEAD_TOP 10
 #define HEAD_W 170
 #define HEAD_H 26
 #define FIRST_ROW 66
 #define OMITTED_ROOM 16
 #define ROW 30
-#define PAUSE_MS 1000           /* a pause this long gets room of its own */
+#define PAUSE_MS 1000 /* a pause this long gets room of its own */
 #define PAUSE_ROOM 16
 #define BOTTOM 22
 #define ARROW_HEAD 8
 /* Widths of one character at 12px (DejaVu, the widest of the usual fonts), to cut text. */
 #define MONO_CHAR_W 7.3
 #define SANS_CHAR_W 7.4
-#define BOLD_CHAR_W 8.6            /* where it went wrong is in bold */
+#define BOLD_CHAR_W 8.6 /* where it went wrong is in bold */
 
 struct event {
     char kind[16];
@@ -51,7 +51,7 @@ struct diagram {
     long omitted;
     char lanes[SEQDIAGRAM_MAX_LANES][NAME_CHARS * 4 + 1];
     int nlanes;
-    int bad;                    /* the row where it went wrong */
+    int bad; /* the row where it went wrong */
 };
 
 /* --- Reading the JSON, which may be anything -------------------------------------------- */
@@ -59,7 +59,7 @@ struct diagram {
 static void copy_field(char *dst, size_t size, json_t *object, const char *key)
 {
     const char *s = json_string_value(json_object_get(object, key));
-    struct text clean = {0};
+    struct text clean = { 0 };
     if (s)
         text_append_utf8_sanitized(&clean, s, strlen(s));
     /* Cut at size - 1 bytes, never inside a UTF-8 sequence. */
@@ -90,12 +90,12 @@ static const char *connection_of(const char *name)
 static int lane_of(struct diagram *d, const char *name)
 {
     if (connection_of(name))
-        return 0;           /* the check's connections share its lane; arrows say which */
+        return 0; /* the check's connections share its lane; arrows say which */
     for (int i = 0; i < d->nlanes; i++)
         if (strcmp(d->lanes[i], name) == 0)
             return i;
     if (d->nlanes == SEQDIAGRAM_MAX_LANES)
-        return d->nlanes - 1;   /* more programs than lanes (a forged file): the last lane */
+        return d->nlanes - 1; /* more programs than lanes (a forged file): the last lane */
     snprintf(d->lanes[d->nlanes], sizeof d->lanes[0], "%s", name);
     return d->nlanes++;
 }
@@ -145,7 +145,8 @@ static int telling(const struct event *e)
         return 3;
     if (strcmp(e->kind, "error") == 0)
         return 2;
-    if ((strcmp(e->kind, "data") == 0 || strcmp(e->kind, "datagram") == 0) && e->to_lane == 0 && e->from_lane != 0)
+    if ((strcmp(e->kind, "data") == 0 || strcmp(e->kind, "datagram") == 0) && e->to_lane == 0
+        && e->from_lane != 0)
         return 1;
     return 0;
 }
@@ -178,7 +179,8 @@ static bool read_diagram(struct diagram *d, json_t *conversation)
         return false;
     for (size_t i = 0; i < first; i++)
         d->omitted += strcmp(json_string_value(json_object_get(json_array_get(conversation, i), "kind")) ?: "",
-                             "omitted") != 0;
+                             "omitted")
+                      != 0;
     for (size_t i = first; i < total && d->n < SEQDIAGRAM_MAX_EVENTS; i++)
         d->n += read_event(d, json_array_get(conversation, i), &d->events[d->n]);
     d->bad = where_it_went_wrong(d);
@@ -194,7 +196,7 @@ static void xml_text(struct text *t, const char *s, size_t max)
     size_t chars = 0;
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
         if ((*c & 0xc0) != 0x80 && ++chars > max) {
-            text_puts(t, "\xe2\x80\xa6");      /* ... */
+            text_puts(t, "\xe2\x80\xa6"); /* ... */
             return;
         }
         switch (*c) {
@@ -271,42 +273,41 @@ static void event_words(struct text *w, const struct event *e)
 
 static void write_style(struct text *t)
 {
-    text_puts(t,
-        "<style>"
-        ".sq-bg{fill:#ffffff;stroke:#d1d9e0}"
-        ".sq text{font-family:'DejaVu Sans',Verdana,'Segoe UI',Arial,sans-serif;font-size:12px;fill:#1f2328}"
-        ".sq text.sq-m{font-family:'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono',monospace}"
-        ".sq text.sq-h{font-weight:bold}"
-        ".sq text.sq-t,.sq text.sq-p{fill:#59636e}.sq text.sq-p{font-style:italic}"
-        ".sq text.sq-o{fill:#1a7f37}.sq text.sq-i{fill:#0969da}"
-        ".sq text.sq-bad{fill:#cf222e;font-weight:bold}"
-        ".sq .sq-halo{paint-order:stroke;stroke:#ffffff;stroke-width:4px;stroke-linejoin:round}"
-        ".sq-head{fill:#f6f8fa;stroke:#59636e}"
-        ".sq-life{stroke:#8c959f;stroke-dasharray:4 4}"
-        ".sq-out{stroke:#0969da;stroke-width:1.5}.sq-outh{fill:#0969da}"
-        ".sq-in{stroke:#1a7f37;stroke-width:1.5}.sq-inh{fill:#1a7f37}"
-        ".sq-con{stroke:#59636e;stroke-width:1}.sq-conh{fill:#59636e}"
-        ".sq-dg{stroke-dasharray:6 3}"
-        ".sq-dot{fill:#59636e}"
-        ".sq-badl{stroke:#cf222e;stroke-width:2}.sq-badh,.sq-badd{fill:#cf222e}"
-        ".sq-band{fill:#cf222e;fill-opacity:.12}"
-        "@media (prefers-color-scheme: dark){"
-        ".sq-bg{fill:#0d1117;stroke:#3d444d}"
-        ".sq text{fill:#e6edf3}"
-        ".sq text.sq-t,.sq text.sq-p{fill:#9198a1}"
-        ".sq text.sq-o{fill:#3fb950}.sq text.sq-i{fill:#4493f8}"
-        ".sq text.sq-bad{fill:#f85149}"
-        ".sq .sq-halo{stroke:#0d1117}"
-        ".sq-head{fill:#151b23;stroke:#9198a1}"
-        ".sq-life{stroke:#656c76}"
-        ".sq-out{stroke:#4493f8}.sq-outh{fill:#4493f8}"
-        ".sq-in{stroke:#3fb950}.sq-inh{fill:#3fb950}"
-        ".sq-con{stroke:#9198a1}.sq-conh{fill:#9198a1}"
-        ".sq-dot{fill:#9198a1}"
-        ".sq-badl{stroke:#f85149}.sq-badh,.sq-badd{fill:#f85149}"
-        ".sq-band{fill:#f85149;fill-opacity:.18}"
-        "}"
-        "</style>");
+    text_puts(t, "<style>"
+                 ".sq-bg{fill:#ffffff;stroke:#d1d9e0}"
+                 ".sq text{font-family:'DejaVu Sans',Verdana,'Segoe UI',Arial,sans-serif;font-size:12px;fill:#1f2328}"
+                 ".sq text.sq-m{font-family:'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono',monospace}"
+                 ".sq text.sq-h{font-weight:bold}"
+                 ".sq text.sq-t,.sq text.sq-p{fill:#59636e}.sq text.sq-p{font-style:italic}"
+                 ".sq text.sq-o{fill:#1a7f37}.sq text.sq-i{fill:#0969da}"
+                 ".sq text.sq-bad{fill:#cf222e;font-weight:bold}"
+                 ".sq .sq-halo{paint-order:stroke;stroke:#ffffff;stroke-width:4px;stroke-linejoin:round}"
+                 ".sq-head{fill:#f6f8fa;stroke:#59636e}"
+                 ".sq-life{stroke:#8c959f;stroke-dasharray:4 4}"
+                 ".sq-out{stroke:#0969da;stroke-width:1.5}.sq-outh{fill:#0969da}"
+                 ".sq-in{stroke:#1a7f37;stroke-width:1.5}.sq-inh{fill:#1a7f37}"
+                 ".sq-con{stroke:#59636e;stroke-width:1}.sq-conh{fill:#59636e}"
+                 ".sq-dg{stroke-dasharray:6 3}"
+                 ".sq-dot{fill:#59636e}"
+                 ".sq-badl{stroke:#cf222e;stroke-width:2}.sq-badh,.sq-badd{fill:#cf222e}"
+                 ".sq-band{fill:#cf222e;fill-opacity:.12}"
+                 "@media (prefers-color-scheme: dark){"
+                 ".sq-bg{fill:#0d1117;stroke:#3d444d}"
+                 ".sq text{fill:#e6edf3}"
+                 ".sq text.sq-t,.sq text.sq-p{fill:#9198a1}"
+                 ".sq text.sq-o{fill:#3fb950}.sq text.sq-i{fill:#4493f8}"
+                 ".sq text.sq-bad{fill:#f85149}"
+                 ".sq .sq-halo{stroke:#0d1117}"
+                 ".sq-head{fill:#151b23;stroke:#9198a1}"
+                 ".sq-life{stroke:#656c76}"
+                 ".sq-out{stroke:#4493f8}.sq-outh{fill:#4493f8}"
+                 ".sq-in{stroke:#3fb950}.sq-inh{fill:#3fb950}"
+                 ".sq-con{stroke:#9198a1}.sq-conh{fill:#9198a1}"
+                 ".sq-dot{fill:#9198a1}"
+                 ".sq-badl{stroke:#f85149}.sq-badh,.sq-badd{fill:#f85149}"
+                 ".sq-band{fill:#f85149;fill-opacity:.18}"
+                 "}"
+                 "</style>");
 }
 
 /* An arrow from one lane to another at y, its label above it. */
@@ -314,15 +315,25 @@ static void draw_arrow(struct text *t, const struct event *e, int y, bool bad)
 {
     int x1 = lane_x(e->from_lane), x2 = lane_x(e->to_lane), dir = x2 > x1 ? 1 : -1;
     bool outgoing = e->from_lane == 0;
-    const char *line = bad ? "sq-badl" : strcmp(e->kind, "connect") == 0 ? "sq-con" : outgoing ? "sq-out" : "sq-in";
-    const char *head = bad ? "sq-badh" : strcmp(e->kind, "connect") == 0 ? "sq-conh" : outgoing ? "sq-outh" : "sq-inh";
+    const char *line = bad                               ? "sq-badl"
+                       : strcmp(e->kind, "connect") == 0 ? "sq-con"
+                       : outgoing                        ? "sq-out"
+                                                         : "sq-in";
+    const char *head = bad                               ? "sq-badh"
+                       : strcmp(e->kind, "connect") == 0 ? "sq-conh"
+                       : outgoing                        ? "sq-outh"
+                                                         : "sq-inh";
     text_printf(t, "<line class='%s%s' x1='%d' y1='%d' x2='%d' y2='%d'/>", line,
                 strcmp(e->kind, "datagram") == 0 ? " sq-dg" : "", x1, y, x2 - dir * ARROW_HEAD, y);
-    text_printf(t, "<polygon class='%s' points='%d,%d %d,%d %d,%d'/>", head, x2, y,
-                x2 - dir * ARROW_HEAD, y - 4, x2 - dir * ARROW_HEAD, y + 4);
+    text_printf(t, "<polygon class='%s' points='%d,%d %d,%d %d,%d'/>", head, x2, y, x2 - dir * ARROW_HEAD,
+                y - 4, x2 - dir * ARROW_HEAD, y + 4);
     size_t room = (size_t)(((x2 - x1) * dir - 16) / MONO_CHAR_W);
-    const char *colour = bad ? " sq-bad" : strcmp(e->kind, "connect") == 0 ? " sq-p" : outgoing ? " sq-i" : " sq-o";
-    text_printf(t, "<text class='sq-m sq-halo%s' x='%d' y='%d' text-anchor='middle'>", colour, (x1 + x2) / 2, y - 6);
+    const char *colour = bad                               ? " sq-bad"
+                         : strcmp(e->kind, "connect") == 0 ? " sq-p"
+                         : outgoing                        ? " sq-i"
+                                                           : " sq-o";
+    text_printf(t, "<text class='sq-m sq-halo%s' x='%d' y='%d' text-anchor='middle'>", colour, (x1 + x2) / 2,
+                y - 6);
     arrow_label(t, e, room);
     text_puts(t, "</text>");
 }
@@ -332,10 +343,12 @@ static void draw_note(struct text *t, const struct diagram *d, const struct even
 {
     int x = lane_x(e->from_lane);
     bool call = strcmp(e->kind, "call") == 0;
-    text_printf(t, "<circle class='%s' cx='%d' cy='%d' r='%d'/>", bad ? "sq-badd" : "sq-dot", x, y, bad ? 5 : 3);
+    text_printf(t, "<circle class='%s' cx='%d' cy='%d' r='%d'/>", bad ? "sq-badd" : "sq-dot", x, y,
+                bad ? 5 : 3);
     size_t room = (size_t)((width_of(d) - x - 18) / (call ? MONO_CHAR_W : bad ? BOLD_CHAR_W : SANS_CHAR_W));
-    text_printf(t, "<text class='sq-halo%s%s' x='%d' y='%d'>", call ? " sq-m" : "", bad ? " sq-bad" : "", x + 10, y + 4);
-    struct text words = {0};
+    text_printf(t, "<text class='sq-halo%s%s' x='%d' y='%d'>", call ? " sq-m" : "", bad ? " sq-bad" : "",
+                x + 10, y + 4);
+    struct text words = { 0 };
     text_puts(&words, e->note[0] ? e->note : e->kind);
     if (e->repeat > 1)
         text_printf(&words, " (x%ld)", e->repeat);
@@ -346,7 +359,7 @@ static void draw_note(struct text *t, const struct diagram *d, const struct even
 
 static void write_desc(struct text *t, const struct diagram *d)
 {
-    struct text words = {0};
+    struct text words = { 0 };
     text_puts(&words, "A sequence diagram, time going down, with a lane for each side: ");
     for (int i = 0; i < d->nlanes; i++)
         text_printf(&words, "%s%s", i ? ", " : "", d->lanes[i]);
@@ -390,18 +403,23 @@ bool seqdiagram_svg(struct text *out, json_t *conversation, const char *title)
     bool paused[SEQDIAGRAM_MAX_EVENTS];
     int height = layout(&d, ys, paused), width = width_of(&d);
     struct text *t = out;
-    text_printf(t, "<svg xmlns='http://www.w3.org/2000/svg' class='sq' viewBox='0 0 %d %d' width='%d' "
-                   "height='%d' role='img'><title>", width, height, width, height);
+    text_printf(t,
+                "<svg xmlns='http://www.w3.org/2000/svg' class='sq' viewBox='0 0 %d %d' width='%d' "
+                "height='%d' role='img'><title>",
+                width, height, width, height);
     xml_text(t, title, FIELD_CHARS);
     text_puts(t, "</title>");
     write_desc(t, &d);
     write_style(t);
-    text_printf(t, "<rect class='sq-bg' x='0.5' y='0.5' width='%d' height='%d' rx='6'/>", width - 1, height - 1);
+    text_printf(t, "<rect class='sq-bg' x='0.5' y='0.5' width='%d' height='%d' rx='6'/>", width - 1,
+                height - 1);
     for (int l = 0; l < d.nlanes; l++) {
         int x = lane_x(l);
-        text_printf(t, "<line class='sq-life' x1='%d' y1='%d' x2='%d' y2='%d'/>", x, HEAD_TOP + HEAD_H, x, height - 8);
-        text_printf(t, "<rect class='sq-head' x='%d' y='%d' width='%d' height='%d' rx='4'/>"
-                       "<text class='sq-h' x='%d' y='%d' text-anchor='middle'>",
+        text_printf(t, "<line class='sq-life' x1='%d' y1='%d' x2='%d' y2='%d'/>", x, HEAD_TOP + HEAD_H, x,
+                    height - 8);
+        text_printf(t,
+                    "<rect class='sq-head' x='%d' y='%d' width='%d' height='%d' rx='4'/>"
+                    "<text class='sq-h' x='%d' y='%d' text-anchor='middle'>",
                     x - HEAD_W / 2, HEAD_TOP, HEAD_W, HEAD_H, x, HEAD_TOP + 17);
         xml_text(t, d.lanes[l], NAME_CHARS);
         text_puts(t, "</text>");
@@ -413,14 +431,15 @@ bool seqdiagram_svg(struct text *out, json_t *conversation, const char *title)
         const struct event *e = &d.events[i];
         bool bad = i == d.bad;
         int y = ys[i];
-        struct text words = {0};
+        struct text words = { 0 };
         event_words(&words, e);
         text_puts(t, "<g><title>");
         xml_text(t, text_str(&words), 2 * FIELD_CHARS);
         text_puts(t, "</title>");
         text_free(&words);
         if (bad)
-            text_printf(t, "<rect class='sq-band' x='1' y='%d' width='%d' height='%d'/>", y - ROW / 2 - 2, width - 2, ROW);
+            text_printf(t, "<rect class='sq-band' x='1' y='%d' width='%d' height='%d'/>", y - ROW / 2 - 2,
+                        width - 2, ROW);
         if (paused[i])
             text_printf(t, "<text class='sq-p' x='%d' y='%d' text-anchor='end'>%ld ms later</text>",
                         TIME_RIGHT, y - ROW / 2 - 2, e->ms - d.events[i - 1].ms);

@@ -41,13 +41,13 @@
 
 static struct {
     struct proc *p;
-    int looks;                  /* looks in a row that found it stuck, and the same */
+    int looks; /* looks in a row that found it stuck, and the same */
     int64_t first;
     unsigned long runs;
     int processes;
-    bool spin_watch;            /* our bytes were unread at the last look... */
-    unsigned long spin_ticks;   /* ...and since the first such look, it used this CPU time */
-    char note[400];             /* why the last wait stopped early, for io_outcome() */
+    bool spin_watch;          /* our bytes were unread at the last look... */
+    unsigned long spin_ticks; /* ...and since the first such look, it used this CPU time */
+    char note[400];           /* why the last wait stopped early, for io_outcome() */
 } stall;
 
 /* What is between the check's descriptor fd and program p: bytes p has not read (ours, or
@@ -72,8 +72,9 @@ static struct traffic traffic_with(const struct procinfo_look *look, int fd)
             t.in_flight = true;
     }
     struct inet_socket s[256];
-    int n = procnet_sockets_of_all(look->pids, look->processes < PROCINFO_MAX_LOOKED ? look->processes
-                                   : PROCINFO_MAX_LOOKED, "tcp", s, 256);
+    int n = procnet_sockets_of_all(look->pids,
+                                   look->processes < PROCINFO_MAX_LOOKED ? look->processes : PROCINFO_MAX_LOOKED,
+                                   "tcp", s, 256);
     for (int i = 0; i < n; i++) {
         /* A listener's receive queue is its connections not yet accepted. */
         if (s[i].state == PROCNET_TCP_LISTEN) {
@@ -91,8 +92,9 @@ static void describe_stuck(const struct proc *p, const struct procinfo_look *loo
 {
     const char *call = procinfo_call_name(look->call);
     bool in_accept = strcmp(call, "accept()") == 0;
-    const char *others = look->processes > 1 ? fmt(" (and its %d other processes in calls that wait too)",
-                                                   look->processes - 1) : "";
+    const char *others = look->processes > 1
+                             ? fmt(" (and its %d other processes in calls that wait too)", look->processes - 1)
+                             : "";
     const char *why;
     if (in_accept && t.unread)
         why = "waiting for another client, while bytes sent to it on a connection it had accepted "
@@ -150,8 +152,10 @@ static bool spinning(struct proc *p, const struct procinfo_look *look, int fd)
     long cpu_ms = (long)(look->ticks - stall.spin_ticks) * 1000 / sysconf(_SC_CLK_TCK);
     if (cpu_ms < SPIN_CPU_MS)
         return false;
-    snprintf(stall.note, sizeof stall.note, "%s kept running (%ld ms of CPU time) while what was sent "
-             "to it sat unread: busy, but not reading it", p->name, cpu_ms);
+    snprintf(stall.note, sizeof stall.note,
+             "%s kept running (%ld ms of CPU time) while what was sent "
+             "to it sat unread: busy, but not reading it",
+             p->name, cpu_ms);
     return true;
 }
 
@@ -214,7 +218,7 @@ enum io_result recv_answer(struct proc *p, int fd, struct text *in, size_t cap, 
                            int64_t deadline)
 {
     int64_t start = now_ms();
-    conversation_operation();       /* one operation: its reads make one line of the conversation */
+    conversation_operation(); /* one operation: its reads make one line of the conversation */
     /* What is there already (a line may be waiting in in) needs no wait. */
     enum io_result r = recv_more(fd, in, cap, stop_at_newline, now_ms());
     while (r == IO_TIMEOUT && now_ms() < deadline) {
@@ -238,7 +242,7 @@ bool wait_for_end(struct proc *p, int64_t deadline)
 {
     stall_reset(p);
     stall.note[0] = '\0';
-    int sleeping = 0;       /* looks in a row that found it asleep on a timer */
+    int sleeping = 0; /* looks in a row that found it asleep on a timer */
     for (int64_t next_look = deadline_in(LOOK_EVERY_MS);;) {
         int64_t slice = deadline_in(SETTLE_EVERY_MS);
         if (proc_wait(p, slice < deadline ? slice : deadline) || now_ms() >= deadline)
@@ -252,8 +256,10 @@ bool wait_for_end(struct proc *p, int64_t deadline)
         procinfo_look(p->pid, &look);
         sleeping = procinfo_timed_sleep(look.call) && !look.unknown ? sleeping + 1 : 0;
         if (sleeping >= STALL_LOOKS) {
-            snprintf(stall.note, sizeof stall.note, "%s was asleep in sleep() instead (waiting to try "
-                     "again?)", p->name);
+            snprintf(stall.note, sizeof stall.note,
+                     "%s was asleep in sleep() instead (waiting to try "
+                     "again?)",
+                     p->name);
             break;
         }
     }
@@ -286,7 +292,6 @@ bool wait_until_settled(struct proc *p, bool (*done)(void *), void *arg, int64_t
     }
 }
 
-
 bool wait_peer_consumed(int fd, struct proc *p)
 {
     int64_t deadline = deadline_in(ANSWER_MS), next_look = deadline_in(LOOK_EVERY_MS);
@@ -295,7 +300,7 @@ bool wait_peer_consumed(int fd, struct proc *p)
     while (now_ms() < deadline) {
         struct inet_socket s;
         if (!procnet_peer_end(fd, &s))
-            return false;           /* the peer's socket is gone: it closed */
+            return false; /* the peer's socket is gone: it closed */
         if (s.rx_queue == 0)
             return true;
         /* The kernel offers no event for "the peer has read": look again in a moment. */

@@ -22,10 +22,9 @@ static void *libgit2(const char *name)
 
 int git_libgit2_init(void);
 int git_libgit2_shutdown(void);
-int git_diff_buffers(const void *old_buffer, size_t old_len, const char *old_as_path,
-                     const void *new_buffer, size_t new_len, const char *new_as_path,
-                     const void *options, void *file_cb, void *binary_cb, void *hunk_cb, void *line_cb,
-                     void *payload);
+int git_diff_buffers(const void *old_buffer, size_t old_len, const char *old_as_path, const void *new_buffer,
+                     size_t new_len, const char *new_as_path, const void *options, void *file_cb,
+                     void *binary_cb, void *hunk_cb, void *line_cb, void *payload);
 
 /* libgit2's answer is how many initializations are in force: one, as far as Criterion knows. */
 int git_libgit2_init(void)
@@ -42,16 +41,15 @@ int git_libgit2_shutdown(void)
     return shutdown ? shutdown() : 0;
 }
 
-int git_diff_buffers(const void *old_buffer, size_t old_len, const char *old_as_path,
-                     const void *new_buffer, size_t new_len, const char *new_as_path,
-                     const void *options, void *file_cb, void *binary_cb, void *hunk_cb, void *line_cb,
-                     void *payload)
+int git_diff_buffers(const void *old_buffer, size_t old_len, const char *old_as_path, const void *new_buffer,
+                     size_t new_len, const char *new_as_path, const void *options, void *file_cb,
+                     void *binary_cb, void *hunk_cb, void *line_cb, void *payload)
 {
     int (*init)(void) = (int (*)(void))libgit2("git_libgit2_init");
-    int (*diff)(const void *, size_t, const char *, const void *, size_t, const char *, const void *,
-                void *, void *, void *, void *, void *) =
-        (int (*)(const void *, size_t, const char *, const void *, size_t, const char *, const void *,
-                 void *, void *, void *, void *, void *))libgit2("git_diff_buffers");
+    int (*diff)(const void *, size_t, const char *, const void *, size_t, const char *, const void *, void *,
+                void *, void *, void *, void *) = (int (*)(const void *, size_t, const char *, const void *,
+                                                           size_t, const char *, const void *, void *, void *,
+                                                           void *, void *, void *))libgit2("git_diff_buffers");
     if (init == NULL || diff == NULL)
         return -1;
     if (!initialized && init() > 0)

@@ -20,10 +20,10 @@
 #include "text.h"
 
 struct exercise_state {
-    const char *state;        /* "passing", "in progress", "not started", "not checked yet" */
+    const char *state; /* "passing", "in progress", "not started", "not checked yet" */
     double score, max;
     bool have_results;
-    bool changed;             /* a source file is newer than the results */
+    bool changed; /* a source file is newer than the results */
 };
 
 /* Newest modification time of the exercise's .c and .h files; whether all still hold TODO(1). */
@@ -49,7 +49,7 @@ static time_t scan_sources(const char *dir, bool *untouched)
             newest = st.st_mtime;
         if (strcmp(e->d_name + len - 2, ".c") != 0)
             continue;
-        struct text src = {0};
+        struct text src = { 0 };
         text_read_file(&src, path, 1 << 20);
         files++;
         with_first_todo += strstr(text_str(&src), "TODO(1);") != NULL;
@@ -89,7 +89,8 @@ static struct exercise_state state_of(const struct exercise *ex, const char *wor
 int status_main(int argc, char **argv)
 {
     const char *results_dir = ".grades";
-    static const struct option longopts[] = { { "results", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
+    static const struct option longopts[] = { { "results", required_argument, NULL, 'r' },
+                                              { NULL, 0, NULL, 0 } };
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (c != 'r') {
@@ -101,7 +102,8 @@ int status_main(int argc, char **argv)
     const char *work = optind < argc ? argv[optind] : "exercises";
     bool colour = config_colour(STDOUT_FILENO);
     const char *green = colour ? "\033[32m" : "", *yellow = colour ? "\033[33m" : "",
-               *dim = colour ? "\033[2m" : "", *bold = colour ? "\033[1m" : "", *reset = colour ? "\033[0m" : "";
+               *dim = colour ? "\033[2m" : "", *bold = colour ? "\033[1m" : "",
+               *reset = colour ? "\033[0m" : "";
 
     const struct exercise *all[32];
     int n = exercise_all(all, MAX_EXERCISES);
@@ -109,8 +111,9 @@ int status_main(int argc, char **argv)
     printf("%sGet Connected: where you stand%s\n\n", bold, reset);
     for (int i = 0; i < n; i++) {
         struct exercise_state s = state_of(all[i], work, results_dir);
-        const char *colour_of = strcmp(s.state, "passing") == 0 ? green
-                              : strcmp(s.state, "in progress") == 0 ? yellow : dim;
+        const char *colour_of = strcmp(s.state, "passing") == 0       ? green
+                                : strcmp(s.state, "in progress") == 0 ? yellow
+                                                                      : dim;
         printf("  %-24s %s%-16s%s", all[i]->id, colour_of, s.state, reset);
         if (s.have_results)
             printf("%3g/%-3g", s.score, s.max);
@@ -125,7 +128,8 @@ int status_main(int argc, char **argv)
     printf("\n");
     if (next)
         printf("Next: %s%s%s. Read exercises/%s/README.md, then: make check EX=%s\n"
-               "Stuck? make hint EX=%s\n", bold, next->id, reset, next->id, next->id, next->id);
+               "Stuck? make hint EX=%s\n",
+               bold, next->id, reset, next->id, next->id, next->id);
     else
         printf("%sAll exercises pass. Well done!%s\n", green, reset);
     return 0;

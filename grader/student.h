@@ -3,7 +3,6 @@
 #ifndef GC_STUDENT_H
 #define GC_STUDENT_H
 
-
 int status_main(int argc, char **argv);
 int hint_main(int argc, char **argv);
 int watch_main(int argc, char **argv);

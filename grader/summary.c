@@ -24,7 +24,7 @@ void summary_csv_cell(struct text *t, const char *s)
         text_puts(t, "'");
     for (; *s; s++) {
         if (*s == '"')
-            text_puts(t, "\"");      /* a quote inside a cell is doubled */
+            text_puts(t, "\""); /* a quote inside a cell is doubled */
         text_append(t, s, 1);
     }
     text_puts(t, "\"");
@@ -62,7 +62,7 @@ static void row(struct text *csv, const char *out_dir, const char *student, cons
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s/results.json", out_dir, student);
-    struct text why = {0}, status = {0};
+    struct text why = { 0 }, status = { 0 };
     json_t *root = verify_load(path, VERIFY_MAX_BYTES, &why);
     const char *declared = root ? summary_status_of(root) : STATUS_INVALID;
     bool graded = root && strcmp(declared, STATUS_GRADED) == 0 && verify_results(root, rubric, &why) == 0;
@@ -80,7 +80,7 @@ static void row(struct text *csv, const char *out_dir, const char *student, cons
             counts->not_graded++;
         else
             counts->invalid++;
-        if (strcmp(declared, STATUS_GRADED) == 0)       /* said graded, but is not a grade */
+        if (strcmp(declared, STATUS_GRADED) == 0) /* said graded, but is not a grade */
             text_printf(&status, "%s: %s", STATUS_INVALID, text_str(&why));
         else
             text_puts(&status, declared);
@@ -97,7 +97,7 @@ int summary_write(const char *out_dir, char *const *students, int n, const struc
                   struct summary_counts *counts)
 {
     *counts = (struct summary_counts){ .max_score = results_max_score(rubric, NULL) };
-    struct text csv = {0};
+    struct text csv = { 0 };
     header(&csv, rubric);
     for (int i = 0; i < n; i++)
         row(&csv, out_dir, students[i], rubric, counts);

@@ -21,8 +21,8 @@
 
 struct summary_counts {
     int graded, not_graded, timed_out, invalid;
-    double score_sum;       /* of the graded students */
-    double max_score;       /* the rubric's total */
+    double score_sum; /* of the graded students */
+    double max_score; /* the rubric's total */
 };
 
 /* The status a results.json declares (STATUS_GRADED when it says none). */

@@ -47,14 +47,15 @@ static const struct {
     const char *names[16];
     const char *why;
 } refusals[] = {
-    { { "syscall", NULL }, "makes system calls behind the kit's back: call read(), recv(), send() and co. by name" },
-    { { "dlsym", "dlvsym", "dlopen", "dlmopen", NULL }, "looks functions up at run time, behind the kit's back" },
+    { { "syscall", NULL },
+      "makes system calls behind the kit's back: call read(), recv(), send() and co. by name" },
+    { { "dlsym", "dlvsym", "dlopen", "dlmopen", NULL },
+      "looks functions up at run time, behind the kit's back" },
     { { "fdopen", "fread", "fgets", "fgetc", "getc", "getc_unlocked", "fread_unlocked", "fscanf",
         "__isoc99_fscanf", "getline", "getdelim", "ungetc", "setvbuf", "setbuf", "fileno", NULL },
       "puts the socket behind stdio, whose buffer hides short reads and EINTR: use read() or recv()" },
-    { { "sigaction", "signal", "sigprocmask", "pthread_sigmask", "sigsuspend", "siginterrupt",
-        "sigset", "sighold", "sigignore", "bsd_signal", "sysv_signal", "__sysv_signal", "sigblock",
-        "sigsetmask", NULL },
+    { { "sigaction", "signal", "sigprocmask", "pthread_sigmask", "sigsuspend", "siginterrupt", "sigset",
+        "sighold", "sigignore", "bsd_signal", "sysv_signal", "__sysv_signal", "sigblock", "sigsetmask", NULL },
       "changes how signals are handled: a signal may interrupt any call (EINTR); handle that instead" },
     { { "setsockopt", "ioctl", NULL }, "changes settings of the socket that the checks rely on" },
 };
@@ -122,14 +123,14 @@ static bool makes_system_calls(const char *disassembly)
 {
     static const char *const entries[] = { "syscall", "sysenter", "int $0x80", "svc", NULL };
     for (const char *line = disassembly; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
-        const char *tab = strchr(line, '\t');      /* "   4:\tsyscall" */
+        const char *tab = strchr(line, '\t'); /* "   4:\tsyscall" */
         const char *end = strchr(line, '\n');
         if (tab == NULL || (end && tab > end))
             continue;
         char insn[64];
         if (sscanf(tab + 1, "%63[^\n]", insn) != 1)
             continue;
-        for (char *c = insn; *c; c++)   /* "int    $0x80": one space, as in the list */
+        for (char *c = insn; *c; c++) /* "int    $0x80": one space, as in the list */
             while (c[0] == ' ' && c[1] == ' ')
                 memmove(c, c + 1, strlen(c));
         for (int i = 0; entries[i]; i++) {
@@ -147,7 +148,11 @@ static bool run_tool(const char *const *argv, const char *name, const char *cwd,
 {
     struct proc p;
     struct proc_spec spec = {
-        .argv = argv, .name = name, .cwd = cwd, .stdout_path = out_path, .uid = uid,
+        .argv = argv,
+        .name = name,
+        .cwd = cwd,
+        .stdout_path = out_path,
+        .uid = uid,
         .limits = &compiler_limits,
     };
     if (proc_start(&p, &spec, why) < 0)
@@ -163,7 +168,8 @@ static bool run_tool(const char *const *argv, const char *name, const char *cwd,
 static int refused_symbols(const char *table, struct text *refused)
 {
     int count = 0;
-    for (const char *line = table; *line && count < MAX_REFUSED; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+    for (const char *line = table; *line && count < MAX_REFUSED;
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
         /* "   15: 0000000000000000     0 NOTYPE  GLOBAL DEFAULT  UND send" */
         char bind[32], ndx[32], name[256];
         int num;
@@ -251,14 +257,17 @@ static int shadowing_headers(const struct student_files *f, const char *compiler
     struct proc p;
     struct proc_spec spec = {
         .argv = (const char *const[]){ compiler, "-xc", "-E", "-v", "/dev/null", NULL },
-        .name = "the compiler", .cwd = "/", .stderr_path = list_path, .uid = uid,
+        .name = "the compiler",
+        .cwd = "/",
+        .stderr_path = list_path,
+        .uid = uid,
         .limits = &compiler_limits,
     };
     if (proc_start(&p, &spec, why) < 0)
         return -1;
     bool ok = proc_wait(&p, deadline_in(VET_MS)) && exited_with(&p, 0);
     proc_kill(&p);
-    struct text dirs = {0};
+    struct text dirs = { 0 };
     if (ok)
         text_read_file(&dirs, list_path, 64 << 10);
     const char *start = ok ? strstr(text_str(&dirs), "#include <...> search starts here:\n") : NULL;
@@ -276,8 +285,10 @@ static int shadowing_headers(const struct student_files *f, const char *compiler
             char path[PATH_MAX];
             snprintf(path, sizeof path, "%.*s/%s", (int)(end - line - 1), line + 1, f->headers[i]);
             if (access(path, F_OK) == 0) {
-                text_printf(refused, "  - has %s, which would replace the system's <%s> for the kit's "
-                            "drivers too: name it differently.\n", f->headers[i], f->headers[i]);
+                text_printf(refused,
+                            "  - has %s, which would replace the system's <%s> for the kit's "
+                            "drivers too: name it differently.\n",
+                            f->headers[i], f->headers[i]);
                 count++;
             }
         }
@@ -292,7 +303,7 @@ static int refused_in_object(const struct student_files *f, const char *compiler
                              const char *out_dir, uid_t uid, struct text *refused, struct text *why)
 {
     char object[PATH_MAX], table_path[PATH_MAX], code_path[PATH_MAX];
-    snprintf(object, sizeof object, "%s/bin/student.o", out_dir);     /* where the compiler may write */
+    snprintf(object, sizeof object, "%s/bin/student.o", out_dir); /* where the compiler may write */
     snprintf(table_path, sizeof table_path, "%s/student.symbols", out_dir);
     snprintf(code_path, sizeof code_path, "%s/student.asm", out_dir);
     const char *argv[MAX_FILES + 32];
@@ -310,15 +321,15 @@ static int refused_in_object(const struct student_files *f, const char *compiler
         text_puts(why, "no readelf or objdump on PATH\n");
         return -1;
     }
-    struct text table = {0}, code = {0};
+    struct text table = { 0 }, code = { 0 };
     bool ok = run_tool(argv, "the compiler", src_dir, NULL, uid, why)
               && run_tool((const char *const[]){ readelf, "-sW", object, NULL }, "readelf", src_dir,
                           table_path, uid, why)
               && run_tool((const char *const[]){ objdump, "-d", "--no-show-raw-insn", object, NULL },
                           "objdump", src_dir, code_path, uid, why);
-    unlink(object);                     /* bin/ is for the programs */
+    unlink(object); /* bin/ is for the programs */
     if (!ok || text_read_file(&table, table_path, MAX_SYMBOL_TABLE) < 0 || table.len == 0
-        || table.len >= MAX_SYMBOL_TABLE        /* cut: what was left out could not be vetted */
+        || table.len >= MAX_SYMBOL_TABLE /* cut: what was left out could not be vetted */
         || text_read_file(&code, code_path, MAX_DISASSEMBLY) < 0 || code.len >= MAX_DISASSEMBLY) {
         text_free(&table);
         text_free(&code);
@@ -327,7 +338,7 @@ static int refused_in_object(const struct student_files *f, const char *compiler
     int count = refused_symbols(table.data, refused);
     if (makes_system_calls(text_str(&code))) {
         text_puts(refused, "  - makes system calls itself, in assembly, behind the kit's back: call "
-                  "read(), recv(), send() and co. by name.\n");
+                           "read(), recv(), send() and co. by name.\n");
         count++;
     }
     text_free(&table);
@@ -341,7 +352,7 @@ void symbols_vet(struct exercise_build *b, const char *out_dir, const char *comp
     char src_dir[PATH_MAX - 256];
     snprintf(src_dir, sizeof src_dir, "%s/src", out_dir);
     struct student_files *f = calloc(1, sizeof *f);
-    struct text why = {0}, refused = {0};
+    struct text why = { 0 }, refused = { 0 };
     if (f == NULL)
         abort();
     list_files(ex, src_dir, f);
@@ -357,23 +368,29 @@ void symbols_vet(struct exercise_build *b, const char *out_dir, const char *comp
     for (int i = 0; i < b->count; i++)
         any_built |= b->programs[i].built;
     if (missing) {
-        text_printf(&why, "%s/%s is missing: the kit's drivers call the functions you write in it "
-                    "(see the exercise's README), so nothing could be linked.\n", ex->id, missing);
+        text_printf(&why,
+                    "%s/%s is missing: the kit's drivers call the functions you write in it "
+                    "(see the exercise's README), so nothing could be linked.\n",
+                    ex->id, missing);
         refuse(b, out_dir, &why);
-    } else if (any_built) {         /* else the compiler's messages already say what is wrong */
+    } else if (any_built) { /* else the compiler's messages already say what is wrong */
         int shadows = shadowing_headers(f, compiler, out_dir, uid, &refused, &why);
         int calls = shadows < 0 ? -1 : refused_in_object(f, compiler, src_dir, out_dir, uid, &refused, &why);
         if (calls < 0) {
-            text_printf(&why, "Your files in %s/ could not be vetted: the kit cannot grade them without "
-                        "knowing what they call.\n", ex->id);
+            text_printf(&why,
+                        "Your files in %s/ could not be vetted: the kit cannot grade them without "
+                        "knowing what they call.\n",
+                        ex->id);
             refuse(b, out_dir, &why);
         } else if (shadows + calls > 0) {
             text_free(&why);
-            text_printf(&why, "Your files in %s/ were not linked into the kit's drivers, so every check "
+            text_printf(&why,
+                        "Your files in %s/ were not linked into the kit's drivers, so every check "
                         "that needs them scores 0. The drivers make reads and writes short and interrupt "
                         "them (EINTR) to test your loops; your code may only move bytes with read/recv/"
                         "recvfrom/recvmsg/readv and write/send/sendto/sendmsg/writev, and not step around "
-                        "that. Your code:\n%s", ex->id, refused.data);
+                        "that. Your code:\n%s",
+                        ex->id, refused.data);
             refuse(b, out_dir, &why);
         }
     }

@@ -66,7 +66,7 @@ void text_clear(struct text *t)
 void text_free(struct text *t)
 {
     free(t->data);
-    *t = (struct text){0};
+    *t = (struct text){ 0 };
 }
 
 const char *text_str(const struct text *t)
@@ -80,7 +80,7 @@ static void append_escaped_byte(struct text *t, unsigned char c)
     case '\n': text_puts(t, "\\n"); return;
     case '\r': text_puts(t, "\\r"); return;
     case '\t': text_puts(t, "\\t"); return;
-    case '"':  text_puts(t, "\\\""); return;
+    case '"': text_puts(t, "\\\""); return;
     case '\\': text_puts(t, "\\\\"); return;
     default: break;
     }
@@ -228,7 +228,7 @@ int text_split_sections(char *s, const char *heading, char *sections[], int max)
     for (char *line = s; line && *line && n < max;) {
         if (strncmp(line, heading, hlen) == 0) {
             if (line > s)
-                line[-1] = '\0';     /* ends the previous section */
+                line[-1] = '\0'; /* ends the previous section */
             sections[n++] = line;
         }
         char *nl = strchr(line, '\n');

@@ -19,18 +19,18 @@
 #include "procinfo.h"
 
 #define TRACE_PREFIX ".gc-trace."
-#define MAX_FILES 8             /* processes of one program read */
+#define MAX_FILES 8 /* processes of one program read */
 #define MAX_CANDIDATES 64
-#define MAX_DIR_ENTRIES 4096    /* entries of the folder looked at */
-#define MAX_TEXT 240            /* bytes of a record's text kept */
-#define MAX_FD 1024             /* descriptors whose state the annotations follow */
+#define MAX_DIR_ENTRIES 4096 /* entries of the folder looked at */
+#define MAX_TEXT 240         /* bytes of a record's text kept */
+#define MAX_FD 1024          /* descriptors whose state the annotations follow */
 #define MAX_PIDS 16
 #define MAX_ARGS 8
-#define HUGE_REQUEST_LINE 1024  /* an HTTP server may refuse a request line this long early */
+#define HUGE_REQUEST_LINE 1024 /* an HTTP server may refuse a request line this long early */
 #define MAX_PROGRAMS_SHOWN 4
 #define LINES_PER_PROGRAM 16
-#define FIRST_LINES 4           /* how a program started: socket(), bind(), listen() */
-#define SETTLE_MS 100           /* the most a failed check waits for its programs' last records */
+#define FIRST_LINES 4 /* how a program started: socket(), bind(), listen() */
+#define SETTLE_MS 100 /* the most a failed check waits for its programs' last records */
 
 enum trace_protocol trace_protocol_of(const char *program)
 {
@@ -95,13 +95,14 @@ bool trace_parse_record(const char *line, size_t n, struct trace_event *e)
     char *text = malloc(len + 1);
     if (text == NULL)
         return false;
-    for (size_t i = 0; i < len; i++) {         /* the tracer writes printable ASCII only */
+    for (size_t i = 0; i < len; i++) { /* the tracer writes printable ASCII only */
         unsigned char c = (unsigned char)p[i];
         text[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
     }
     text[len] = '\0';
-    *e = (struct trace_event){ .mono_ns = (int64_t)ns, .pid = (pid_t)pid, .seq = seq,
-                               .pending = pending, .text = text };
+    *e = (struct trace_event){
+        .mono_ns = (int64_t)ns, .pid = (pid_t)pid, .seq = seq, .pending = pending, .text = text
+    };
     return true;
 }
 
@@ -116,8 +117,8 @@ static pid_t pid_of_file(const char *name, pid_t root)
     char *end;
     errno = 0;
     long pid = strtol(digits, &end, 10);
-    if (errno != 0 || end == digits || *end != '\0' || *digits < '0' || *digits > '9'
-        || pid <= 0 || pid > 1L << 22)
+    if (errno != 0 || end == digits || *end != '\0' || *digits < '0' || *digits > '9' || pid <= 0
+        || pid > 1L << 22)
         return 0;
     return (pid_t)pid;
 }
@@ -164,8 +165,8 @@ static void add_event(struct trace_event **events, size_t *n, size_t *cap, const
 }
 
 /* Adds the records of one file; a record that names another process is not this file's. */
-static void add_file_records(const char *buf, size_t len, pid_t pid, struct trace_event **events,
-                             size_t *n, size_t *cap)
+static void add_file_records(const char *buf, size_t len, pid_t pid, struct trace_event **events, size_t *n,
+                             size_t *cap)
 {
     size_t first = *n;
     for (size_t pos = 0; pos < len;) {
@@ -300,9 +301,9 @@ struct call {
     char name[16];
     char args[MAX_ARGS][128];
     int nargs;
-    long result;                /* -1 when it failed */
-    char error[24];             /* "EADDRINUSE" when it failed */
-    const char *rest;           /* what follows the result: received data, "from ..." */
+    long result;      /* -1 when it failed */
+    char error[24];   /* "EADDRINUSE" when it failed */
+    const char *rest; /* what follows the result: received data, "from ..." */
 };
 
 static bool parse_call(const char *text, struct call *c)
@@ -434,14 +435,14 @@ struct fd_state {
     bool used;
     bool unix_family, inet_family;
     bool stream, dgram;
-    bool from_socket;           /* made by socket(), not socketpair() or accept() */
+    bool from_socket; /* made by socket(), not socketpair() or accept() */
     bool bound, reuseaddr, connection, listening;
     bool saw_eof, saw_error, saw_end;
-    char tail[3];               /* the last bytes received, for an end split across receives */
+    char tail[3]; /* the last bytes received, for an end split across receives */
     size_t tail_len;
-    long received;              /* bytes */
-    int receives;               /* recv()s that returned data */
-    long last_receive;          /* index of the last such recv() */
+    long received;     /* bytes */
+    int receives;      /* recv()s that returned data */
+    long last_receive; /* index of the last such recv() */
     bool warned;
 };
 
@@ -453,7 +454,7 @@ struct pid_state {
 struct judge {
     struct pid_state pids[MAX_PIDS];
     int npids;
-    char unlinked[8][128];      /* paths unlink() removed */
+    char unlinked[8][128]; /* paths unlink() removed */
     int nunlinked;
     uint16_t port;
     enum trace_protocol protocol;
@@ -513,9 +514,10 @@ static void judge_bind(struct judge *j, struct trace_event *e, const struct call
         return;
     if (c->args[1][0] == '"' && !was_unlinked(j, c->args[1]))
         note(e, "a file already exists at this path (left by an earlier run?), and bind() never "
-             "replaces one: unlink() it first");
+                "replaces one: unlink() it first");
     else if (s->inet_family && !s->reuseaddr)
-        note(e, "no setsockopt(%d, SOL_SOCKET, SO_REUSEADDR) before bind(): without it, bind() "
+        note(e,
+             "no setsockopt(%d, SOL_SOCKET, SO_REUSEADDR) before bind(): without it, bind() "
              "fails while connections of an earlier server on the port linger (TIME_WAIT)",
              fd_arg(c, 0));
 }
@@ -570,7 +572,7 @@ static void judge_receive(const struct judge *j, long index, const struct call *
     memcpy(bytes, s->tail, s->tail_len);
     size_t len;
     if (!whole_data(data, bytes + s->tail_len, sizeof bytes - s->tail_len, &len)) {
-        s->saw_end = true;          /* the data was cut in the record: it may have ended there */
+        s->saw_end = true; /* the data was cut in the record: it may have ended there */
         return;
     }
     len += s->tail_len;
@@ -582,30 +584,35 @@ static void judge_receive(const struct judge *j, long index, const struct call *
 /* The program answers on a stream connection before its request had ended. */
 static void judge_answer(struct judge *j, const struct call *c, struct fd_state *s)
 {
-    if (terminator(j->protocol) == NULL || !s->connection || s->warned || s->receives == 0
-        || s->saw_end || s->saw_eof || s->saw_error || c->result <= 0)
+    if (terminator(j->protocol) == NULL || !s->connection || s->warned || s->receives == 0 || s->saw_end
+        || s->saw_eof || s->saw_error || c->result <= 0)
         return;
     char missing[96];
     put_missing_end(missing, sizeof missing, j->protocol);
-    note(&j->events[s->last_receive], "%s on %d, yet the program answered: one recv() returns what "
-         "has arrived so far, %s", missing, fd_arg(c, 0), what_to_read(j->protocol));
+    note(&j->events[s->last_receive],
+         "%s on %d, yet the program answered: one recv() returns what "
+         "has arrived so far, %s",
+         missing, fd_arg(c, 0), what_to_read(j->protocol));
     s->warned = true;
 }
 
 /* The program closes a stream connection before its request or reply had ended. */
 static void judge_close(struct judge *j, const struct call *c, struct fd_state *s)
 {
-    bool unfinished = s->connection && !s->warned && s->receives > 0 && !s->saw_eof
-                      && !s->saw_error && c->result == 0;
+    bool unfinished = s->connection && !s->warned && s->receives > 0 && !s->saw_eof && !s->saw_error
+                      && c->result == 0;
     char missing[96];
     put_missing_end(missing, sizeof missing, j->protocol);
     if (unfinished && j->protocol == TRACE_UNTIL_EOF)
-        note(&j->events[s->last_receive], "the last recv() on %d before close(): it never returned "
+        note(&j->events[s->last_receive],
+             "the last recv() on %d before close(): it never returned "
              "0 (end-of-file), so more may have been on its way; loop until recv() returns 0",
              fd_arg(c, 0));
     else if (unfinished && terminator(j->protocol) != NULL && !s->saw_end)
-        note(&j->events[s->last_receive], "the last recv() on %d before close(), and %s: one recv() "
-             "returns what has arrived so far, %s", fd_arg(c, 0), missing, what_to_read(j->protocol));
+        note(&j->events[s->last_receive],
+             "the last recv() on %d before close(), and %s: one recv() "
+             "returns what has arrived so far, %s",
+             fd_arg(c, 0), missing, what_to_read(j->protocol));
     memset(s, 0, sizeof *s);
 }
 
@@ -623,7 +630,8 @@ static void judge_event(struct judge *j, long index)
     const char *n = c.name;
     if (strcmp(n, "socket") == 0 && c.result >= 0 && c.result < MAX_FD && c.nargs == 3) {
         fds[c.result] = (struct fd_state){
-            .used = true, .from_socket = true,
+            .used = true,
+            .from_socket = true,
             .unix_family = strcmp(c.args[0], "AF_UNIX") == 0,
             .inet_family = strcmp(c.args[0], "AF_INET") == 0 || strcmp(c.args[0], "AF_INET6") == 0,
             .stream = strncmp(c.args[1], "SOCK_STREAM", 11) == 0,
@@ -631,8 +639,10 @@ static void judge_event(struct judge *j, long index)
         };
     } else if ((strcmp(n, "accept") == 0 || strcmp(n, "accept4") == 0) && s) {
         if (c.result >= 0 && c.result < MAX_FD)
-            fds[c.result] = (struct fd_state){ .used = true, .unix_family = s->unix_family,
-                                               .inet_family = s->inet_family, .stream = true,
+            fds[c.result] = (struct fd_state){ .used = true,
+                                               .unix_family = s->unix_family,
+                                               .inet_family = s->inet_family,
+                                               .stream = true,
                                                .connection = true };
         else if (strcmp(c.error, "EINVAL") == 0 && s->used && s->stream && !s->listening)
             note(e, "no listen(%d) before accept(): only a listening socket has connections to accept", fd);
@@ -651,13 +661,16 @@ static void judge_event(struct judge *j, long index)
         judge_address(j, e, c.args[4]);
         if (s->used && s->from_socket && s->unix_family && s->dgram && !s->bound && c.result >= 0
             && !s->warned && c.args[4][0] == '"') {
-            note(e, "no bind() on %d before this sendto(): the datagram goes out without a return "
-                 "address, so the server's reply cannot reach this socket", fd);
+            note(e,
+                 "no bind() on %d before this sendto(): the datagram goes out without a return "
+                 "address, so the server's reply cannot reach this socket",
+                 fd);
             s->warned = true;
         }
         judge_answer(j, &c, s);
     } else if ((strcmp(n, "send") == 0 || strcmp(n, "write") == 0 || strcmp(n, "writev") == 0
-                || strcmp(n, "sendmsg") == 0) && s) {
+                || strcmp(n, "sendmsg") == 0)
+               && s) {
         judge_answer(j, &c, s);
     } else if ((strcmp(n, "recv") == 0 || strcmp(n, "read") == 0 || strcmp(n, "recvfrom") == 0) && s
                && s->connection) {
@@ -721,10 +734,10 @@ void trace_annotate(struct trace_event *events, size_t n, uint16_t port, enum tr
         if (k == 0 || events[order[k]].pid != events[order[k - 1]].pid)
             starts[nranges++] = k;
     starts[nranges] = n;
-    for (int r = 0; r < nranges; r++)       /* not forked (as far as the records tell) */
+    for (int r = 0; r < nranges; r++) /* not forked (as far as the records tell) */
         if (strncmp(events[order[starts[r]]].text, "fork() = 0", 10) != 0)
             fds_of(j, events[order[starts[r]]].pid);
-    for (int k = 0; k < j->npids; k++) {      /* grows as forks are seen */
+    for (int k = 0; k < j->npids; k++) { /* grows as forks are seen */
         for (int r = 0; r < nranges; r++) {
             if (!judged[r] && events[order[starts[r]]].pid == j->pids[k].pid) {
                 judged[r] = true;
@@ -732,7 +745,7 @@ void trace_annotate(struct trace_event *events, size_t n, uint16_t port, enum tr
             }
         }
     }
-    for (int r = 0; r < nranges; r++) {     /* a child whose parent's fork() was not recorded */
+    for (int r = 0; r < nranges; r++) { /* a child whose parent's fork() was not recorded */
         if (!judged[r] && fds_of(j, events[order[starts[r]]].pid) != NULL)
             judge_process(j, order, starts[r], starts[r + 1]);
     }
@@ -767,8 +780,7 @@ static void format_gap(struct text *out, uint64_t left_out)
                     left_out == 1 ? "" : "s");
 }
 
-void trace_format(struct text *out, const char *name, const struct trace_event *events, size_t n,
-                  int max_lines)
+void trace_format(struct text *out, const char *name, const struct trace_event *events, size_t n, int max_lines)
 {
     bool several = false;
     for (size_t i = 1; i < n; i++)
@@ -857,7 +869,7 @@ static bool stopped_at_todo(const struct proc *p)
 {
     if (!exited_with(p, 3))
         return false;
-    struct text err = {0};
+    struct text err = { 0 };
     program_stderr(p, &err, 64 << 10);
     bool todo = strstr(text_str(&err), "is not done yet") != NULL;
     text_free(&err);
@@ -867,7 +879,7 @@ static bool stopped_at_todo(const struct proc *p)
 void trace_describe_all(struct text *out, const struct proc *procs, int n, uint16_t port)
 {
     let_programs_settle(procs, n);
-    struct text section = {0};
+    struct text section = { 0 };
     int shown = 0, more = 0;
     for (int i = 0; i < n; i++) {
         if (procs[i].pid <= 0 || stopped_at_todo(&procs[i]))

@@ -26,22 +26,22 @@
 #define TRACE_FILE_MAX (256 * TRACE_SLOT)
 
 struct trace_event {
-    int64_t mono_ns;            /* when it returned (or started, when pending); CLOCK_MONOTONIC */
+    int64_t mono_ns; /* when it returned (or started, when pending); CLOCK_MONOTONIC */
     pid_t pid;
-    uint64_t seq;               /* its number among its process's records, from 0 */
-    uint64_t missing_before;    /* records of the process lost before this one (the ring wrapped) */
-    bool pending;               /* it had not returned when the records were read */
-    char *text;                 /* "bind(3, 0.0.0.0:31066) = 0"; "recv(4, 1023, 0)" when pending */
-    char *note;                 /* why it matters, when sure: "31066 is 23161 with its bytes ..." */
+    uint64_t seq;            /* its number among its process's records, from 0 */
+    uint64_t missing_before; /* records of the process lost before this one (the ring wrapped) */
+    bool pending;            /* it had not returned when the records were read */
+    char *text;              /* "bind(3, 0.0.0.0:31066) = 0"; "recv(4, 1023, 0)" when pending */
+    char *note;              /* why it matters, when sure: "31066 is 23161 with its bytes ..." */
 };
 
 /* What the program's reads on a stream connection should wait for, which tells a short read
  * (one recv() for a whole request) from a complete one. */
 enum trace_protocol {
-    TRACE_ANY,                  /* unknown: no judgement */
-    TRACE_UNTIL_EOF,            /* everything the peer sends, until recv() returns 0 */
-    TRACE_LINE,                 /* a line, up to '\n' */
-    TRACE_HTTP_HEAD,            /* an HTTP request's head, up to its blank line "\r\n\r\n" */
+    TRACE_ANY,       /* unknown: no judgement */
+    TRACE_UNTIL_EOF, /* everything the peer sends, until recv() returns 0 */
+    TRACE_LINE,      /* a line, up to '\n' */
+    TRACE_HTTP_HEAD, /* an HTTP request's head, up to its blank line "\r\n\r\n" */
 };
 
 /* The protocol a program of the kit speaks on its stream connections, by its name. */

@@ -42,13 +42,13 @@ static void add_line(enum feedback_kind kind, const char *format, va_list ap)
     free(line);
 }
 
-#define FEEDBACK_LINE(function, kind)               \
-    void function(const char *format, ...)          \
-    {                                               \
-        va_list ap;                                 \
-        va_start(ap, format);                       \
-        add_line(kind, format, ap);                 \
-        va_end(ap);                                 \
+#define FEEDBACK_LINE(function, kind) \
+    void function(const char *format, ...) \
+    { \
+        va_list ap; \
+        va_start(ap, format); \
+        add_line(kind, format, ap); \
+        va_end(ap); \
     }
 
 FEEDBACK_LINE(sent, FEEDBACK_SENT)
@@ -61,7 +61,7 @@ void cause(const char *id, const char *format, ...)
     va_start(ap, format);
     add_line(FEEDBACK_CAUSE, format, ap);
     va_end(ap);
-    if (check.fb.cause_id == NULL)      /* the first cause named is the one counted */
+    if (check.fb.cause_id == NULL) /* the first cause named is the one counted */
         feedback_set_cause_id(&check.fb, id);
 }
 
@@ -92,14 +92,15 @@ void fail_for_shared_reason(const char *key, const char *format, ...)
 
 void tell_about(const struct proc *p)
 {
-    struct text end = {0};
+    struct text end = { 0 };
     describe_end(&end, p);
     got("%s", text_str(&end));
     text_free(&end);
     if (p->exited || p->pid > 0)
         describe_stderr_tail(&check.feedback, check_output_path(p, "err"));
     if (check_went_into_background(p))
-        cause("background", "a server runs until it is killed: one that exits with status 0 by itself went into "
+        cause("background",
+              "a server runs until it is killed: one that exits with status 0 by itself went into "
               "the background (fork() and exit in the parent, daemon(), TLPI's becomeDaemon()) or "
               "returned from main(). Stay in the foreground: the grader starts the server and "
               "stops it with SIGTERM, and a server in the background escapes both.");
@@ -128,11 +129,12 @@ static void note_todo_stop(void)
         const struct proc *p = &check.procs[i];
         if (!p->exited || !exited_with(p, 3))
             continue;
-        struct text err = {0};
+        struct text err = { 0 };
         text_read_file(&err, check_output_path(p, "err"), 4096);
         char where[64] = "";
         int n = 0;
-        for (const char *line = text_str(&err); line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        for (const char *line = text_str(&err); line && *line;
+             line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
             if (sscanf(line, "%63[^: \n]: TODO %d is not done yet", where, &n) == 2)
                 break;
         text_free(&err);
@@ -172,7 +174,7 @@ static void conversation_to_feedback(struct feedback *f)
     if (f->group_key && strncmp(f->group_key, "todo:", 5) == 0)
         return;
     add_traced_calls();
-    struct text section = {0};
+    struct text section = { 0 };
     conversation_describe(&section);
     if (section.len > 0) {
         feedback_add(f, FEEDBACK_SECTION, text_str(&section));
@@ -190,9 +192,8 @@ _Noreturn void fail(void)
     if (check.fb.count == 0)
         got("a failure the check did not describe");
     /* What the check's programs did on their sockets, as their tracer recorded it. */
-    struct text calls = {0};
-    trace_describe_all(&calls, check.procs, check.nprocs,
-                       check.port.fd >= 0 ? (uint16_t)check.port.value : 0);
+    struct text calls = { 0 };
+    trace_describe_all(&calls, check.procs, check.nprocs, check.port.fd >= 0 ? (uint16_t)check.port.value : 0);
     if (calls.len > 0)
         feedback_add(&check.fb, FEEDBACK_SECTION, text_str(&calls));
     text_free(&calls);
@@ -223,14 +224,14 @@ _Noreturn void fail_mismatch(const struct mismatch *m)
 void expect_reply_then_eof(int fd, struct proc *peer, const void *msg, size_t n, const char *what_sent,
                            const void *want, size_t want_len)
 {
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = exchange(fd, msg, n, true, &in, want_len + 4096, deadline_in(ANSWER_MS));
     if (r == IO_EOF && in.len == want_len && memcmp(in.data, want, want_len) == 0)
         return;
     const char *expect = fmt("%s, then end-of-file (the connection closed)", quote(want, want_len));
     if (r == IO_EOF || r == IO_FULL)
-        MISMATCH(.sent = what_sent, .expected = expect, .want = want, .want_len = want_len,
-                 .got_bytes = &in, .program = peer);
+        MISMATCH(.sent = what_sent, .expected = expect, .want = want, .want_len = want_len, .got_bytes = &in,
+                 .program = peer);
     if (r == IO_TIMEOUT && in.len == want_len && memcmp(in.data, want, want_len) == 0)
         MISMATCH(.sent = what_sent, .expected = expect, .got = io_outcome(r, &in), .program = peer,
                  .cause_id = "no-close-after-eof",
@@ -244,7 +245,9 @@ const char *io_outcome(enum io_result r, const struct text *in)
     const char *so_far = in->len ? fmt(" after %s", quote_text(in)) : "";
     switch (r) {
     case IO_OK: return fmt("%s", quote_text(in));
-    case IO_EOF: return in->len ? fmt("%s, then end-of-file", quote_text(in)) : "end-of-file at once (the connection was closed)";
+    case IO_EOF:
+        return in->len ? fmt("%s, then end-of-file", quote_text(in))
+                       : "end-of-file at once (the connection was closed)";
     case IO_TIMEOUT:
         if (why_stopped(NULL))
             return fmt("nothing more%s: %s", so_far, why_stopped(NULL));
@@ -262,14 +265,9 @@ void explain_difference(const void *want, size_t n, const struct text *in)
         diff_lines(&check.feedback, w, n, in->data, in->len);
     struct difference d = diff_compare(w, n, in->data, in->len);
     switch (d.shape) {
-    case DIFF_SAME:
-        return;
-    case DIFF_NOTHING:
-        got("nothing: not one byte");
-        return;
-    case DIFF_CUT:
-        got("only the first %zu of %zu bytes: %s", in->len, n, quote_text(in));
-        break;
+    case DIFF_SAME: return;
+    case DIFF_NOTHING: got("nothing: not one byte"); return;
+    case DIFF_CUT: got("only the first %zu of %zu bytes: %s", in->len, n, quote_text(in)); break;
     case DIFF_LONGER:
         got("%zu bytes more than expected: %s", in->len - n, quote(in->data + n, in->len - n));
         break;
@@ -283,25 +281,26 @@ void explain_difference(const void *want, size_t n, const struct text *in)
     case DIFF_NO_CAUSE:
     /* Reversed bytes are a number in the wrong byte order, not a lost NUL: the check that
      * sent numbers knows which, and says so itself. */
-    case DIFF_BYTE_ORDER:
-        break;
+    case DIFF_BYTE_ORDER: break;
     case DIFF_STOPPED_AT_NUL:
         cause("c-string", "it stopped right before the first NUL byte: socket data is bytes, not a C string. "
-              "Use the length recv() returns, not strlen() or printf(\"%%s\").");
+                          "Use the length recv() returns, not strlen() or printf(\"%%s\").");
         break;
     case DIFF_SHORT_TRANSFER:
-        cause("single-recv", "it stopped after %zu bytes: one recv() or send() moves at most what fits in its "
+        cause("single-recv",
+              "it stopped after %zu bytes: one recv() or send() moves at most what fits in its "
               "buffer, and may move less (a piece of what was sent). Loop until recv() returns 0, "
-              "and send what is left after a short send().", in->len);
+              "and send what is left after a short send().",
+              in->len);
         break;
     case DIFF_LOST_NUL:
         cause("c-string", "a NUL byte went missing: socket data is bytes, not a C string (strlen, strcpy, printf "
-              "%%s stop at NUL).");
+                          "%%s stop at NUL).");
         break;
     case DIFF_PRINTED_AS_STRING:
-        cause("c-string", "extra bytes at the end of a line: a received buffer printed as a C string, with no "
+        cause("c-string",
+              "extra bytes at the end of a line: a received buffer printed as a C string, with no "
               "NUL after the data? Print exactly the bytes received: printf(\"%%.*s\\n\", (int)n, buf).");
         break;
     }
 }
-

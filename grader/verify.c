@@ -26,7 +26,7 @@ json_t *verify_load(const char *path, size_t max_bytes, struct text *why)
         return NULL;
     }
     /* Read at most max_bytes + 1, in case it grows while being read. */
-    struct text body = {0};
+    struct text body = { 0 };
     char buf[65536];
     ssize_t n;
     while (body.len <= max_bytes && (n = read(fd, buf, sizeof buf)) > 0)

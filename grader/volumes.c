@@ -43,9 +43,10 @@ static int docker(const char *const *argv, const char *scratch, struct text *out
     char out_path[4096];
     snprintf(out_path, sizeof out_path, "%s/docker-volumes-%d.out", scratch, runs++);
     struct proc p;
-    struct text why = {0};
-    struct proc_spec spec = { .argv = argv, .name = "docker", .stdout_path = out ? out_path : NULL,
-                              .limits = &docker_client_limits };
+    struct text why = { 0 };
+    struct proc_spec spec = {
+        .argv = argv, .name = "docker", .stdout_path = out ? out_path : NULL, .limits = &docker_client_limits
+    };
     int status = -1;
     if (proc_start(&p, &spec, &why) == 0) {
         if (proc_wait(&p, deadline_in(ms)) && WIFEXITED(p.status))
@@ -64,7 +65,7 @@ static int docker(const char *const *argv, const char *scratch, struct text *out
 static bool image_id(const char *image, const char *scratch, char id[ID_CHARS + 1])
 {
     const char *argv[] = { "/usr/bin/env", "docker", "image", "inspect", "--format", "{{.Id}}", image, NULL };
-    struct text out = {0};
+    struct text out = { 0 };
     bool ok = docker(argv, scratch, &out, INSPECT_MS) == 0;
     const char *hex = ok ? strchr(text_str(&out), ':') : NULL;
     ok = hex != NULL && strspn(hex + 1, "0123456789abcdef") >= ID_CHARS;
@@ -83,8 +84,9 @@ static int fill(const char *image, const char *id, const char *scratch)
     snprintf(usr, sizeof usr, "type=volume,source=gc-usr-%s,target=/fill/usr", id);
     snprintf(kit, sizeof kit, "type=volume,source=gc-kit-%s,target=/fill/kit", id);
     const char *argv[] = {
-        "/usr/bin/env", "docker", "run", "--rm", "--name", name, "--network", "none", "--user", "0:0",
-        "--log-driver", "none", "--mount", usr, "--mount", kit, image, "sh", "-c", fill_script, NULL,
+        "/usr/bin/env", "docker", "run", "--rm",         "--name", name,        "--network",
+        "none",         "--user", "0:0", "--log-driver", "none",   "--mount",   usr,
+        "--mount",      kit,      image, "sh",           "-c",     fill_script, NULL,
     };
     if (docker(argv, scratch, NULL, FILL_MS) == 0)
         return 0;
@@ -103,13 +105,16 @@ int volumes_prepare(const char *image, const char *scratch, char mounts[VOLUMES_
     int tries = 0;
     while (fill(image, id, scratch) < 0) {
         if (++tries == FILL_TRIES) {
-            fprintf(stderr, "grader batch: cannot fill the volumes gc-usr-%s and gc-kit-%s: grading from "
-                            "the image's own files (slower)\n", id, id);
+            fprintf(stderr,
+                    "grader batch: cannot fill the volumes gc-usr-%s and gc-kit-%s: grading from "
+                    "the image's own files (slower)\n",
+                    id, id);
             return -1;
         }
     }
     /* volume-nocopy: a volume removed meanwhile comes back empty rather than half-copied. */
-    snprintf(mounts[0], VOLUMES_MOUNT_CHARS, "type=volume,source=gc-usr-%s,target=/usr,readonly,volume-nocopy", id);
+    snprintf(mounts[0], VOLUMES_MOUNT_CHARS,
+             "type=volume,source=gc-usr-%s,target=/usr,readonly,volume-nocopy", id);
     snprintf(mounts[1], VOLUMES_MOUNT_CHARS,
              "type=volume,source=gc-kit-%s,target=/opt/get-connected,readonly,volume-nocopy", id);
     return 0;

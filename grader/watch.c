@@ -19,7 +19,7 @@
 /* Runs `grader grade` (this very program) as a child, so each round starts afresh. */
 static void grade_once(char **grade_argv)
 {
-    printf("\033[H\033[2J");   /* clear the screen */
+    printf("\033[H\033[2J"); /* clear the screen */
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {

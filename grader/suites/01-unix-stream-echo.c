@@ -44,7 +44,7 @@ CHECK(unix_stream_echo, echoes_until_shutdown, .number = 2, .points = 1,
     int fd = connect_unix_server(server, path);
     static const char *const parts[] = { "first\n", "second\n", "third\n" };
     for (int i = 0; i < 3; i++) {
-        struct text in = {0};
+        struct text in = { 0 };
         size_t n = strlen(parts[i]);
         enum io_result r = send_all(fd, parts[i], n, deadline_in(ANSWER_MS));
         if (r == IO_OK)
@@ -52,7 +52,8 @@ CHECK(unix_stream_echo, echoes_until_shutdown, .number = 2, .points = 1,
         if (r == IO_FULL && memcmp(in.data, parts[i], n) == 0)
             continue;
         const char *what = fmt("three messages on one connection, each after the echo of the one "
-                               "before; this was message %d: %s", i + 1, quote(parts[i], n));
+                               "before; this was message %d: %s",
+                               i + 1, quote(parts[i], n));
         const char *echo = fmt("its echo, %s", quote(parts[i], n));
         if (i > 0 && (r == IO_EOF || r == IO_ERROR))
             MISMATCH(.sent = what, .expected = echo, .got = io_outcome(r, &in),
@@ -77,7 +78,7 @@ CHECK(unix_stream_echo, echoes_binary_data, .number = 3, .points = 2,
     size_t n = 1 << 20;
     const char *data = test_bytes(n, 1);
     int fd = connect_unix_server(server, path);
-    struct text in = {0};
+    struct text in = { 0 };
     /* We send and read at the same time: a server that echoes as it reads never blocks. */
     enum io_result r = exchange(fd, data, n, true, &in, n + 4096, deadline_in(2 * ANSWER_MS));
     net_close(fd);
@@ -88,7 +89,7 @@ CHECK(unix_stream_echo, echoes_binary_data, .number = 3, .points = 2,
         MISMATCH(.sent = what, .expected = "the same bytes back, then end-of-file", .want = data,
                  .want_len = n, .got_bytes = &in, .program = server);
     MISMATCH(.sent = what, .expected = "the same bytes back, then end-of-file",
-             .got = fmt("%s after %zu bytes", io_outcome(r, &(struct text){0}), in.len), .program = server);
+             .got = fmt("%s after %zu bytes", io_outcome(r, &(struct text){ 0 }), in.len), .program = server);
 }
 
 CHECK(unix_stream_echo, serves_clients_one_after_another, .number = 4, .points = 1,
@@ -102,7 +103,8 @@ CHECK(unix_stream_echo, serves_clients_one_after_another, .number = 4, .points =
             MISMATCH(.sent = fmt("a message from client %d, after client %d had finished", i + 1, i),
                      .expected = "the server to be still running, waiting in accept() for the next client",
                      .program = server, .cause_id = "serves-one-client",
-                     .cause = "after serving one client, go back to accept(): an iterative server loops forever.");
+                     .cause =
+                         "after serving one client, go back to accept(): an iterative server loops forever.");
         expect_echo(server, path, messages[i], strlen(messages[i]));
     }
 }
@@ -111,7 +113,7 @@ CHECK(unix_stream_echo, removes_stale_socket_file, .number = 5, .points = 1,
       .what = "echo_server removes a stale socket file at PATH before bind()")
 {
     const char *path = scratch_path("echo.sock");
-    int stale = unix_listen(path);      /* bound, then closed: the file stays, nobody listens */
+    int stale = unix_listen(path); /* bound, then closed: the file stays, nobody listens */
     if (stale < 0)
         cr_assert_fail("could not create the stale socket file: %s", errno_text(errno));
     net_close(stale);
@@ -127,7 +129,7 @@ CHECK(unix_stream_echo, survives_client_that_leaves, .number = 10, .points = 1,
     /* A first client keeps the server busy, so the second waits in the queue: it sends and
      * leaves before the server has echoed a byte, whatever the scheduler does. */
     int busy = connect_unix_server(server, path);
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = send_all(busy, "x", 1, deadline_in(ANSWER_MS));
     if (r == IO_OK)
         r = recv_until(busy, &in, 1, false, deadline_in(ANSWER_MS));
@@ -142,9 +144,9 @@ CHECK(unix_stream_echo, survives_client_that_leaves, .number = 10, .points = 1,
     recv_until(busy, &in, 4096, false, deadline_in(ANSWER_MS));
     net_close(busy);
     cause_if_fails("sigpipe", "a client sent 1000 bytes and left without reading the echo, so the server's "
-                   "send() went to a closed connection: that raises SIGPIPE, which kills the "
-                   "process. Ignore it (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, "
-                   "treat the EPIPE error as the end of that client, and accept() the next one.");
+                              "send() went to a closed connection: that raises SIGPIPE, which kills the "
+                              "process. Ignore it (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL, "
+                              "treat the EPIPE error as the end of that client, and accept() the next one.");
     expect_echo(server, path, "anyone home?\n", 13);
 }
 
@@ -186,9 +188,11 @@ static void expect_client_output(struct client_run *run, const void *want, size_
 {
     if (!wait_for_exit(run->client, deadline_in(ANSWER_MS)))
         MISMATCH(.expected = fmt("echo_client to print %s and exit", what),
-                 .got = fmt("it was still running %d s after the server closed the connection", ANSWER_MS / 1000),
-                 .cause_id = "stops-before-eof", .cause = "read until recv() returns 0 (end-of-file), then exit.");
-    struct text out = {0};
+                 .got = fmt("it was still running %d s after the server closed the connection",
+                            ANSWER_MS / 1000),
+                 .cause_id = "stops-before-eof",
+                 .cause = "read until recv() returns 0 (end-of-file), then exit.");
+    struct text out = { 0 };
     program_stdout(run->client, &out, n + 65536);
     bool right = out.len == n && memcmp(out.data, want, n) == 0;
     if (right && exited_with(run->client, 0) && exited_before_its_processes(run->client))
@@ -214,14 +218,14 @@ CHECK(unix_stream_echo, client_prints_reply, .number = 6, .points = 1,
     size_t n = strlen(input);
     struct client_run run = start_client(input, n);
     int fd = accept_client(&run);
-    struct text in = {0};
+    struct text in = { 0 };
     /* This server echoes as soon as it has the whole input: it does not need end-of-file. */
     int64_t deadline = deadline_in(ANSWER_MS);
     enum io_result r = recv_answer(run.client, fd, &in, n, false, deadline);
     if (in.len != n || memcmp(in.data, input, n) != 0)
         MISMATCH(.sent = fmt("%s on echo_client's stdin", quote(input, n)),
                  .expected = "the server to receive those bytes", .got = io_outcome(r, &in));
-    wait_until_blocked(run.client);   /* so that a client about to exit does so first */
+    wait_until_blocked(run.client); /* so that a client about to exit does so first */
     send_all(fd, in.data, in.len, deadline);
     net_close(fd);
     expect_client_output(&run, input, n, quote(input, n));
@@ -234,7 +238,7 @@ CHECK(unix_stream_echo, client_shuts_down_writing, .number = 7, .points = 1,
     size_t n = strlen(input);
     struct client_run run = start_client(input, n);
     int fd = accept_client(&run);
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = recv_answer(run.client, fd, &in, n + 4096, false, deadline_in(ANSWER_MS));
     if (r != IO_EOF)
         MISMATCH(.sent = fmt("%s on echo_client's stdin", quote(input, n)),
@@ -242,7 +246,8 @@ CHECK(unix_stream_echo, client_shuts_down_writing, .number = 7, .points = 1,
                  .cause_id = r == IO_TIMEOUT ? "no-shutdown" : NULL,
                  .cause = r == IO_TIMEOUT ? "after sending all of stdin, call shutdown(fd, SHUT_WR): the "
                                             "server echoes until it sees end-of-file, and a client that "
-                                            "only waits would wait forever." : NULL);
+                                            "only waits would wait forever."
+                                          : NULL);
     wait_until_blocked(run.client);
     send_all(fd, in.data, in.len, deadline_in(ANSWER_MS));
     net_close(fd);
@@ -252,11 +257,11 @@ CHECK(unix_stream_echo, client_shuts_down_writing, .number = 7, .points = 1,
 CHECK(unix_stream_echo, client_is_binary_safe, .number = 8, .points = 1,
       .what = "echo_client is binary-safe and reads a reply that arrives in pieces")
 {
-    size_t n = 64 << 10;      /* the contract's largest input: more can deadlock (README) */
+    size_t n = 64 << 10; /* the contract's largest input: more can deadlock (README) */
     const char *data = test_bytes(n, 2);
     struct client_run run = start_client(data, n);
     int fd = accept_client(&run);
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = recv_answer(run.client, fd, &in, n + 4096, false, deadline_in(ANSWER_MS));
     const char *what = "64 KiB of binary data with NUL bytes on echo_client's stdin";
     const char *want = "the server to receive the same bytes, then end-of-file";
@@ -264,7 +269,7 @@ CHECK(unix_stream_echo, client_is_binary_safe, .number = 8, .points = 1,
         MISMATCH(.sent = what, .expected = want, .want = data, .want_len = n, .got_bytes = &in);
     if (r != IO_EOF)
         MISMATCH(.sent = what, .expected = want,
-                 .got = fmt("%s after %zu bytes", io_outcome(r, &(struct text){0}), in.len));
+                 .got = fmt("%s after %zu bytes", io_outcome(r, &(struct text){ 0 }), in.len));
     /* Reply in small pieces: the client must keep reading until end-of-file. */
     wait_until_blocked(run.client);
     int64_t deadline = deadline_in(ANSWER_MS);
@@ -283,13 +288,14 @@ CHECK(unix_stream_echo, client_reports_connect_failure, .number = 9, .points = 1
     if (!wait_for_exit(client, deadline_in(ANSWER_MS)))
         MISMATCH(.expected = fmt("echo_client to give up at once: there is no socket at %s", path),
                  .got = fmt("it was still running after %d s", ANSWER_MS / 1000));
-    struct text err = {0};
+    struct text err = { 0 };
     program_stderr(client, &err, 4096);
     if (exited_with(client, 1) && err.len > 0)
         return;
     expected("exit status 1 and a message on stderr (perror(\"connect\") says why)");
     tell_about(client);
     if (err.len == 0)
-        cause("no-error-message", "report errors on stderr, e.g. with perror(), so the user knows what went wrong.");
+        cause("no-error-message",
+              "report errors on stderr, e.g. with perror(), so the user knows what went wrong.");
     fail();
 }

@@ -56,14 +56,15 @@ static void send_datagram(struct server_run *run, int fd, const void *msg, size_
 /* Expects the next datagram on fd to be exactly the capitals of msg. */
 static void expect_reply(struct server_run *run, int fd, const char *msg, size_t n, const char *context)
 {
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = IO_TIMEOUT;
     if (await_answer(fd, run->server, deadline_in(ANSWER_MS)))
         r = recv_datagram(fd, &in, 65536, NULL, NULL, deadline_in(ANSWER_MS));
     const char *want = upper(msg, n);
     if (r == IO_OK && in.len == n && memcmp(in.data, want, n) == 0)
         return;
-    struct mismatch m = { .sent = context, .program = run->server,
+    struct mismatch m = { .sent = context,
+                          .program = run->server,
                           .expected = fmt("one datagram back: %s (%zu bytes)", quote(want, n), n) };
     if (r == IO_OK) {
         m.want = want;
@@ -118,7 +119,7 @@ CHECK(unix_dgram_upper, changes_only_ascii_letters, .number = 3, .points = 1,
     int fd = bind_client("client.sock");
     char all[256];
     for (int i = 0; i < 256; i++)
-        all[i] = (char)i;         /* NUL first: a string function would see an empty message */
+        all[i] = (char)i; /* NUL first: a string function would see an empty message */
     send_datagram(&run, fd, all, sizeof all);
     expect_reply(&run, fd, all, sizeof all, "a datagram with every byte value 0 to 255, NUL first");
 }
@@ -140,9 +141,11 @@ CHECK(unix_dgram_upper, answers_each_client, .number = 5, .points = 1,
     int one = bind_client("one.sock"), two = bind_client("two.sock");
     send_datagram(&run, one, "from one", 8);
     send_datagram(&run, two, "from two", 8);
-    expect_reply(&run, two, "from two", 8, "\"from one\" from one client, then \"from two\" from another; "
+    expect_reply(&run, two, "from two", 8,
+                 "\"from one\" from one client, then \"from two\" from another; "
                  "this is the second client's reply");
-    expect_reply(&run, one, "from one", 8, "\"from one\" from one client, then \"from two\" from another; "
+    expect_reply(&run, one, "from one", 8,
+                 "\"from one\" from one client, then \"from two\" from another; "
                  "this is the first client's reply");
 }
 
@@ -150,7 +153,7 @@ CHECK(unix_dgram_upper, removes_stale_socket_file, .number = 6, .points = 1,
       .what = "upper_server removes a stale socket file at PATH before bind()")
 {
     const char *path = scratch_path("upper.sock");
-    int stale = unix_dgram_bind(path);      /* bound, then closed: the file stays */
+    int stale = unix_dgram_bind(path); /* bound, then closed: the file stays */
     if (stale < 0)
         cr_assert_fail("could not create the stale socket file: %s", errno_text(errno));
     net_close(stale);
@@ -167,13 +170,13 @@ static const char *const client_msgs[] = { "hello", "Datagram Two", "3rd one!" }
 struct client_run {
     struct proc *client;
     int server_fd;
-    struct sockaddr_un from;    /* the client's address, from its first datagram */
+    struct sockaddr_un from; /* the client's address, from its first datagram */
     socklen_t from_len;
 };
 
 static struct client_run start_client(void)
 {
-    struct client_run run = {0};
+    struct client_run run = { 0 };
     const char *path = scratch_path("server.sock");
     run.server_fd = unix_dgram_bind(path);
     if (run.server_fd < 0)
@@ -191,7 +194,7 @@ static bool is_unnamed(const struct sockaddr_un *a, socklen_t len)
 /* Receives message i of the client, checks it, and answers it in capitals. */
 static void serve_message(struct client_run *run, int i)
 {
-    struct text in = {0};
+    struct text in = { 0 };
     struct sockaddr_storage from;
     socklen_t from_len;
     enum io_result r = IO_TIMEOUT;
@@ -240,7 +243,7 @@ CHECK(unix_dgram_upper, client_prints_replies, .number = 7, .points = 1,
         serve_message(&run, i);
     wait_client(&run);
     static const char want[] = "HELLO\nDATAGRAM TWO\n3RD ONE!\n";
-    struct text out = {0};
+    struct text out = { 0 };
     program_stdout(run.client, &out, 65536);
     if (exited_with(run.client, 0) && out.len == strlen(want) && memcmp(out.data, want, out.len) == 0)
         return;
@@ -257,8 +260,8 @@ CHECK(unix_dgram_upper, client_binds_own_address, .number = 8, .points = 1,
 {
     struct client_run run = start_client();
     for (int i = 0; i < 3; i++)
-        serve_message(&run, i);   /* fails with the diagnosis when the sender is unnamed */
-    wait_client(&run);            /* and lets the client clean up after itself */
+        serve_message(&run, i); /* fails with the diagnosis when the sender is unnamed */
+    wait_client(&run);          /* and lets the client clean up after itself */
 }
 
 CHECK(unix_dgram_upper, client_removes_own_socket_file, .number = 9, .points = 1,
@@ -269,7 +272,7 @@ CHECK(unix_dgram_upper, client_removes_own_socket_file, .number = 9, .points = 1
         serve_message(&run, i);
     wait_client(&run);
     if (run.from.sun_path[0] == '\0')
-        return;       /* an abstract address leaves no file behind */
+        return; /* an abstract address leaves no file behind */
     struct stat st;
     if (lstat(run.from.sun_path, &st) < 0)
         return;

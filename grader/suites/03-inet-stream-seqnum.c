@@ -37,7 +37,7 @@ static bool request_unread(int fd)
 static const char *ask_at(struct server_run *run, const char *ip, const char *request, const char *context)
 {
     int fd = connect_tcp_server(run->server, ip, run->port);
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = send_all(fd, request, strlen(request), deadline_in(ANSWER_MS));
     if (r == IO_OK)
         r = recv_answer(run->server, fd, &in, 256, true, deadline_in(ANSWER_MS));
@@ -48,7 +48,8 @@ static const char *ask_at(struct server_run *run, const char *ip, const char *re
         return fmt("%s", in.data);
     }
     struct mismatch m = { .sent = fmt("%s%s", context, quote(request, strlen(request))),
-                          .expected = "one reply line ending in \\n", .got = io_outcome(r, &in),
+                          .expected = "one reply line ending in \\n",
+                          .got = io_outcome(r, &in),
                           .program = run->server };
     if (r == IO_EOF && in.len > 0) {
         m.cause_id = "no-newline";
@@ -87,14 +88,21 @@ CHECK(inet_stream_seqnum, adds_counts, .number = 2, .points = 1,
       .what = "seqnum_server adds each client's count to the sequence")
 {
     struct server_run run = start_server();
-    static const struct { const char *request, *reply; } steps[] = {
-        { "5\n", "0" }, { "3\n", "5" }, { "1000\n", "8" }, { "1\n", "1008" },
+    static const struct {
+        const char *request, *reply;
+    } steps[] = {
+        { "5\n", "0" },
+        { "3\n", "5" },
+        { "1000\n", "8" },
+        { "1\n", "1008" },
     };
     for (int i = 0; i < 4; i++) {
-        const char *context = fmt("clients send 5, 3, 1000 and 1, one connection each; client %d sends ", i + 1);
+        const char *context = fmt("clients send 5, 3, 1000 and 1, one connection each; client %d sends ",
+                                  i + 1);
         const char *reply = ask(&run, steps[i].request, context);
         if (strcmp(reply, steps[i].reply) != 0 && i > 0 && strcmp(reply, "0") == 0)
-            cause("sequence-not-kept", "the sequence did not advance: keep it in a variable that outlives the connection "
+            cause("sequence-not-kept",
+                  "the sequence did not advance: keep it in a variable that outlives the connection "
                   "(declared outside the accept() loop).");
         expect_reply(reply, steps[i].reply, context, steps[i].request);
     }
@@ -115,10 +123,11 @@ CHECK(inet_stream_seqnum, reads_request_in_pieces, .number = 3, .points = 1,
                         "of the listening socket until accept() takes it, then the bytes until recv() "
                         "reads them");
     send_all(fd, "2\n", 2, deadline_in(ANSWER_MS));
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = recv_answer(run.server, fd, &in, 256, true, deadline_in(ANSWER_MS));
     net_close(fd);
-    const char *context = "\"4\", then, once the server had read it, \"2\\n\" on the same connection; then a new client sends ";
+    const char *context =
+        "\"4\", then, once the server had read it, \"2\\n\" on the same connection; then a new client sends ";
     if (r != IO_OK || strcmp(in.data, "0\n") != 0)
         MISMATCH(.sent = "\"4\", then, once the server had read it, \"2\\n\" (the request 42 in two pieces)",
                  .expected = "\"0\\n\"", .got = io_outcome(r, &in), .cause_id = "single-recv",
@@ -131,7 +140,7 @@ CHECK(inet_stream_seqnum, reads_request_in_pieces, .number = 3, .points = 1,
         got("%s", quote(fmt("%s\n", reply), strlen(reply) + 1));
         if (strcmp(reply, "4") == 0)
             cause("single-recv", "the server took \"4\" for the whole request: it read once and parsed what it "
-                  "had. Read until the '\\n' arrives.");
+                                 "had. Read until the '\\n' arrives.");
         fail();
     }
 }
@@ -144,7 +153,8 @@ CHECK(inet_stream_seqnum, rejects_bad_counts, .number = 4, .points = 1,
     for (int i = 0; i < 5; i++) {
         const char *reply = ask(&run, bad[i], "a request that is not a count from 1 to 1000: ");
         if (strcmp(reply, "ERR") != 0)
-            cause("input-not-validated", "check the whole line: only digits, and a value from 1 to 1000 (strtol's end "
+            cause("input-not-validated",
+                  "check the whole line: only digits, and a value from 1 to 1000 (strtol's end "
                   "pointer tells where the digits stopped).");
         expect_reply(reply, "ERR", "a request that is not a count from 1 to 1000: ", bad[i]);
     }
@@ -179,11 +189,13 @@ CHECK(inet_stream_seqnum, listens_on_all_addresses, .number = 6, .points = 1,
     uint32_t ip;
     if (bound_to_one_address(run.server->pid, "tcp", run.port, &ip))
         MISMATCH(.expected = fmt("the server to listen on 0.0.0.0:%u, every address of the host", run.port),
-                 .got = fmt("it listens on %u.%u.%u.%u only", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff),
+                 .got = fmt("it listens on %u.%u.%u.%u only", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+                            ip & 0xff),
                  .cause_id = "not-inaddr-any",
-                 .cause = "bind to htonl(INADDR_ANY), not to one address: clients may reach the host by any of them.");
-    expect_reply(ask_at(&run, "127.0.0.2", "1\n", "on 127.0.0.2 (another address of this host): "),
-                 "1", "on 127.0.0.2: ", "1\n");
+                 .cause =
+                     "bind to htonl(INADDR_ANY), not to one address: clients may reach the host by any of them.");
+    expect_reply(ask_at(&run, "127.0.0.2", "1\n", "on 127.0.0.2 (another address of this host): "), "1",
+                 "on 127.0.0.2: ", "1\n");
 }
 
 CHECK(inet_stream_seqnum, restarts_on_same_port, .number = 7, .points = 1,
@@ -192,7 +204,7 @@ CHECK(inet_stream_seqnum, restarts_on_same_port, .number = 7, .points = 1,
     struct server_run run = start_server();
     /* The server closes first, so its end of the connection stays in TIME_WAIT for a minute. */
     int fd = connect_tcp_server(run.server, "127.0.0.1", run.port);
-    struct text in = {0};
+    struct text in = { 0 };
     send_all(fd, "1\n", 2, deadline_in(ANSWER_MS));
     recv_answer(run.server, fd, &in, 256, false, deadline_in(ANSWER_MS));
     net_close(fd);
@@ -200,7 +212,8 @@ CHECK(inet_stream_seqnum, restarts_on_same_port, .number = 7, .points = 1,
 
     struct server_run again = { .port = run.port };
     again.server = START("seqnum_server", fmt("%u", run.port));
-    cause_if_fails("no-reuseaddr", "after one client, the server was stopped and started again on port %u, whose "
+    cause_if_fails("no-reuseaddr",
+                   "after one client, the server was stopped and started again on port %u, whose "
                    "last connection is still in TIME_WAIT. Without SO_REUSEADDR, bind() then fails "
                    "with EADDRINUSE: call setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, ...) before bind().",
                    run.port);
@@ -212,13 +225,13 @@ CHECK(inet_stream_seqnum, restarts_on_same_port, .number = 7, .points = 1,
 
 struct client_run {
     struct proc *client;
-    int listeners[2];       /* 127.0.0.1, and [::1] where the host has IPv6 (else -1) */
+    int listeners[2]; /* 127.0.0.1, and [::1] where the host has IPv6 (else -1) */
     uint16_t port;
 };
 
 static struct client_run start_client(const char *host, const char *count)
 {
-    struct client_run run = {0};
+    struct client_run run = { 0 };
     if (loopback_pair(SOCK_STREAM, run.listeners, &run.port) < 0)
         cr_assert_fail("could not listen: %s", errno_text(errno));
     const char *port = fmt("%u", run.port);
@@ -236,7 +249,8 @@ static int expect_request(struct client_run *run, const char *want, const char *
         fd = accept_until(run->listeners[which], deadline_in(ANSWER_MS));
     if (which == 1)
         *command = fmt("%s, which connected to [::1]:%u (localhost is ::1 first on this machine: "
-                       "fine)", *command, run->port);
+                       "fine)",
+                       *command, run->port);
     if (fd < 0) {
         sent("ran %s", *command);
         expected("a connection to 127.0.0.1:%u%s", run->port,
@@ -247,7 +261,7 @@ static int expect_request(struct client_run *run, const char *want, const char *
             got("none within %d s", STARTUP_MS / 1000);
         fail();
     }
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = recv_until(fd, &in, 256, true, deadline_in(ANSWER_MS));
     if (r == IO_OK && strcmp(in.data, want) == 0)
         return fd;
@@ -266,7 +280,7 @@ static void expect_printed(struct client_run *run, const char *want, const char 
                  .expected = "seqnum_client to print it and exit",
                  .got = fmt("it was still running %d s later", ANSWER_MS / 1000), .cause_id = "single-recv",
                  .cause = "read until the '\\n' (or end-of-file), then print and exit.");
-    struct text out = {0};
+    struct text out = { 0 };
     program_stdout(run->client, &out, 4096);
     const char *with_newline = fmt("%s\n", want);
     bool printed = strcmp(text_str(&out), want) == 0 || strcmp(text_str(&out), with_newline) == 0;
@@ -311,7 +325,7 @@ CHECK(inet_stream_seqnum, client_resolves_and_reads_pieces, .number = 9, .points
 CHECK(inet_stream_seqnum, client_reports_connect_failure, .number = 10, .points = 1,
       .what = "seqnum_client exits with status 1 when it cannot connect")
 {
-    uint16_t port = check_port();     /* leased for us, and nothing listens on it */
+    uint16_t port = check_port(); /* leased for us, and nothing listens on it */
     struct proc *client = START("seqnum_client", "127.0.0.1", fmt("%u", port));
     if (!wait_for_end(client, deadline_in(ANSWER_MS)))
         MISMATCH(.expected = fmt("seqnum_client to give up at once: nothing listens on 127.0.0.1:%u", port),

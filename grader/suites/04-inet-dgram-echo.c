@@ -51,7 +51,7 @@ static void send_to_server(struct server_run *run, int fd, const char *ip, const
 
 static void expect_echo(struct server_run *run, int fd, const void *msg, size_t n, const char *context)
 {
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = recv_datagram(fd, &in, 65536, NULL, NULL, deadline_in(ANSWER_MS));
     if (r == IO_OK && in.len == n && memcmp(in.data, msg, n) == 0)
         return;
@@ -72,7 +72,8 @@ CHECK(inet_dgram_echo, echoes_a_datagram, .number = 1, .points = 2,
     int fd = client_socket();
     static const char msg[] = "hello over UDP";
     send_to_server(&run, fd, "127.0.0.1", msg, strlen(msg));
-    expect_echo(&run, fd, msg, strlen(msg), fmt("the datagram %s to 127.0.0.1:%u", quote(msg, strlen(msg)), run.port));
+    expect_echo(&run, fd, msg, strlen(msg),
+                fmt("the datagram %s to 127.0.0.1:%u", quote(msg, strlen(msg)), run.port));
 }
 
 CHECK(inet_dgram_echo, keeps_message_boundaries, .number = 2, .points = 1,
@@ -85,7 +86,8 @@ CHECK(inet_dgram_echo, keeps_message_boundaries, .number = 2, .points = 1,
         send_to_server(&run, fd, "127.0.0.1", msgs[i], strlen(msgs[i]));
     for (int i = 0; i < 3; i++)
         expect_echo(&run, fd, msgs[i], strlen(msgs[i]),
-                    fmt("three datagrams at once (\"one\", \"two two\", \"three three three\"); this is reply %d", i + 1));
+                    fmt("three datagrams at once (\"one\", \"two two\", \"three three three\"); this is reply %d",
+                        i + 1));
 }
 
 CHECK(inet_dgram_echo, echoes_8192_bytes, .number = 3, .points = 1,
@@ -105,9 +107,11 @@ CHECK(inet_dgram_echo, answers_each_sender, .number = 4, .points = 1,
     int one = client_socket(), two = client_socket();
     send_to_server(&run, one, "127.0.0.1", "from one", 8);
     send_to_server(&run, two, "127.0.0.1", "from two", 8);
-    expect_echo(&run, two, "from two", 8, "\"from one\" from one socket, then \"from two\" from another; "
+    expect_echo(&run, two, "from two", 8,
+                "\"from one\" from one socket, then \"from two\" from another; "
                 "this is the second socket's reply");
-    expect_echo(&run, one, "from one", 8, "\"from one\" from one socket, then \"from two\" from another; "
+    expect_echo(&run, one, "from one", 8,
+                "\"from one\" from one socket, then \"from two\" from another; "
                 "this is the first socket's reply");
 }
 
@@ -118,26 +122,28 @@ CHECK(inet_dgram_echo, receives_on_all_addresses, .number = 5, .points = 1,
     uint32_t ip;
     if (bound_to_one_address(run.server->pid, "udp", run.port, &ip))
         MISMATCH(.expected = fmt("the server to be bound to 0.0.0.0:%u, every address of the host", run.port),
-                 .got = fmt("it is bound to %u.%u.%u.%u only", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff),
+                 .got = fmt("it is bound to %u.%u.%u.%u only", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+                            ip & 0xff),
                  .cause_id = "not-inaddr-any", .cause = "bind to htonl(INADDR_ANY), not to one address.");
     int fd = client_socket();
     send_to_server(&run, fd, "127.0.0.2", "via another address", 19);
-    expect_echo(&run, fd, "via another address", 19, "\"via another address\" to 127.0.0.2, another address of this host");
+    expect_echo(&run, fd, "via another address", 19,
+                "\"via another address\" to 127.0.0.2, another address of this host");
 }
 
 /* --- udp_echo_client: the check is the server --------------------------------------------- */
 
 struct client_run {
     struct proc *client;
-    int fds[2];             /* 127.0.0.1, and [::1] where the host has IPv6 (else -1) */
-    int server_fd;          /* the one the client's datagrams came to (127.0.0.1 at first) */
+    int fds[2];    /* 127.0.0.1, and [::1] where the host has IPv6 (else -1) */
+    int server_fd; /* the one the client's datagrams came to (127.0.0.1 at first) */
     uint16_t port;
     const char *command;
 };
 
 static struct client_run start_client(const char *host, const char *msg)
 {
-    struct client_run run = {0};
+    struct client_run run = { 0 };
     if (loopback_pair(SOCK_DGRAM, run.fds, &run.port) < 0)
         cr_assert_fail("could not bind a UDP socket: %s", errno_text(errno));
     run.server_fd = run.fds[0];
@@ -150,14 +156,15 @@ static struct client_run start_client(const char *host, const char *msg)
 static void receive_request(struct client_run *run, const char *msg, struct sockaddr_storage *from,
                             socklen_t *from_len, const char *which)
 {
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = IO_TIMEOUT;
     int arrived = await_any_readable_or_exit(run->fds, 2, run->client, deadline_in(ANSWER_MS));
     if (arrived == 1 && run->server_fd != run->fds[1])
         run->command = fmt("%s, which sent to [::1]:%u (localhost is ::1 first on this machine: "
-                           "fine)", run->command, run->port);
+                           "fine)",
+                           run->command, run->port);
     if (arrived >= 0) {
-        run->server_fd = run->fds[arrived];     /* the reply comes from where the client sent */
+        run->server_fd = run->fds[arrived]; /* the reply comes from where the client sent */
         r = recv_datagram(run->server_fd, &in, 65536, from, from_len, deadline_in(ANSWER_MS));
     }
     if (r == IO_OK && in.len == strlen(msg) && memcmp(in.data, msg, in.len) == 0)
@@ -173,7 +180,8 @@ static void receive_request(struct client_run *run, const char *msg, struct sock
     fail();
 }
 
-static void reply(struct client_run *run, const void *msg, size_t n, const struct sockaddr_storage *to, socklen_t len)
+static void reply(struct client_run *run, const void *msg, size_t n, const struct sockaddr_storage *to,
+                  socklen_t len)
 {
     if (net_sendto(run->server_fd, msg, n, (const struct sockaddr *)to, len) < 0)
         cr_assert_fail("could not reply: %s", errno_text(errno));
@@ -185,7 +193,7 @@ static void expect_printed(struct client_run *run, const char *msg, const char *
         MISMATCH(.sent = fmt("%s; %s", run->command, what_happened),
                  .expected = "udp_echo_client to print the reply and exit",
                  .got = fmt("it was still running %d s later", ANSWER_MS / 1000));
-    struct text out = {0};
+    struct text out = { 0 };
     program_stdout(run->client, &out, 65536);
     const char *line = fmt("%s\n", msg);
     bool printed = strcmp(text_str(&out), msg) == 0 || strcmp(text_str(&out), line) == 0;
@@ -196,15 +204,15 @@ static void expect_printed(struct client_run *run, const char *msg, const char *
     if (!printed) {
         got("%s on stdout", quote_text(&out));
         if (strstr(text_str(&out), "bogus"))
-            cause("trusts-any-sender", "it printed a datagram that came from another address: compare the address "
+            cause("trusts-any-sender",
+                  "it printed a datagram that came from another address: compare the address "
                   "recvfrom() fills in with the server's, and keep waiting if they differ.");
     }
     tell_about(run->client);
     fail();
 }
 
-CHECK(inet_dgram_echo, client_prints_reply, .number = 6, .points = 1,
-      .what = "udp_echo_client prints the reply")
+CHECK(inet_dgram_echo, client_prints_reply, .number = 6, .points = 1, .what = "udp_echo_client prints the reply")
 {
     struct client_run run = start_client("127.0.0.1", "echo me");
     struct sockaddr_storage from;
@@ -223,7 +231,7 @@ CHECK(inet_dgram_echo, client_resends_lost_datagram, .number = 7, .points = 1,
     receive_request(&run, "are you there?", &from, &len, "its request");
     conversation_note(-1, CONV_NOTE, "check drops it, as if it were lost on the way");
     cause_if_fails("no-retry", "UDP does not deliver twice: when no reply comes within 500 ms (poll() with a "
-                   "timeout, or SO_RCVTIMEO), send the datagram again, up to 3 more times.");
+                               "timeout, or SO_RCVTIMEO), send the datagram again, up to 3 more times.");
     receive_request(&run, "are you there?", &from, &len, "a second try, since the first was dropped");
     conversation_note(-1, CONV_NOTE, "check drops it too");
     receive_request(&run, "are you there?", &from, &len, "a third try, since the second was dropped");
@@ -252,17 +260,18 @@ CHECK(inet_dgram_echo, client_gives_up, .number = 9, .points = 1,
     /* 4 tries of 500 ms each: the client should be done after about 2 s. */
     bool ended = wait_for_exit(run.client, deadline_in(2000 + ANSWER_MS));
     int tries = 0;
-    struct text in = {0};
+    struct text in = { 0 };
     while (recv_datagram(run.server_fd, &in, 65536, NULL, NULL, deadline_in(0)) == IO_OK)
         tries++;
     sent("%s; the server never answered", run.command);
     if (!ended) {
         expected("udp_echo_client to give up after 4 tries (about 2 s)");
         got("it was still running after %d s, having sent %d datagrams", (2000 + ANSWER_MS) / 1000, tries);
-        cause("no-timeout", "recvfrom() blocks forever on a lost datagram: wait with a timeout (poll(), or SO_RCVTIMEO).");
+        cause("no-timeout",
+              "recvfrom() blocks forever on a lost datagram: wait with a timeout (poll(), or SO_RCVTIMEO).");
         fail();
     }
-    struct text err = {0};
+    struct text err = { 0 };
     program_stderr(run.client, &err, 4096);
     if (tries == 4 && exited_with(run.client, 2) && err.len > 0)
         return;
@@ -279,10 +288,12 @@ CHECK(inet_dgram_echo, client_resolves_host_name, .number = 10, .points = 1,
     struct client_run run = start_client("localhost", "by name");
     struct sockaddr_storage from;
     socklen_t len;
-    cause_if_fails("inet-pton-for-host", "resolve HOST with getaddrinfo() (hints.ai_family = AF_INET or AF_UNSPEC, "
+    cause_if_fails("inet-pton-for-host",
+                   "resolve HOST with getaddrinfo() (hints.ai_family = AF_INET or AF_UNSPEC, "
                    "ai_socktype = SOCK_DGRAM): inet_pton() only reads dotted addresses.");
-    receive_request(&run, "by name", &from, &len, run.fds[1] >= 0
-                    ? "its request, sent to localhost (127.0.0.1 or ::1)" : "its request, sent to localhost (127.0.0.1)");
+    receive_request(&run, "by name", &from, &len,
+                    run.fds[1] >= 0 ? "its request, sent to localhost (127.0.0.1 or ::1)"
+                                    : "its request, sent to localhost (127.0.0.1)");
     reply(&run, "by name", 7, &from, len);
     expect_printed(&run, "by name", "the server echoed at once");
 }
@@ -299,7 +310,7 @@ CHECK(inet_dgram_echo, client_spaces_tries, .number = 11, .points = 1,
     struct client_run run = start_client("127.0.0.1", "slowly");
     int64_t at[4];
     int tries = 0;
-    struct text in = {0};
+    struct text in = { 0 };
     while (tries < 4 && await_readable_or_exit(run.server_fd, run.client, deadline_in(ANSWER_MS))
            && recv_datagram(run.server_fd, &in, 65536, NULL, NULL, deadline_in(0)) == IO_OK)
         at[tries++] = last_datagram_arrival_ms();
@@ -316,16 +327,19 @@ CHECK(inet_dgram_echo, client_spaces_tries, .number = 11, .points = 1,
         if (gap >= TRY_EARLIEST_MS && gap <= TRY_LATEST_MS)
             continue;
         expected("each try about %d ms after the one before", TRY_MS);
-        got("try %d came %lld ms after try %d (the gaps were %lld, %lld and %lld ms)", i + 1,
-            (long long)gap, i, (long long)(at[1] - at[0]), (long long)(at[2] - at[1]),
-            (long long)(at[3] - at[2]));
+        got("try %d came %lld ms after try %d (the gaps were %lld, %lld and %lld ms)", i + 1, (long long)gap,
+            i, (long long)(at[1] - at[0]), (long long)(at[2] - at[1]), (long long)(at[3] - at[2]));
         if (gap < TRY_EARLIEST_MS)
-            cause("retry-too-soon", "the client did not wait %d ms before trying again: give each try a wait of its "
+            cause("retry-too-soon",
+                  "the client did not wait %d ms before trying again: give each try a wait of its "
                   "own (a deadline computed after each sendto(), or poll() with a %d ms timeout), "
-                  "not one deadline for all the tries.", TRY_MS, TRY_MS);
+                  "not one deadline for all the tries.",
+                  TRY_MS, TRY_MS);
         else
-            cause("retry-too-late", "the client waited much longer than %d ms: a timeout in seconds (SO_RCVTIMEO's "
-                  "tv_sec) or in the wrong unit (poll() takes milliseconds)?", TRY_MS);
+            cause("retry-too-late",
+                  "the client waited much longer than %d ms: a timeout in seconds (SO_RCVTIMEO's "
+                  "tv_sec) or in the wrong unit (poll() takes milliseconds)?",
+                  TRY_MS);
         fail();
     }
 }

@@ -25,9 +25,8 @@
 
 #include "harness.h"
 
-EXERCISE(stream_framing, .id = "05-stream-framing", .number = 5,
-         .programs = { "frame_send", "frame_recv" }, .kit_files = true,
-         .student_files = { "framing.c" },
+EXERCISE(stream_framing, .id = "05-stream-framing", .number = 5, .programs = { "frame_send", "frame_recv" },
+         .kit_files = true, .student_files = { "framing.c" },
          .link_flags = { "-Wl,--wrap=read,--wrap=recv,--wrap=recvfrom,--wrap=recvmsg,--wrap=readv",
                          "-Wl,--wrap=write,--wrap=send,--wrap=sendto,--wrap=sendmsg,--wrap=writev" });
 
@@ -41,7 +40,7 @@ EXERCISE(stream_framing, .id = "05-stream-framing", .number = 5,
 struct driver_run {
     struct proc *driver;
     int listener;
-    int peer;               /* the check's end of the connection */
+    int peer; /* the check's end of the connection */
     const char *path;
 };
 
@@ -85,7 +84,7 @@ static const char *driver_output(struct driver_run *run, const char *what_happen
         MISMATCH(.sent = what_happened, .expected = "the function to return, and the driver to finish",
                  .got = fmt("it was still waiting %d s later", ANSWER_MS / 1000), .cause_id = "endless-loop",
                  .cause = "a loop that never ends: does it stop when recv() returns 0 (end-of-file)?");
-    struct text out = {0};
+    struct text out = { 0 };
     program_stdout(run->driver, &out, 1 << 20);
     const char *s = fmt("%s", text_str(&out));
     text_free(&out);
@@ -95,7 +94,8 @@ static const char *driver_output(struct driver_run *run, const char *what_happen
 static void expect_clean_exit(struct driver_run *run, const char *what_happened)
 {
     if (!exited_with(run->driver, 0))
-        MISMATCH(.sent = what_happened, .expected = "your functions to return normally", .program = run->driver);
+        MISMATCH(.sent = what_happened, .expected = "your functions to return normally",
+                 .program = run->driver);
 }
 
 /* A frame: the length in network byte order, then the bytes. */
@@ -133,14 +133,14 @@ struct driver_state {
 
 static bool read_state(const struct proc *p, struct driver_state *s)
 {
-    if (p->exited)          /* reaped: its pid may be another process's now */
+    if (p->exited) /* reaped: its pid may be another process's now */
         return false;
     FILE *f = fopen(fmt("/proc/%d/status", (int)p->pid), "re");
     if (f == NULL)
         return false;
     char line[256];
     unsigned long long thread_pending = 0;
-    *s = (struct driver_state){0};
+    *s = (struct driver_state){ 0 };
     while (fgets(line, sizeof line, f)) {
         sscanf(line, "State: %c", &s->state);
         sscanf(line, "SigPnd: %llx", &thread_pending);
@@ -207,7 +207,8 @@ static void interrupt(struct driver_run *run, const char *context)
 {
     struct driver_state s;
     if (read_state(run->driver, &s) && (!(s.caught & SIGNAL_BIT) || (s.blocked & SIGNAL_BIT))) {
-        MISMATCH(.sent = context, .expected = "the driver to catch SIGUSR1, as it set up before calling your function",
+        MISMATCH(.sent = context,
+                 .expected = "the driver to catch SIGUSR1, as it set up before calling your function",
                  .got = fmt("SIGUSR1 is %s", s.blocked & SIGNAL_BIT ? "blocked" : "no longer caught"),
                  .cause_id = "signals-changed",
                  .cause = "framing.c must leave signals alone: handle EINTR instead of avoiding it.");
@@ -225,8 +226,10 @@ static void expect_waiting(enum waiting w, struct driver_run *run, const char *c
     sent("%s", context);
     expected("your function to wait in %s() for the peer", call);
     got("it kept running for %d s without waiting", ANSWER_MS / 1000);
-    cause("busy-loop", "a busy loop (on a non-blocking socket, or on %s() returning 0 or -1?): let the call "
-          "block until there is something to do.", call);
+    cause("busy-loop",
+          "a busy loop (on a non-blocking socket, or on %s() returning 0 or -1?): let the call "
+          "block until there is something to do.",
+          call);
     tell_about(run->driver);
     fail();
 }
@@ -238,7 +241,7 @@ static void expect_waiting(enum waiting w, struct driver_run *run, const char *c
 static void expect_frames(struct driver_run *run, const char *const *msgs, const char *context,
                           const char *likely_id, const char *likely)
 {
-    struct text want = {0}, in = {0}, returns = {0};
+    struct text want = { 0 }, in = { 0 }, returns = { 0 };
     for (int i = 0; msgs[i]; i++) {
         uint32_t n = msgs[i][0] == '@' ? (uint32_t)strtoul(msgs[i] + 1, NULL, 10) : (uint32_t)strlen(msgs[i]);
         append_frame(&want, msgs[i][0] == '@' ? pattern(n) : msgs[i], n);
@@ -250,8 +253,10 @@ static void expect_frames(struct driver_run *run, const char *const *msgs, const
         if (strcmp(out, returns.data) != 0) {
             bool eintr = strstr(out, "EINTR") != NULL;
             MISMATCH(.sent = context, .expected = "each send_msg() to return 0",
-                     .got = fmt("the returns %s", quote(out, strlen(out))), .cause_id = eintr ? "no-eintr-retry" : NULL,
-                     .cause = eintr ? "EINTR means a signal interrupted send() before it sent anything: call it again." : NULL);
+                     .got = fmt("the returns %s", quote(out, strlen(out))),
+                     .cause_id = eintr ? "no-eintr-retry" : NULL,
+                     .cause = eintr ? "EINTR means a signal interrupted send() before it sent anything: call it again."
+                                    : NULL);
         }
         expect_clean_exit(run, context);
         return;
@@ -263,7 +268,8 @@ static void expect_frames(struct driver_run *run, const char *const *msgs, const
     else
         explain_difference(want.data, want.len, &in);
     if (in.len >= 4 && memcmp(in.data, "\x05\0\0\0", 4) == 0)
-        cause("host-byte-order", "the length went out in host byte order (little-endian here): convert it with htonl().");
+        cause("host-byte-order",
+              "the length went out in host byte order (little-endian here): convert it with htonl().");
     else if (in.len >= 5 && memcmp(in.data, "hello", 5) == 0)
         cause("no-length-prefix", "the message went out without its 4-byte length in front.");
     else if (likely && in.len < want.len)
@@ -291,7 +297,8 @@ CHECK(stream_framing, send_handles_short_writes_and_eintr, .number = 5, .points 
     static const char *const long_messages[] = { "hello", "@20000", "x", NULL };
     const char *context = "send_msg() of \"hello\", of 20000 bytes and of \"x\", into a small socket buffer, "
                           "with a signal (no SA_RESTART) interrupting send() twice while it waited for room";
-    struct driver_run run = start_driver("frame_send", (const char *const[]){ "--signals", NULL }, long_messages);
+    struct driver_run run = start_driver("frame_send", (const char *const[]){ "--signals", NULL },
+                                         long_messages);
     for (int k = 0; k < 2; k++) {
         enum waiting w = wait_until_waiting(&run);
         expect_waiting(w, &run, context, "send");
@@ -308,7 +315,8 @@ CHECK(stream_framing, send_handles_short_writes_and_eintr, .number = 5, .points 
     run = start_driver("frame_send", (const char *const[]){ "--short", "--eintr", NULL }, three_messages);
     expect_frames(&run, three_messages,
                   "send_msg() of \"hello\", of 300 bytes, and of \"x\", with each send() moving at most 3 "
-                  "bytes and every other one failing with EINTR", "partial-send",
+                  "bytes and every other one failing with EINTR",
+                  "partial-send",
                   "send() moved fewer bytes than asked, or failed with EINTR, and the rest was never "
                   "sent: loop until every byte is out, retrying on EINTR.");
 }
@@ -316,8 +324,8 @@ CHECK(stream_framing, send_handles_short_writes_and_eintr, .number = 5, .points 
 /* --- recv_msg ---------------------------------------------------------------------------------- */
 
 /* Closes the check's end and expects the driver's lines to be want. */
-static void expect_received(struct driver_run *run, const char *want, const char *what,
-                            const char *likely_id, const char *likely)
+static void expect_received(struct driver_run *run, const char *want, const char *what, const char *likely_id,
+                            const char *likely)
 {
     net_close(run->peer);
     const char *out = driver_output(run, what);
@@ -365,10 +373,11 @@ static void three_frames(struct text *wire, struct text *want)
 CHECK(stream_framing, recv_reads_frames, .number = 2, .points = 2,
       .what = "recv_msg receives frames that arrive together, then 0 at a clean end-of-file")
 {
-    struct text wire = {0}, want = {0};
+    struct text wire = { 0 }, want = { 0 };
     three_frames(&wire, &want);
     check_received(1024, &wire, want.data,
-                   "three frames (\"hello\", 300 bytes, \"x\") in one write, then end-of-file", "frame-boundaries",
+                   "three frames (\"hello\", 300 bytes, \"x\") in one write, then end-of-file",
+                   "frame-boundaries",
                    "read exactly the 4 bytes of the length, then exactly that many bytes: one recv() "
                    "may return parts of two frames. Convert the length with ntohl().");
 }
@@ -388,7 +397,7 @@ static bool feed(struct driver_run *run, const struct text *wire, size_t from, s
 CHECK(stream_framing, recv_handles_short_reads, .number = 3, .points = 1,
       .what = "recv_msg handles short reads (a frame arrives a few bytes at a time)")
 {
-    struct text wire = {0}, want = {0};
+    struct text wire = { 0 }, want = { 0 };
     three_frames(&wire, &want);
     const char *likely = "one recv() may return fewer bytes than asked: keep reading until you have all "
                          "4 bytes of the length, then all the bytes of the message.";
@@ -411,14 +420,14 @@ CHECK(stream_framing, recv_handles_short_reads, .number = 3, .points = 1,
 CHECK(stream_framing, recv_retries_after_eintr, .number = 4, .points = 1,
       .what = "recv_msg retries a read interrupted by a signal (EINTR)")
 {
-    struct text wire = {0}, want = {0};
+    struct text wire = { 0 }, want = { 0 };
     three_frames(&wire, &want);
     const char *context = "three frames (\"hello\", 300 bytes, \"x\"), each length and each message sent "
                           "once your recv_msg() waited for it, and a signal (no SA_RESTART) interrupting "
                           "it each time it waited";
     /* Each piece whole (a length, a message), so that only EINTR is tested here, not short reads. */
-    static const size_t pieces[] = { 0, FIRST_BODY, SECOND_BODY - 4, SECOND_BODY, THIRD_FRAME,
-                                     THIRD_FRAME + 4, THIRD_FRAME + 5 };
+    static const size_t pieces[] = { 0,           FIRST_BODY,      SECOND_BODY - 4, SECOND_BODY,
+                                     THIRD_FRAME, THIRD_FRAME + 4, THIRD_FRAME + 5 };
     struct driver_run run = start_receiver((const char *const[]){ "--signals", NULL }, 1024);
     for (size_t k = 0; k + 1 < sizeof pieces / sizeof pieces[0]; k++) {
         enum waiting w = wait_until_waiting(&run);
@@ -426,7 +435,7 @@ CHECK(stream_framing, recv_retries_after_eintr, .number = 4, .points = 1,
         if (w != WAITING)
             break;
         interrupt(&run, context);
-        if (wait_until_waiting(&run) != WAITING     /* it handled the signal, and waits again */
+        if (wait_until_waiting(&run) != WAITING /* it handled the signal, and waits again */
             || !feed(&run, &wire, pieces[k], pieces[k + 1], pieces[k + 1] - pieces[k]))
             break;
     }
@@ -437,9 +446,10 @@ CHECK(stream_framing, recv_retries_after_eintr, .number = 4, .points = 1,
 CHECK(stream_framing, recv_rejects_cut_frames, .number = 6, .points = 1,
       .what = "recv_msg returns -1 at an end-of-file in the middle of a frame")
 {
-    struct text header_cut = {0}, body_cut = {0};
+    struct text header_cut = { 0 }, body_cut = { 0 };
     text_append(&header_cut, "\0\0", 2);
-    check_received(1024, &header_cut, "-1\n", "2 of the 4 bytes of a length, then end-of-file", "cut-frame-is-eof",
+    check_received(1024, &header_cut, "-1\n", "2 of the 4 bytes of a length, then end-of-file",
+                   "cut-frame-is-eof",
                    "end-of-file after part of a frame is an error (-1), not a clean end (0).");
     append_frame(&body_cut, "hello", 5);
     body_cut.len -= 3;
@@ -450,7 +460,7 @@ CHECK(stream_framing, recv_rejects_cut_frames, .number = 6, .points = 1,
 CHECK(stream_framing, recv_respects_cap, .number = 7, .points = 2,
       .what = "recv_msg returns -1 for a frame longer than cap, without writing past cap")
 {
-    struct text wire = {0};
+    struct text wire = { 0 };
     append_frame(&wire, pattern(100), 100);
     check_received(16, &wire, "-1\n", "a frame of 100 bytes to a buffer of cap = 16 bytes", "no-cap-check",
                    "compare the length with cap before reading the message into buf.");
@@ -462,7 +472,7 @@ CHECK(stream_framing, messages_are_never_empty, .number = 8, .points = 1,
     static const char *const with_empty[] = { "hello", "@0", "x", NULL };
     const char *context = "send_msg() of \"hello\", of 0 bytes, and of \"x\"";
     struct driver_run run = start_driver("frame_send", NO_OPTIONS, with_empty);
-    struct text want = {0}, in = {0};
+    struct text want = { 0 }, in = { 0 };
     append_frame(&want, "hello", 5);
     append_frame(&want, "x", 1);
     enum io_result r = recv_until(run.peer, &in, 4096, false, deadline_in(ANSWER_MS));
@@ -476,13 +486,14 @@ CHECK(stream_framing, messages_are_never_empty, .number = 8, .points = 1,
             got("the frames %s and the returns %s", quote_text(&in), quote(out, strlen(out)));
         else
             got("%s", io_outcome(r, &in));
-        cause("empty-message", "a message is never empty: send_msg() with len 0 sets errno = EINVAL and returns -1 "
+        cause("empty-message",
+              "a message is never empty: send_msg() with len 0 sets errno = EINVAL and returns -1 "
               "without sending anything, so that 0 from recv_msg() can only mean end-of-file.");
         fail();
     }
     expect_clean_exit(&run, context);
 
-    struct text wire = {0};
+    struct text wire = { 0 };
     append_frame(&wire, "hello", 5);
     append_frame(&wire, "", 0);
     append_frame(&wire, "x", 1);

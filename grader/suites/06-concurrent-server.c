@@ -31,7 +31,7 @@ static int connect_client(struct server_run *run)
 /* Sends msg on fd and expects exactly msg back (the connection stays open). */
 static void expect_echo_on(struct server_run *run, int fd, const char *msg, const char *context)
 {
-    struct text in = {0};
+    struct text in = { 0 };
     size_t n = strlen(msg);
     enum io_result r = send_all(fd, msg, n, deadline_in(ANSWER_MS));
     if (r == IO_OK)
@@ -45,10 +45,10 @@ static void expect_echo_on(struct server_run *run, int fd, const char *msg, cons
 static void expect_echo(struct server_run *run, const char *msg, const char *context)
 {
     int fd = connect_client(run);
-    struct text in = {0};
+    struct text in = { 0 };
     size_t n = strlen(msg);
     int64_t deadline = deadline_in(ANSWER_MS);
-    enum io_result r = send_all(fd, msg, n, deadline);     /* a short message: it fits in a buffer */
+    enum io_result r = send_all(fd, msg, n, deadline); /* a short message: it fits in a buffer */
     if (r == IO_OK && net_shutdown(fd, SHUT_WR) < 0)
         r = IO_ERROR;
     if (r == IO_OK)
@@ -57,7 +57,8 @@ static void expect_echo(struct server_run *run, const char *msg, const char *con
     if (r == IO_EOF && in.len == n && memcmp(in.data, msg, n) == 0)
         return;
     struct mismatch m = { .sent = fmt("%s%s, then shutdown(SHUT_WR)", context, quote(msg, n)),
-                          .expected = "the same bytes back, then end-of-file", .program = run->server };
+                          .expected = "the same bytes back, then end-of-file",
+                          .program = run->server };
     if (r == IO_EOF) {
         m.want = msg;
         m.want_len = n;
@@ -123,14 +124,15 @@ static void expect_no_zombies(struct server_run *run, const char *context)
         return;
     sent("%s", context);
     expected("no child processes left once they are gone");
-    got("%d zombie%s and %d running child%s, %.1f s later", c.zombies, c.zombies == 1 ? "" : "s",
-        c.running, c.running == 1 ? "" : "ren", (double)(now_ms() - start) / 1000);
+    got("%d zombie%s and %d running child%s, %.1f s later", c.zombies, c.zombies == 1 ? "" : "s", c.running,
+        c.running == 1 ? "" : "ren", (double)(now_ms() - start) / 1000);
     if (c.zombies > 0)
         cause("zombies", "zombies: a child that ended stays in the process table until its parent waits for "
-              "it. Reap children with waitpid(-1, NULL, WNOHANG) in a loop, in a SIGCHLD handler: "
-              "signals do not queue, so one SIGCHLD may stand for many children that ended.");
+                         "it. Reap children with waitpid(-1, NULL, WNOHANG) in a loop, in a SIGCHLD handler: "
+                         "signals do not queue, so one SIGCHLD may stand for many children that ended.");
     else
-        cause("children-do-not-exit", "children that do not exit: a child must exit once its client has left (recv() "
+        cause("children-do-not-exit",
+              "children that do not exit: a child must exit once its client has left (recv() "
               "returned 0), not go back to accept().");
     fail();
 }
@@ -147,9 +149,9 @@ CHECK(concurrent_server, idle_client_does_not_block_others, .number = 2, .points
 {
     struct server_run run = start_server();
     int idle = connect_client(&run);
-    expect_echo_on(&run, idle, "a", "a first client sends ");    /* it is being served now */
+    expect_echo_on(&run, idle, "a", "a first client sends "); /* it is being served now */
     int fd = connect_client(&run);
-    struct text in = {0};
+    struct text in = { 0 };
     enum io_result r = send_all(fd, "b", 1, deadline_in(ANSWER_MS));
     if (r == IO_OK)
         r = recv_answer(run.server, fd, &in, 1, false, deadline_in(ANSWER_MS));
@@ -161,7 +163,8 @@ CHECK(concurrent_server, idle_client_does_not_block_others, .number = 2, .points
              .cause_id = r == IO_TIMEOUT ? "iterative-server" : NULL,
              .cause = r == IO_TIMEOUT ? "iterative server: the second client waited while the first was idle. "
                                         "fork() a child for each client, and let the parent go straight back "
-                                        "to accept()." : NULL);
+                                        "to accept()."
+                                      : NULL);
 }
 
 CHECK(concurrent_server, serves_twenty_clients_at_once, .number = 3, .points = 2,
@@ -172,21 +175,24 @@ CHECK(concurrent_server, serves_twenty_clients_at_once, .number = 3, .points = 2
     for (int i = 0; i < 20; i++) {
         fds[i] = connect_client(&run);
         expect_echo_on(&run, fds[i], fmt("client %d\n", i + 1),
-                       fmt("20 clients connected one after another, all staying connected; client %d sends ", i + 1));
+                       fmt("20 clients connected one after another, all staying connected; client %d sends ",
+                           i + 1));
     }
     struct children c = procinfo_children(run.server->pid);
     if (c.running < 20)
         MISMATCH(.sent = "20 clients, all connected at once",
                  .expected = "20 child processes of the server, one per client", .got = fmt("%d", c.running),
-                 .cause_id = "no-fork", .cause = "the contract asks for one child per client: fork() after accept().");
-    bool reaping = true;     /* until a child is not reaped: then no more waiting */
+                 .cause_id = "no-fork",
+                 .cause = "the contract asks for one child per client: fork() after accept().");
+    bool reaping = true; /* until a child is not reaped: then no more waiting */
     for (int i = 0; i < 20; i++) {
-        struct text in = {0};
+        struct text in = { 0 };
         net_shutdown(fds[i], SHUT_WR);
         enum io_result r = recv_answer(run.server, fds[i], &in, 4096, false, deadline_in(ANSWER_MS));
         if (r != IO_EOF) {
             MISMATCH(.sent = fmt("shutdown(SHUT_WR) on client %d of 20", i + 1),
-                     .expected = "end-of-file: its child closes the connection and exits", .got = io_outcome(r, &in));
+                     .expected = "end-of-file: its child closes the connection and exits",
+                     .got = io_outcome(r, &in));
         }
         net_close(fds[i]);
         if (reaping)
@@ -232,7 +238,8 @@ CHECK(concurrent_server, parent_closes_connections, .number = 5, .points = 1,
         MISMATCH(.sent = "11 clients, one after another, each leaving after its echo; their children have exited",
                  .expected = "no connection left open in the server",
                  .got = fmt("%d connection%s the clients closed are still open in the server: one descriptor "
-                            "per client, leaked", held, held == 1 ? "" : "s"),
+                            "per client, leaked",
+                            held, held == 1 ? "" : "s"),
                  .cause_id = "parent-keeps-connection",
                  .cause = "after fork(), the connected socket is open in both processes: the parent must "
                           "close() its copy at once, or it leaks one descriptor per client (and runs out "
@@ -269,10 +276,12 @@ CHECK(concurrent_server, no_zombies_after_a_burst, .number = 7, .points = 1,
     int fds[20];
     for (int i = 0; i < 20; i++) {
         fds[i] = connect_client(&run);
-        expect_echo_on(&run, fds[i], "hi\n", fmt("20 clients connected, all staying connected; client %d sends ", i + 1));
+        expect_echo_on(&run, fds[i], "hi\n",
+                       fmt("20 clients connected, all staying connected; client %d sends ", i + 1));
     }
     /* All at once: their children end together, and their SIGCHLDs merge into fewer signals. */
     for (int i = 0; i < 20; i++)
         net_close(fds[i]);
-    expect_no_zombies(&run, "20 clients, each served by its own child, closed their connections at the same moment");
+    expect_no_zombies(&run,
+                      "20 clients, each served by its own child, closed their connections at the same moment");
 }

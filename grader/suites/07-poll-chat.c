@@ -16,8 +16,8 @@ EXERCISE(poll_chat, .id = "07-poll-chat", .number = 7, .programs = { "chat_serve
 
 struct chatter {
     int fd;
-    int number;             /* the number the server should give it */
-    struct text pending;    /* received bytes not yet taken as lines */
+    int number;          /* the number the server should give it */
+    struct text pending; /* received bytes not yet taken as lines */
 };
 
 struct chat {
@@ -35,7 +35,7 @@ static struct chat start_chat(void)
 
 struct accepted {
     struct chat *chat;
-    uint16_t port;          /* our end's port: the server's socket has it as its peer's */
+    uint16_t port; /* our end's port: the server's socket has it as its peer's */
 };
 
 static bool holds_connection(void *arg)
@@ -67,7 +67,8 @@ static void wait_accepted(struct chat *chat, int fd)
         tell_about(chat->server);
     else
         got("it had not, %s", why_stopped(fmt("%.1f s later", (double)(now_ms() - start) / 1000)));
-    cause("no-poll-on-listener", "poll() the listening socket along with the clients, and accept() when it is readable.");
+    cause("no-poll-on-listener",
+          "poll() the listening socket along with the clients, and accept() when it is readable.");
     fail();
 }
 
@@ -120,7 +121,8 @@ static void expect_line(struct chat *chat, struct chatter *c, const char *want, 
     const char *line = next_line(chat, c, &r);
     if (r == IO_OK && strcmp(line, want) == 0)
         return;
-    struct mismatch m = { .sent = context, .program = chat->server,
+    struct mismatch m = { .sent = context,
+                          .program = chat->server,
                           .expected = fmt("client %d to receive %s", c->number, quote(want, strlen(want))),
                           .got = r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &c->pending) };
     if (r == IO_OK && strchr(line, ':') && atoi(line) == c->number) {
@@ -156,10 +158,11 @@ CHECK(poll_chat, reassembles_lines, .number = 2, .points = 1,
     struct chat chat = start_chat();
     struct chatter *one = join(&chat), *two = join(&chat);
     say(one, "par");
-    wait_peer_consumed(one->fd, chat.server);   /* the server has read "par" before the rest */
+    wait_peer_consumed(one->fd, chat.server); /* the server has read "par" before the rest */
     say(one, "tial\nsecond\n");
     const char *context = "client 1 sent \"par\", then (once the server had read it) \"tial\\nsecond\\n\"";
-    cause_if_fails("relays-pieces", "a stream has no message boundaries: keep each client's bytes in a buffer and "
+    cause_if_fails("relays-pieces",
+                   "a stream has no message boundaries: keep each client's bytes in a buffer and "
                    "relay only complete lines, every complete line in it.");
     expect_line(&chat, two, "1: partial\n", context);
     expect_line(&chat, two, "1: second\n", context);
@@ -173,10 +176,12 @@ CHECK(poll_chat, half_line_does_not_block, .number = 3, .points = 2,
     say(one, "half a li");
     wait_peer_consumed(one->fd, chat.server);
     say(two, "full line\n");
-    cause_if_fails("blocks-on-partial-line", "the server waited for the rest of client 1's line: recv() once per poll() "
+    cause_if_fails("blocks-on-partial-line",
+                   "the server waited for the rest of client 1's line: recv() once per poll() "
                    "readiness and keep partial lines in a per-client buffer; never loop on recv() "
                    "until a newline.");
-    expect_line(&chat, three, "2: full line\n", "client 1 sent \"half a li\" and waited; then client 2 sent \"full line\\n\"");
+    expect_line(&chat, three, "2: full line\n",
+                "client 1 sent \"half a li\" and waited; then client 2 sent \"full line\\n\"");
     say(one, "ne\n");
     expect_line(&chat, three, "1: half a line\n", "then client 1 sent the rest, \"ne\\n\"");
     expect_line(&chat, two, "1: half a line\n", "then client 1 sent the rest, \"ne\\n\"");
@@ -189,7 +194,8 @@ CHECK(poll_chat, idle_and_leaving_clients, .number = 4, .points = 1,
     struct chatter *idle = join(&chat), *leaver = join(&chat), *talker = join(&chat);
     net_close(leaver->fd);
     say(talker, "anyone?\n");
-    expect_line(&chat, idle, "3: anyone?\n", "client 1 stayed idle, client 2 left, client 3 sent \"anyone?\\n\"");
+    expect_line(&chat, idle, "3: anyone?\n",
+                "client 1 stayed idle, client 2 left, client 3 sent \"anyone?\\n\"");
     struct chatter *late = join(&chat);
     say(late, "new here\n");
     enum io_result r;
@@ -216,7 +222,8 @@ CHECK(poll_chat, survives_reset, .number = 5, .points = 1,
     setsockopt(rude->fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     net_close(rude->fd);
     say(three, "still here\n");
-    expect_line(&chat, one, "3: still here\n", "client 2 sent half a line and reset its connection; client 3 sent \"still here\\n\"");
+    expect_line(&chat, one, "3: still here\n",
+                "client 2 sent half a line and reset its connection; client 3 sent \"still here\\n\"");
 }
 
 CHECK(poll_chat, fifty_clients, .number = 6, .points = 2,
@@ -248,7 +255,8 @@ CHECK(poll_chat, fifty_clients, .number = 6, .points = 2,
             }
             MISMATCH(.sent = "50 clients connected; each sent \"line from <its number>\\n\"",
                      .expected = fmt("client %d to receive the 49 lines of the others, \"<n>: line from <n>\\n\", "
-                                     "in any order", i + 1),
+                                     "in any order",
+                                     i + 1),
                      .got = fmt("after %d of them, %s", k,
                                 r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &c[i]->pending)),
                      .program = chat.server);
@@ -330,7 +338,7 @@ CHECK(poll_chat, numbers_never_reused, .number = 8, .points = 1,
     join(&chat);
     uint16_t two_port = port_of(two->fd);
     net_close(two->fd);
-    wait_dropped(&chat, two_port);     /* if it never drops it, the numbering is still checked */
+    wait_dropped(&chat, two_port); /* if it never drops it, the numbering is still checked */
     struct chatter *four = join(&chat);
     say(four, "hi\n");
     enum io_result r;
@@ -342,8 +350,8 @@ CHECK(poll_chat, numbers_never_reused, .number = 8, .points = 1,
     got("%s", r == IO_OK ? quote(line, strlen(line)) : io_outcome(r, &one->pending));
     if (r == IO_OK && (atoi(line) == 2 || atoi(line) == 3))
         cause("reused-number", "a number was used twice: it came from the count of connected clients or from a "
-              "slot in the array, which both shrink when a client leaves. Keep a counter that "
-              "only grows, and store each client's number when it connects.");
+                               "slot in the array, which both shrink when a client leaves. Keep a counter that "
+                               "only grows, and store each client's number when it connects.");
     else if (exits_soon(chat.server))
         tell_about(chat.server);
     fail();

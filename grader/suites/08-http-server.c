@@ -5,7 +5,7 @@
  * server must never serve. The check plays the HTTP client, with raw bytes: no client library
  * would send the hostile requests, and none would show what exactly came back.
  */
-#define _GNU_SOURCE                     /* memmem */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,9 +24,9 @@
 
 EXERCISE(http_server, .id = "08-http-server", .number = 8, .programs = { "http_server" });
 
-#define HEAD_LIMIT 8192                 /* the contract's longest request head */
-#define BIG_SIZE 1000003                /* "about 1 MB", not a buffer size: a cut shows */
-#define HUGE_SIZE (16 * BIG_SIZE)       /* more than any socket buffers hold */
+#define HEAD_LIMIT 8192           /* the contract's longest request head */
+#define BIG_SIZE 1000003          /* "about 1 MB", not a buffer size: a cut shows */
+#define HUGE_SIZE (16 * BIG_SIZE) /* more than any socket buffers hold */
 #define CLIENTS 20
 #define RESPONSE_CAP (HUGE_SIZE + 65536)
 
@@ -41,11 +41,17 @@ static const char plus_txt[] = "a '+' in a path is a plus sign\n";
 static const char secret[] = "TOP SECRET: this file lies outside DIR\n";
 
 /* Files whose Content-Type the contract fixes, and one it does not know. */
-static const struct { const char *name, *type; } typed[] = {
-    { "notes.txt", "text/plain" },          { "style.css", "text/css" },
-    { "app.js", "text/javascript" },        { "data.json", "application/json" },
-    { "logo.png", "image/png" },            { "photo.jpg", "image/jpeg" },
-    { "archive.tar.gz", "application/octet-stream" }, { "LICENSE", "application/octet-stream" },
+static const struct {
+    const char *name, *type;
+} typed[] = {
+    { "notes.txt", "text/plain" },
+    { "style.css", "text/css" },
+    { "app.js", "text/javascript" },
+    { "data.json", "application/json" },
+    { "logo.png", "image/png" },
+    { "photo.jpg", "image/jpeg" },
+    { "archive.tar.gz", "application/octet-stream" },
+    { "LICENSE", "application/octet-stream" },
 };
 
 struct site {
@@ -60,7 +66,8 @@ enum { WITH_BIG = 1, WITH_HUGE = 2 };
 static _Noreturn void cannot_prepare(const char *what)
 {
     cr_assert_fail("The grader could not prepare this check (%s: %s). This is not your fault: "
-                   "tell your instructor.", what, errno_text(errno));
+                   "tell your instructor.",
+                   what, errno_text(errno));
     abort();
 }
 
@@ -103,7 +110,7 @@ static struct site start_site(int extras)
     put_text("secret.txt", secret);
     put_dir("private");
     put_text("private/inside.txt", secret);
-    put_dir("www-old");                             /* its path starts with DIR's: "www" */
+    put_dir("www-old"); /* its path starts with DIR's: "www" */
     put_text("www-old/secret.txt", secret);
     put_dir("www");
     put_text("www/index.html", index_html);
@@ -134,12 +141,12 @@ static struct site start_site(int extras)
 /* --- The client's side: a request, and the response taken apart ------------------------------ */
 
 struct response {
-    enum io_result r;       /* how reading ended: IO_EOF when the server closed the connection */
-    int err;                /* errno, for IO_ERROR */
-    struct text raw;        /* every byte that came back */
-    bool has_head;          /* a status line and headers up to an empty line */
+    enum io_result r; /* how reading ended: IO_EOF when the server closed the connection */
+    int err;          /* errno, for IO_ERROR */
+    struct text raw;  /* every byte that came back */
+    bool has_head;    /* a status line and headers up to an empty line */
     int status;
-    size_t head_len;        /* bytes up to the end of the empty line */
+    size_t head_len; /* bytes up to the end of the empty line */
 };
 
 static const char *body_of(const struct response *res)
@@ -167,8 +174,7 @@ static void parse_response(struct response *res)
     res->head_len = response_head_end(&res->raw);
     char digits[4] = "";
     char minor = 0;
-    res->has_head = res->head_len > 0
-                    && sscanf(res->raw.data, "HTTP/1.%c %3[0-9]", &minor, digits) == 2
+    res->has_head = res->head_len > 0 && sscanf(res->raw.data, "HTTP/1.%c %3[0-9]", &minor, digits) == 2
                     && (minor == '0' || minor == '1') && strlen(digits) == 3;
     res->status = res->has_head ? atoi(digits) : 0;
     if (!res->has_head)
@@ -217,9 +223,9 @@ static void read_response(struct site *s, int fd, struct response *res, int64_t 
 
 static struct response send_request(struct site *s, const char *request, size_t n)
 {
-    struct response res = {0};
+    struct response res = { 0 };
     int fd = connect_tcp_server(s->server, "127.0.0.1", s->port);
-    send_all(fd, request, n, deadline_in(ANSWER_MS));   /* a server may answer before it all */
+    send_all(fd, request, n, deadline_in(ANSWER_MS)); /* a server may answer before it all */
     read_response(s, fd, &res, deadline_in(ANSWER_MS));
     net_close(fd);
     return res;
@@ -268,24 +274,28 @@ static void expect_response(struct site *s, const char *req, const struct respon
         got("more than %d bytes, and still no end", RESPONSE_CAP);
     } else if (res->has_head && res->r == IO_TIMEOUT) {
         describe_exchange(s, req, "the response, then the end of the connection", res);
-        cause("no-connection-close", "the connection never ended. In HTTP/1.0 the server closes the connection after the "
+        cause("no-connection-close",
+              "the connection never ended. In HTTP/1.0 the server closes the connection after the "
               "response (Connection: close): close() the socket once the body is sent, in every "
               "process that holds it (after fork(), the parent closes its copy at once).");
     } else if (res->raw.len == 0 && res->r == IO_TIMEOUT) {
         describe_exchange(s, req, "a response", res);
-        cause("head-end-missed", "the server never answered: is it still waiting for more of the request? The head "
+        cause("head-end-missed",
+              "the server never answered: is it still waiting for more of the request? The head "
               "ends at the first empty line (\"\\r\\n\\r\\n\").");
     } else if (res->raw.len == 0) {
         describe_exchange(s, req, "a response", res);
     } else {
-        describe_exchange(s, req, "a response: a status line such as \"HTTP/1.0 200 OK\\r\\n\", "
-                          "header lines, an empty line", res);
+        describe_exchange(s, req,
+                          "a response: a status line such as \"HTTP/1.0 200 OK\\r\\n\", "
+                          "header lines, an empty line",
+                          res);
     }
     fail();
 }
 
-static void expect_status(struct site *s, const char *req, const struct response *res, int want,
-                          int also, const char *what)
+static void expect_status(struct site *s, const char *req, const struct response *res, int want, int also,
+                          const char *what)
 {
     expect_response(s, req, res);
     if (res->status == want || res->status == also)
@@ -309,10 +319,12 @@ static void expect_file(struct site *s, const char *req, const struct response *
         if (length && value == n + 1)
             cause("counts-nul", "one byte too many: a C string's terminating NUL is not part of the file.");
         else if (length && value > 0 && value == body_len(res) && body_len(res) < n)
-            cause("length-of-read", "the length of what you read, not the file's size: one read() may return less "
+            cause("length-of-read",
+                  "the length of what you read, not the file's size: one read() may return less "
                   "than the whole file; take the size from stat()/fstat().");
         else if (length == NULL)
-            cause("no-content-length", "without Content-Length a client cannot tell a complete file from a cut one.");
+            cause("no-content-length",
+                  "without Content-Length a client cannot tell a complete file from a cut one.");
         fail();
     }
     if (type) {
@@ -323,10 +335,12 @@ static void expect_file(struct site *s, const char *req, const struct response *
         if (t == NULL || tn != strlen(type) || strncasecmp(t, type, tn) != 0) {
             describe_exchange(s, req, fmt("Content-Type: %s", type), res);
             if (t && strncasecmp(t, "text/javascript", tn) == 0 && strcmp(type, "application/json") == 0)
-                cause("extension-prefix", "compare the whole extension, from the last '.' of the name: strncmp(ext, "
+                cause("extension-prefix",
+                      "compare the whole extension, from the last '.' of the name: strncmp(ext, "
                       "\".js\", 3) is also true for \".json\".");
             else
-                cause("content-type", "the type follows the extension of the file served (for a directory, of its "
+                cause("content-type",
+                      "the type follows the extension of the file served (for a directory, of its "
                       "index.html), compared whole; a name without a known extension is "
                       "application/octet-stream.");
             fail();
@@ -335,7 +349,7 @@ static void expect_file(struct site *s, const char *req, const struct response *
     if (body_len(res) != n || memcmp(body_of(res), want, n) != 0) {
         sent("%s", req);
         expected("after the head, the file's %zu bytes exactly", n);
-        struct text body = {0};
+        struct text body = { 0 };
         text_append(&body, body_of(res), body_len(res));
         explain_difference(want, n, &body);
         text_free(&body);
@@ -363,15 +377,17 @@ CHECK(http_server, get_serves_a_file, .number = 1, .points = 2,
     const char *connection = header(&res, "Connection");
     if (connection == NULL || strcasecmp(connection, "close") != 0) {
         describe_exchange(&s, shown(req), "the header Connection: close", &res);
-        cause("no-connection-close", "an HTTP/1.0 server closes the connection after each response, and says so.");
+        cause("no-connection-close",
+              "an HTTP/1.0 server closes the connection after each response, and says so.");
         fail();
     }
     /* What curl and browsers send: HTTP/1.1, which an HTTP/1.0 server answers all the same. */
     req = fmt("GET /hello.html HTTP/1.1\r\nHost: localhost:%u\r\nUser-Agent: curl/7.88.1\r\n"
-              "Accept: */*\r\n\r\n", s.port);
+              "Accept: */*\r\n\r\n",
+              s.port);
     res = request(&s, req);
     cause_if_fails("http-version", "curl and browsers send HTTP/1.1 request lines: accept HTTP/1.0 and HTTP/1.1, "
-                   "and answer with HTTP/1.0 and Connection: close.");
+                                   "and answer with HTTP/1.0 and Connection: close.");
     expect_file(&s, shown(req), &res, hello_html, strlen(hello_html), "text/html");
 }
 
@@ -400,18 +416,19 @@ CHECK(http_server, binary_file_intact, .number = 2, .points = 2,
     const char *req = get_request("/huge.bin");
     int fd = connect_tcp_server(s.server, "127.0.0.1", s.port);
     send_all(fd, req, strlen(req), deadline_in(ANSWER_MS));
-    struct response res = {0};
+    struct response res = { 0 };
     recv_until(fd, &res.raw, 1, false, deadline_in(ANSWER_MS));
     int64_t deadline = deadline_in(ANSWER_MS);
     while (!procinfo_group_asleep(s.server->pid) && proc_running(s.server) && now_ms() < deadline)
-        proc_wait(s.server, deadline_in(1));    /* a nap, until the server can go no further */
+        proc_wait(s.server, deadline_in(1)); /* a nap, until the server can go no further */
     read_response(&s, fd, &res, deadline_in(2 * ANSWER_MS));
     net_close(fd);
     const char *what = fmt("%s for a file of %d bytes; the client read 1 byte, waited until the server "
-                           "could send no more, then read the rest", shown(req), HUGE_SIZE);
+                           "could send no more, then read the rest",
+                           shown(req), HUGE_SIZE);
     const char *length = header(&res, "Content-Length");
-    if (res.has_head && res.status == 200 && (res.r == IO_EOF || res.r == IO_ERROR) && body_len(&res) < HUGE_SIZE
-        && length != NULL && strtoull(length, NULL, 10) == HUGE_SIZE
+    if (res.has_head && res.status == 200 && (res.r == IO_EOF || res.r == IO_ERROR)
+        && body_len(&res) < HUGE_SIZE && length != NULL && strtoull(length, NULL, 10) == HUGE_SIZE
         && memcmp(body_of(&res), huge_bytes(), body_len(&res)) == 0) {
         MISMATCH(.sent = what, .expected = fmt("after the head, the file's %d bytes exactly", HUGE_SIZE),
                  .got = fmt("its first %zu bytes, then the end of the connection", body_len(&res)),
@@ -438,20 +455,24 @@ CHECK(http_server, index_and_decoding, .number = 4, .points = 1,
       .what = "/ and a directory serve their index.html; %XX escapes are decoded, a query is ignored")
 {
     struct site s = start_site(0);
-    cause_if_fails("no-index", "a target that names a directory (\"/\" included) means its index.html: stat() the "
+    cause_if_fails("no-index",
+                   "a target that names a directory (\"/\" included) means its index.html: stat() the "
                    "path, and when S_ISDIR, add \"/index.html\". What makes a directory is S_ISDIR, not a "
                    "'/' at the end: \"/docs\" is one too.");
     get_file(&s, "/", index_html, strlen(index_html), "text/html");
     get_file(&s, "/docs/", docs_index_html, strlen(docs_index_html), "text/html");
     get_file(&s, "/docs", docs_index_html, strlen(docs_index_html), "text/html");
     const char *spaced = "spaces are %20 in a URL\n";
-    cause_if_fails("no-percent-decoding", "decode each %%XX escape (two hex digits) into the byte it stands for before "
+    cause_if_fails("no-percent-decoding",
+                   "decode each %%XX escape (two hex digits) into the byte it stands for before "
                    "looking for the file: \"/hello%%20world.txt\" is \"/hello world.txt\".");
     get_file(&s, "/hello%20world.txt", spaced, strlen(spaced), "text/plain");
-    cause_if_fails("plus-as-space", "only %%XX escapes are decoded in a path: '+' stands for a space in a form's "
+    cause_if_fails("plus-as-space",
+                   "only %%XX escapes are decoded in a path: '+' stands for a space in a form's "
                    "query, never in a path, where it is a plus sign (\"/c++.txt\" is the file c++.txt).");
     get_file(&s, "/c++.txt", plus_txt, strlen(plus_txt), "text/plain");
-    cause_if_fails("query-not-cut", "everything from '?' on is a query, for programs; a file server cuts it off.");
+    cause_if_fails("query-not-cut",
+                   "everything from '?' on is a query, for programs; a file server cuts it off.");
     get_file(&s, "/hello.html?lang=en&x=%41", hello_html, strlen(hello_html), "text/html");
 }
 
@@ -464,14 +485,19 @@ CHECK(http_server, head_has_no_body, .number = 5, .points = 1,
     expect_status(&s, shown(req), &res, 200, 200, "status 200, as for GET");
     const char *length = header(&res, "Content-Length");
     if (length == NULL || strtoull(length, NULL, 10) != strlen(hello_html) || body_len(&res) > 0) {
-        describe_exchange(&s, shown(req), fmt("Content-Length: %zu (the size GET would send), then "
-                                              "nothing after the empty line", strlen(hello_html)), &res);
+        describe_exchange(&s, shown(req),
+                          fmt("Content-Length: %zu (the size GET would send), then "
+                              "nothing after the empty line",
+                              strlen(hello_html)),
+                          &res);
         if (body_len(&res) > 0) {
             got("a body of %zu bytes after the head", body_len(&res));
-            cause("head-sends-body", "HEAD asks for the head only: send the same status line and headers as GET, and "
+            cause("head-sends-body",
+                  "HEAD asks for the head only: send the same status line and headers as GET, and "
                   "not the file.");
         } else if (length != NULL && strtoull(length, NULL, 10) == 0) {
-            cause("head-length-zero", "the Content-Length of a HEAD response is the size GET would send (the file's "
+            cause("head-length-zero",
+                  "the Content-Length of a HEAD response is the size GET would send (the file's "
                   "size), not the length of the empty body that follows.");
         }
         fail();
@@ -486,17 +512,21 @@ static void expect_error_response(struct site *s, const char *req, int want, int
     expect_status(s, shown(req), &res, want, also, what);
     const char *length = header(&res, "Content-Length");
     if (length == NULL || body_len(&res) == 0 || strtoull(length, NULL, 10) != body_len(&res)) {
-        describe_exchange(s, shown(req), "a complete response: a short body (such as \"404 Not Found\\n\") "
-                          "and its length in Content-Length", &res);
+        describe_exchange(s, shown(req),
+                          "a complete response: a short body (such as \"404 Not Found\\n\") "
+                          "and its length in Content-Length",
+                          &res);
         if (length == NULL && body_len(&res) > 0)
             got("no Content-Length header, and a body of %zu bytes", body_len(&res));
         if (length == NULL)
-            cause("no-content-length", "an error response needs a Content-Length too: the length of its short body, "
+            cause("no-content-length",
+                  "an error response needs a Content-Length too: the length of its short body, "
                   "so that the client knows it got all of it.");
         if (length != NULL && body_len(&res) > 0)
             got("Content-Length: %s, and a body of %zu bytes", length, body_len(&res));
         if (length != NULL && body_len(&res) > 0)
-            cause("sizeof-length", "Content-Length must count the body's bytes exactly. sizeof gives the size of a "
+            cause("sizeof-length",
+                  "Content-Length must count the body's bytes exactly. sizeof gives the size of a "
                   "buffer (or of a pointer), not the length of the text in it: use strlen(), or "
                   "the count snprintf() returns.");
         fail();
@@ -521,12 +551,14 @@ static void expect_refused(struct site *s, const char *target, const char *how_i
     bool leaked = res.raw.len > 0 && memmem(res.raw.data, res.raw.len, "TOP SECRET", 10) != NULL;
     if (!leaked && (res.status == 403 || res.status == 404))
         return;
-    describe_exchange(s, shown(req), fmt("403 (Forbidden) or 404 (Not Found): %s leads outside DIR", target), &res);
+    describe_exchange(s, shown(req), fmt("403 (Forbidden) or 404 (Not Found): %s leads outside DIR", target),
+                      &res);
     if (leaked) {
         got("the contents of a file outside DIR: %s", quote(body_of(&res), body_len(&res)));
         cause(how_id, "%s", how);
     } else if (res.status == 400) {
-        cause("traversal-400", "refusing it is right; the contract's status for a target outside DIR is 403 or 404.");
+        cause("traversal-400",
+              "refusing it is right; the contract's status for a target outside DIR is 403 or 404.");
     }
     fail();
 }
@@ -560,9 +592,12 @@ CHECK(http_server, symlink_stays_inside, .number = 9, .points = 1,
                       "Resolve the path with realpath() and check that the result still starts "
                       "with DIR's own real path followed by '/'.";
     expect_refused(&s, "/link.txt", "follows-links", how);
-    expect_refused(&s, "/outside/inside.txt", "follows-links", fmt("%s (Here the link is a directory: O_NOFOLLOW "
-                                                  "only looks at the last part of a path.)", how));
-    expect_refused(&s, "/old/secret.txt", "prefix-only", "the link leads to www-old, next to DIR (www): its real path "
+    expect_refused(&s, "/outside/inside.txt", "follows-links",
+                   fmt("%s (Here the link is a directory: O_NOFOLLOW "
+                       "only looks at the last part of a path.)",
+                       how));
+    expect_refused(&s, "/old/secret.txt", "prefix-only",
+                   "the link leads to www-old, next to DIR (www): its real path "
                    "starts with DIR's real path, but not with DIR's path followed by '/'. After the "
                    "prefix, the next character must be '/' (or the end of the path).");
 }
@@ -576,7 +611,7 @@ CHECK(http_server, other_method_405, .number = 10, .points = 1,
     for (int i = 0; i < 2; i++) {
         struct response res = request(&s, reqs[i]);
         cause_if_fails("any-method", "a file server knows GET and HEAD only; any other method gets 405 (Method "
-                       "Not Allowed), and the Allow header says what is allowed.");
+                                     "Not Allowed), and the Allow header says what is allowed.");
         expect_status(&s, shown(reqs[i]), &res, 405, 405, "status 405 (Method Not Allowed)");
         const char *allow = header(&res, "Allow");
         if (allow == NULL || strstr(allow, "GET") == NULL || strstr(allow, "HEAD") == NULL) {
@@ -586,17 +621,20 @@ CHECK(http_server, other_method_405, .number = 10, .points = 1,
     }
 }
 
-CHECK(http_server, malformed_400, .number = 11, .points = 1,
-      .what = "a malformed request line or escape: 400")
+CHECK(http_server, malformed_400, .number = 11, .points = 1, .what = "a malformed request line or escape: 400")
 {
     struct site s = start_site(0);
-    const struct { const char *req, *cause; } bad[] = {
+    const struct {
+        const char *req, *cause;
+    } bad[] = {
         { "GET /hello.html\r\n\r\n", "a request line has three parts, METHOD TARGET VERSION: check "
-          "that all three are there (and that VERSION is HTTP/1.0 or HTTP/1.1)." },
+                                     "that all three are there (and that VERSION is HTTP/1.0 or HTTP/1.1)." },
         { "NONSENSE\r\n\r\n", "a request line has three parts, METHOD TARGET VERSION." },
-        { "GET /hello%zz.html HTTP/1.0\r\n\r\n", "a '%' must be followed by two hex digits; "
+        { "GET /hello%zz.html HTTP/1.0\r\n\r\n",
+          "a '%' must be followed by two hex digits; "
           "\"%zz\" is malformed: answer 400 rather than copy it through." },
-        { "GET /hello.html%4 HTTP/1.0\r\n\r\n", "a '%' must be followed by two hex digits: \"%4\" at "
+        { "GET /hello.html%4 HTTP/1.0\r\n\r\n",
+          "a '%' must be followed by two hex digits: \"%4\" at "
           "the end is malformed (and reading past it runs off the end of the string)." },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -619,7 +657,7 @@ CHECK(http_server, oversized_head_431, .number = 12, .points = 1,
       .what = "a request head longer than 8 KiB: 431 (or 400), and the connection is closed; a shorter one is served")
 {
     struct site s = start_site(0);
-    struct text req = {0};
+    struct text req = { 0 };
     /* Under the limit first: a browser with cookies sends heads of a few KiB, and the contract
      * refuses only what is longer than 8 KiB. A 1 KiB buffer would pass the rest of this check. */
     long_head(&req, HEAD_LIMIT - 1024);
@@ -634,7 +672,7 @@ CHECK(http_server, oversized_head_431, .number = 12, .points = 1,
     expect_file(&s, what, &res, hello_html, strlen(hello_html), "text/html");
     text_free(&req);
 
-    req = (struct text){0};
+    req = (struct text){ 0 };
     long_head(&req, 3 * HEAD_LIMIT / 2);
     res = send_request(&s, req.data, req.len);
     what = fmt("GET /hello.html HTTP/1.0, then header lines: a head of %zu bytes in all", req.len);
@@ -649,15 +687,15 @@ CHECK(http_server, oversized_head_431, .number = 12, .points = 1,
         got("the head %s", head_text(&res));
         if (res.status == 200)
             cause("head-limit", "a head longer than the buffer was served as if it were complete: when the "
-                  "buffer is full and no empty line has come, the head is too long; answer 431.");
+                                "buffer is full and no empty line has come, the head is too long; answer 431.");
         else if (res.status == 431 || res.status == 400)
             cause("no-close-after-error", "after the error response, close the connection.");
     } else {
         got("%s", io_outcome(res.r, &res.raw));
         if (res.r == IO_TIMEOUT)
             cause("head-limit", "the server kept reading: a head that fills 8 KiB without an empty line is too "
-                  "long. Stop there, answer 431 and close, or one client can make it use any "
-                  "amount of memory.");
+                                "long. Stop there, answer 431 and close, or one client can make it use any "
+                                "amount of memory.");
     }
     if (exits_soon(s.server))
         tell_about(s.server);
@@ -674,9 +712,9 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
     for (int i = 0; i < 4; i++) {
         send_all(fd, pieces[i], strlen(pieces[i]), deadline_in(ANSWER_MS));
         if (i < 3)
-            wait_peer_consumed(fd, s.server);     /* the server has read this piece before the next comes */
+            wait_peer_consumed(fd, s.server); /* the server has read this piece before the next comes */
     }
-    struct response res = {0};
+    struct response res = { 0 };
     read_response(&s, fd, &res, deadline_in(ANSWER_MS));
     net_close(fd);
     const char *req = "\"GET /hel\", \"lo.html HTTP/1.0\\r\\nHo\", \"st: localhost\\r\\n\", \"\\r\\n\": "
@@ -690,7 +728,8 @@ CHECK(http_server, request_in_pieces, .number = 13, .points = 1,
                           "recv()s (\"...localhost\\r\\n\", then \"\\r\\n\"). Look for it in the whole buffer "
                           "after each recv(), not only in the bytes that recv() just returned.");
     }
-    cause_if_fails("single-recv", "a stream keeps no message boundaries: one recv() returned only the first piece. "
+    cause_if_fails("single-recv",
+                   "a stream keeps no message boundaries: one recv() returned only the first piece. "
                    "Call recv() in a loop, appending to a buffer, until the buffer holds the empty "
                    "line that ends the head.");
     expect_file(&s, req, &res, hello_html, strlen(hello_html), "text/html");
@@ -723,7 +762,8 @@ static void expect_served_meanwhile(struct site *s, const char *first, const cha
         got("%s", io_outcome(res.r, &res.raw));
         struct children c = procinfo_children(s->server->pid);
         if (res.r == IO_TIMEOUT && c.running > 0)
-            cause("waits-for-child", "a child process serves the first client, but the parent did not take the "
+            cause("waits-for-child",
+                  "a child process serves the first client, but the parent did not take the "
                   "second: is it waiting for that child (wait(), or waitpid() without WNOHANG)? Go "
                   "straight back to accept(), and reap children in a SIGCHLD handler.");
         else if (res.r == IO_TIMEOUT)
@@ -753,11 +793,14 @@ CHECK(http_server, idle_client_does_not_block, .number = 14, .points = 2,
     int slow = connect_tcp_server(s.server, "127.0.0.1", s.port);
     const char *req = get_request("/huge.bin");
     send_all(slow, req, strlen(req), deadline_in(ANSWER_MS));
-    struct text first = {0};
+    struct text first = { 0 };
     recv_until(slow, &first, 1, false, deadline_in(ANSWER_MS));
     text_free(&first);
-    expect_served_meanwhile(&s, fmt("a first client sent %s for a file of %d bytes, read 1 byte and then "
-                                    "nothing more", shown(req), HUGE_SIZE), "blocking-send",
+    expect_served_meanwhile(&s,
+                            fmt("a first client sent %s for a file of %d bytes, read 1 byte and then "
+                                "nothing more",
+                                shown(req), HUGE_SIZE),
+                            "blocking-send",
                             "the server waited for the first client to read its file. One process that serves "
                             "every client must never wait in send() for one of them: make the sockets "
                             "non-blocking, send what send() takes, and when it says EAGAIN, go back to poll() "
@@ -780,7 +823,7 @@ static void read_all_at_once(int *fds, struct response *res, int n, int64_t dead
                 continue;
             res[i].r = recv_until(fds[i], &res[i].raw, RESPONSE_CAP, false, now_ms());
             res[i].err = errno;
-            if (res[i].r != IO_TIMEOUT) {   /* end of file, an error or too much: done */
+            if (res[i].r != IO_TIMEOUT) { /* end of file, an error or too much: done */
                 pfds[i].fd = -1;
                 open--;
             }
@@ -795,7 +838,7 @@ CHECK(http_server, twenty_downloads_at_once, .number = 15, .points = 1,
 {
     struct site s = start_site(WITH_BIG);
     int fds[CLIENTS];
-    struct response res[CLIENTS] = {0};
+    struct response res[CLIENTS] = { 0 };
     const char *req = get_request("/big.bin");
     for (int i = 0; i < CLIENTS; i++) {
         fds[i] = connect_tcp_server(s.server, "127.0.0.1", s.port);
@@ -806,7 +849,8 @@ CHECK(http_server, twenty_downloads_at_once, .number = 15, .points = 1,
     for (int i = 0; i < CLIENTS; i++)
         net_close(fds[i]);
     for (int i = 0; i < CLIENTS; i++)
-        expect_file(&s, fmt("%s from each of 20 clients at once; this is client %d's response", shown(req), i + 1),
+        expect_file(&s,
+                    fmt("%s from each of 20 clients at once; this is client %d's response", shown(req), i + 1),
                     &res[i], big, BIG_SIZE, NULL);
 }
 
@@ -817,9 +861,9 @@ CHECK(http_server, twenty_downloads_at_once, .number = 15, .points = 1,
 struct children_wait {
     struct site *site;
     bool zombies_too;
-    bool watch_cpu;             /* stop once the server's processes used BUSY_AFTER_RESET_MS */
+    bool watch_cpu; /* stop once the server's processes used BUSY_AFTER_RESET_MS */
     unsigned long start_ticks;
-    long cpu_ms;                /* the CPU time they used while the check waited */
+    long cpu_ms; /* the CPU time they used while the check waited */
 };
 
 static bool children_done(void *arg)
@@ -860,7 +904,7 @@ CHECK(http_server, client_leaving_mid_download, .number = 16, .points = 1,
     const char *req = get_request("/huge.bin");
     int fd = connect_tcp_server(s.server, "127.0.0.1", s.port);
     send_all(fd, req, strlen(req), deadline_in(ANSWER_MS));
-    struct text in = {0};
+    struct text in = { 0 };
     recv_until(fd, &in, 65536, false, deadline_in(ANSWER_MS));
     /* Linger with a zero timeout: close() resets the connection, as a killed browser tab may. */
     struct linger hard = { .l_onoff = 1, .l_linger = 0 };
@@ -873,15 +917,16 @@ CHECK(http_server, client_leaving_mid_download, .number = 16, .points = 1,
     int64_t start = now_ms();
     struct children c = wait_children_done(&s, false, &cpu_ms);
     if (!proc_running(s.server))
-        MISMATCH(.sent = what, .expected = "the server to go on running", .program = s.server, .cause_id = "sigpipe",
+        MISMATCH(.sent = what, .expected = "the server to go on running", .program = s.server,
+                 .cause_id = "sigpipe",
                  .cause = "a send() to a connection the client has reset raises SIGPIPE, which kills the "
                           "process: ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) and handle the EPIPE error "
                           "instead.");
     if (c.running > 0)
         MISMATCH(.sent = what, .expected = "the process serving that client to end: the client is gone",
                  .got = fmt("%d process%s of the server still running %.1f s later, having used %ld ms of "
-                            "CPU time meanwhile", c.running, c.running == 1 ? "" : "es",
-                            (double)(now_ms() - start) / 1000, cpu_ms),
+                            "CPU time meanwhile",
+                            c.running, c.running == 1 ? "" : "es", (double)(now_ms() - start) / 1000, cpu_ms),
                  .cause_id = "retries-failed-send",
                  .cause = "when send() fails (EPIPE, ECONNRESET) the client has gone: stop sending and close; "
                           "retrying a send() that failed never ends.");
@@ -900,12 +945,13 @@ CHECK(http_server, no_zombies, .number = 17, .points = 1,
         return;
     sent("5 clients, one after another, each GET /hello.html and leaving with the file");
     expected("no child processes left once they are gone");
-    got("%d zombie%s and %d running child%s, %.1f s later", c.zombies, c.zombies == 1 ? "" : "s",
-        c.running, c.running == 1 ? "" : "ren", (double)(now_ms() - start) / 1000);
+    got("%d zombie%s and %d running child%s, %.1f s later", c.zombies, c.zombies == 1 ? "" : "s", c.running,
+        c.running == 1 ? "" : "ren", (double)(now_ms() - start) / 1000);
     if (c.zombies > 0)
         cause("zombies", "zombies: a child that ended stays in the process table until its parent waits for "
-              "it. Reap children with waitpid(-1, NULL, WNOHANG) in a loop, in a SIGCHLD handler.");
+                         "it. Reap children with waitpid(-1, NULL, WNOHANG) in a loop, in a SIGCHLD handler.");
     else
-        cause("children-do-not-exit", "children that do not exit: a child must exit once it has sent its response.");
+        cause("children-do-not-exit",
+              "children that do not exit: a child must exit once it has sent its response.");
     fail();
 }

@@ -50,7 +50,7 @@ Test(conversation, shows_who_said_what_to_whom)
     cr_assert(strstr(out.data, "check -> seqnum_server  \"1\"\n"), "%s", out.data);
     cr_assert(strstr(out.data, "seqnum_server -> check  \"0\\n\"\n"), "%s", out.data);
     cr_assert(strstr(out.data, "gave up waiting for a line from seqnum_server"), "%s", out.data);
-    cr_assert(strstr(out.data, "\n    +"), "%s", out.data);     /* times, after an indent */
+    cr_assert(strstr(out.data, "\n    +"), "%s", out.data); /* times, after an indent */
 }
 
 Test(conversation, pieces_sent_by_separate_calls_stay_apart)
@@ -69,7 +69,7 @@ Test(conversation, one_call_moving_a_mebibyte_is_one_line_each_way)
     static char chunk[65536];
     memset(chunk, 'a', sizeof chunk);
     conversation_operation();
-    for (int i = 0; i < 16; i++) {     /* a full-duplex exchange: sends and receives alternate */
+    for (int i = 0; i < 16; i++) { /* a full-duplex exchange: sends and receives alternate */
         conversation_data(3, chunk, sizeof chunk, true, false);
         conversation_data(3, chunk, sizeof chunk, false, false);
     }
@@ -188,7 +188,8 @@ Test(conversation, a_programs_calls_merge_in_by_time)
     conversation_call("seqnum_server", now + 1000000000, "recv(4, 256) = 1 \"1\"");
     conversation_call("seqnum_server", now + 1000000000, "setsockopt(3, SO_REUSEADDR) = 0");
     describe();
-    const char *send = strstr(out.data, "check -> "), *call = strstr(out.data, "seqnum_server recv(4, 256) = 1 \"1\"\n");
+    const char *send = strstr(out.data, "check -> "),
+               *call = strstr(out.data, "seqnum_server recv(4, 256) = 1 \"1\"\n");
     cr_assert(send && call && send < call, "%s", out.data);
     /* A second after the check's send, however late the test itself started. */
     json_t *events = conversation_json();
@@ -277,7 +278,7 @@ Test(conversation, calls_of_two_programs_come_out_in_time_order)
         calls++;
     }
     cr_assert_eq(calls, CONVERSATION_CALLS_KEPT);
-    cr_assert_geq(first, 25);   /* the latest in time were kept: 25 to 40 ms of 1 to 40 */
+    cr_assert_geq(first, 25); /* the latest in time were kept: 25 to 40 ms of 1 to 40 */
     json_decref(events);
 }
 
@@ -288,7 +289,7 @@ Test(conversation, what_the_check_sends_is_timed_before_the_call)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     int64_t before = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     struct timespec pause = { 0, 3000000 };
-    nanosleep(&pause, NULL);        /* the send() takes a while; the program reads at once */
+    nanosleep(&pause, NULL); /* the send() takes a while; the program reads at once */
     conversation_call("seqnum_server", before + 1000000, "recv(4, 63, 0) = 1 \"4\"");
     conversation_data(3, "4", 1, true, false);
     describe();
@@ -304,6 +305,7 @@ Test(conversation, says_why_a_wait_stopped_early)
     conversation_stopped_waiting(5, now_ms() - 250, "{peer} to send more or close",
                                  "echo_client was blocked in read()");
     describe();
-    cr_assert(strstr(out.data, "stopped waiting for echo_client to send more or close after 25"), "%s", out.data);
+    cr_assert(strstr(out.data, "stopped waiting for echo_client to send more or close after 25"), "%s",
+              out.data);
     cr_assert(strstr(out.data, " ms: echo_client was blocked in read()\n"), "%s", out.data);
 }

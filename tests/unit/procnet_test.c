@@ -12,7 +12,8 @@
 Test(procnet, parses_a_listening_socket)
 {
     struct inet_socket s;
-    const char *line = "   3: 00000000:4E21 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 123456 1 0000000000000000 100 0 0 10 0";
+    const char *line =
+        "   3: 00000000:4E21 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 123456 1 0000000000000000 100 0 0 10 0";
     cr_assert(procnet_parse_line(line, &s));
     cr_assert_eq(s.local_ip, 0);
     cr_assert_eq(s.local_port, 20001);
@@ -24,7 +25,8 @@ Test(procnet, parses_a_listening_socket)
 Test(procnet, parses_queues_and_loopback_addresses)
 {
     struct inet_socket s;
-    const char *line = "  12: 0100007F:9C40 0200007F:4E21 01 00000000:00000005 00:00000000 00000000     0        0 777 1";
+    const char *line =
+        "  12: 0100007F:9C40 0200007F:4E21 01 00000000:00000005 00:00000000 00000000     0        0 777 1";
     cr_assert(procnet_parse_line(line, &s));
     cr_assert_eq(s.local_ip, 0x7f000001);
     cr_assert_eq(s.remote_ip, 0x7f000002);
@@ -35,7 +37,9 @@ Test(procnet, parses_queues_and_loopback_addresses)
 Test(procnet, skips_the_header)
 {
     struct inet_socket s;
-    cr_assert_not(procnet_parse_line("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode", &s));
+    cr_assert_not(
+        procnet_parse_line("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+                           &s));
 }
 
 Test(lease, swaps_the_two_bytes_of_a_port)
@@ -52,12 +56,14 @@ Test(procnet, formats_an_address)
 Test(procnet, reads_a_dual_stack_socket_as_ipv4)
 {
     struct inet_socket s;
-    const char *any = "   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1";
+    const char *any =
+        "   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1";
     cr_assert(procnet_parse_line(any, &s));
     cr_assert_eq(s.local_ip, 0);
     cr_assert_eq(s.local_port, 8080);
     cr_assert_eq(s.inode, 4242);
-    const char *mapped = "   1: 0000000000000000FFFF00000100007F:1F90 0000000000000000FFFF00000100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 4243 1";
+    const char *mapped =
+        "   1: 0000000000000000FFFF00000100007F:1F90 0000000000000000FFFF00000100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 4243 1";
     cr_assert(procnet_parse_line(mapped, &s));
     cr_assert_eq(s.local_ip, 0x7f000001);
     cr_assert_eq(s.remote_port, 40000);
@@ -68,7 +74,7 @@ static int listen_and_connect(int family, int *client)
 {
     struct sockaddr_storage addr = { 0 };
     socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-    addr.ss_family = (sa_family_t)family;   /* port 0, any address: the kernel picks a port */
+    addr.ss_family = (sa_family_t)family; /* port 0, any address: the kernel picks a port */
     int server = socket(family, SOCK_STREAM, 0);
     cr_assert(server >= 0 && bind(server, (struct sockaddr *)&addr, len) == 0 && listen(server, 4) == 0);
     cr_assert(getsockname(server, (struct sockaddr *)&addr, &len) == 0);
@@ -114,7 +120,7 @@ Test(procnet, a_socket_not_connected_has_no_far_end)
 {
     int client, server = listen_and_connect(AF_INET, &client);
     struct inet_socket s;
-    int other = socket(AF_INET, SOCK_STREAM, 0);    /* not connected: no far end */
+    int other = socket(AF_INET, SOCK_STREAM, 0); /* not connected: no far end */
     cr_assert_not(procnet_peer_end(other, &s));
     close(other);
     close(server);

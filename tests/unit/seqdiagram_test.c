@@ -38,7 +38,7 @@ static const char *const conversation =
 Test(seqdiagram, draws_lanes_arrows_and_bytes)
 {
     json_t *c = parse(conversation);
-    struct text t = {0};
+    struct text t = { 0 };
     cr_assert(seqdiagram_svg(&t, c, "Check 3.3"));
     cr_assert(strncmp(t.data, "<svg xmlns='http://www.w3.org/2000/svg'", 39) == 0);
     cr_assert(strstr(t.data, "<title>Check 3.3</title><desc>"), "%s", t.data);
@@ -55,7 +55,7 @@ Test(seqdiagram, draws_lanes_arrows_and_bytes)
 Test(seqdiagram, marks_the_wait_given_up_not_the_last_row)
 {
     json_t *c = parse(conversation);
-    struct text t = {0};
+    struct text t = { 0 };
     seqdiagram_svg(&t, c, "x");
     cr_assert(strstr(row_of(&t, "+3081 ms: gave up"), "sq-band"));
     cr_assert_null(strstr(row_of(&t, "+3082 ms"), "sq-band"));
@@ -66,10 +66,11 @@ Test(seqdiagram, marks_the_wait_given_up_not_the_last_row)
 
 Test(seqdiagram, without_a_wait_marks_a_programs_death)
 {
-    json_t *c = parse("[{\"ms\":1,\"kind\":\"data\",\"from\":\"check\",\"to\":\"echo_server\",\"bytes\":\"x\",\"len\":1},"
-                      " {\"ms\":2,\"kind\":\"program\",\"from\":\"echo_server\",\"note\":\"echo_server was killed by SIGPIPE\"},"
-                      " {\"ms\":3,\"kind\":\"close\",\"from\":\"check\",\"to\":\"echo_server\",\"note\":\"check closes\"}]");
-    struct text t = {0};
+    json_t *c = parse(
+        "[{\"ms\":1,\"kind\":\"data\",\"from\":\"check\",\"to\":\"echo_server\",\"bytes\":\"x\",\"len\":1},"
+        " {\"ms\":2,\"kind\":\"program\",\"from\":\"echo_server\",\"note\":\"echo_server was killed by SIGPIPE\"},"
+        " {\"ms\":3,\"kind\":\"close\",\"from\":\"check\",\"to\":\"echo_server\",\"note\":\"check closes\"}]");
+    struct text t = { 0 };
     seqdiagram_svg(&t, c, "x");
     cr_assert(strstr(row_of(&t, "+2 ms"), "sq-band"), "%s", t.data);
     text_free(&t);
@@ -78,8 +79,9 @@ Test(seqdiagram, without_a_wait_marks_a_programs_death)
 
 Test(seqdiagram, nothing_to_draw)
 {
-    struct text t = {0};
-    json_t *empty = json_array(), *object = json_object(), *omitted = parse("[{\"kind\":\"omitted\",\"count\":3}]");
+    struct text t = { 0 };
+    json_t *empty = json_array(), *object = json_object(),
+           *omitted = parse("[{\"kind\":\"omitted\",\"count\":3}]");
     cr_assert_not(seqdiagram_svg(&t, NULL, "x"));
     cr_assert_not(seqdiagram_svg(&t, empty, "x"));
     cr_assert_not(seqdiagram_svg(&t, object, "x"));
@@ -92,14 +94,15 @@ Test(seqdiagram, nothing_to_draw)
 
 Test(seqdiagram, a_tampered_file_is_escaped_and_bounded)
 {
-    struct text many = {0};
+    struct text many = { 0 };
     text_puts(&many, "[");
     for (int i = 0; i < 500; i++)
-        text_printf(&many, "%s{\"ms\":%d,\"kind\":\"data\",\"from\":\"p%d\",\"to\":\"check\",\"bytes\":\"<&'\\\"\\u0001\"}",
+        text_printf(&many,
+                    "%s{\"ms\":%d,\"kind\":\"data\",\"from\":\"p%d\",\"to\":\"check\",\"bytes\":\"<&'\\\"\\u0001\"}",
                     i ? "," : "", i, i % 20);
     text_puts(&many, ", 5, null, {\"ms\": \"x\", \"kind\": 7, \"from\": \"<script>\"}]");
     json_t *c = parse(many.data);
-    struct text t = {0};
+    struct text t = { 0 };
     cr_assert(seqdiagram_svg(&t, c, "<b>"));
     cr_assert_null(strstr(t.data, "<script"));
     cr_assert_null(strstr(t.data, "<b>"));

@@ -6,7 +6,7 @@
 
 Test(text_quote, escapes_what_is_not_printable)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     text_quote(&t, "a\n\"\\\0\xff", 6, 100);
     cr_assert_str_eq(text_str(&t), "\"a\\n\\\"\\\\\\x00\\xff\"");
     text_free(&t);
@@ -14,7 +14,7 @@ Test(text_quote, escapes_what_is_not_printable)
 
 Test(text_quote, cuts_long_input_with_a_note)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     text_quote(&t, "abcdefgh", 8, 3);
     cr_assert_str_eq(text_str(&t), "\"abc\" ... and 5 more bytes");
     text_free(&t);
@@ -29,16 +29,16 @@ Test(utf8, accepts_well_formed_text)
 Test(utf8, rejects_ill_formed_sequences)
 {
     cr_assert_not(utf8_valid("\xff", 1));
-    cr_assert_not(utf8_valid("\xc3\x28", 2));          /* a lead byte without its follower */
-    cr_assert_not(utf8_valid("\xc0\xaf", 2));          /* an overlong '/' */
-    cr_assert_not(utf8_valid("\xed\xa0\x80", 3));      /* a UTF-16 surrogate */
-    cr_assert_not(utf8_valid("\xe2\x82", 2));          /* cut short */
-    cr_assert_not(utf8_valid("a\0b", 3));              /* NUL has no place in a JSON string here */
+    cr_assert_not(utf8_valid("\xc3\x28", 2));     /* a lead byte without its follower */
+    cr_assert_not(utf8_valid("\xc0\xaf", 2));     /* an overlong '/' */
+    cr_assert_not(utf8_valid("\xed\xa0\x80", 3)); /* a UTF-16 surrogate */
+    cr_assert_not(utf8_valid("\xe2\x82", 2));     /* cut short */
+    cr_assert_not(utf8_valid("a\0b", 3));         /* NUL has no place in a JSON string here */
 }
 
 Test(utf8, sanitizing_replaces_each_bad_byte)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     text_append_utf8_sanitized(&t, "ok\xff\xc3\xa9", 5);
     cr_assert_str_eq(text_str(&t), "ok\xef\xbf\xbd\xc3\xa9");
     cr_assert(utf8_valid(t.data, t.len));
@@ -47,7 +47,7 @@ Test(utf8, sanitizing_replaces_each_bad_byte)
 
 Test(text_indent_tail, keeps_the_last_lines_escaped)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     const char *err = "one\ntwo\nthree\x1b[2J\n";
     text_indent_tail(&t, err, strlen(err), 2, 1000);
     cr_assert_str_eq(text_str(&t), "    ...\n    two\n    three\\x1b[2J\n");

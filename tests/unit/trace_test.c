@@ -11,7 +11,7 @@
 
 #include "trace.h"
 
-#define PORT 23161              /* its bytes swapped: 31066 */
+#define PORT 23161 /* its bytes swapped: 31066 */
 
 /* Events from records, one a line, in the tracer's format. */
 static size_t events_of(const char *const *lines, struct trace_event **events)
@@ -73,8 +73,14 @@ Test(trace, a_call_that_had_not_returned_is_pending)
 Test(trace, refuses_what_is_not_a_record)
 {
     struct trace_event e;
-    const char *bad[] = { "", "hello", "12 x 3 call() = 0", "12 42 call() = 0", "12 0 1 call() = 0",
-                          "99999999999999999999 1 1 call() = 0", "1 42 1    ", NULL };
+    const char *bad[] = { "",
+                          "hello",
+                          "12 x 3 call() = 0",
+                          "12 42 call() = 0",
+                          "12 0 1 call() = 0",
+                          "99999999999999999999 1 1 call() = 0",
+                          "1 42 1    ",
+                          NULL };
     for (int i = 0; bad[i]; i++)
         cr_assert_not(trace_parse_record(bad[i], strlen(bad[i]), &e), "%s", bad[i]);
 }
@@ -91,9 +97,11 @@ Test(trace, keeps_only_printable_ascii)
 
 Test(trace, notes_a_port_with_its_bytes_swapped)
 {
-    const char *lines[] = { "1 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "2 42 1 bind(3, 0.0.0.0:31066) = 0", NULL };
+    const char *lines[] = { "1 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "2 42 1 bind(3, 0.0.0.0:31066) = 0",
+                            NULL };
     cr_assert_str_eq(annotated(lines, "bind", TRACE_ANY), "31066 is 23161 with its bytes swapped: htons()");
-    const char *right[] = { "1 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "2 42 1 bind(3, 0.0.0.0:23161) = 0", NULL };
+    const char *right[] = { "1 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "2 42 1 bind(3, 0.0.0.0:23161) = 0",
+                            NULL };
     cr_assert_null(annotated(right, "bind", TRACE_ANY));
     const char *client[] = { "1 42 0 socket(AF_INET, SOCK_DGRAM, 0) = 3",
                              "2 42 1 sendto(3, \"hi\", 2, 0, 127.0.0.1:31066) = 2", NULL };
@@ -119,7 +127,9 @@ Test(trace, a_forked_child_inherits_its_parents_descriptors)
     const char *lines[] = { "1 42 0 socket(AF_UNIX, SOCK_DGRAM, 0) = 3",
                             "2 43 0 fork() = 0 (in the child of 42)",
                             "3 43 1 sendto(3, \"x\", 1, 0, \"/tmp/s.sock\") = 1",
-                            "4 42 1 fork() = 43", "5 42 2 bind(3, \"/tmp/c.sock\") = 0", NULL };
+                            "4 42 1 fork() = 43",
+                            "5 42 2 bind(3, \"/tmp/c.sock\") = 0",
+                            NULL };
     cr_assert_not_null(annotated(lines, "sendto", TRACE_ANY));
 }
 
@@ -128,7 +138,8 @@ Test(trace, notes_eaddrinuse_on_a_path_never_unlinked)
     const char *stale[] = { "1 42 0 socket(AF_UNIX, SOCK_STREAM, 0) = 3",
                             "2 42 1 bind(3, \"/tmp/e.sock\") = -1 EADDRINUSE", NULL };
     cr_assert(strstr(annotated(stale, "bind", TRACE_ANY), "unlink() it first"));
-    const char *unlinked[] = { "1 42 0 socket(AF_UNIX, SOCK_STREAM, 0) = 3", "2 42 1 unlink(\"/tmp/e.sock\") = 0",
+    const char *unlinked[] = { "1 42 0 socket(AF_UNIX, SOCK_STREAM, 0) = 3",
+                               "2 42 1 unlink(\"/tmp/e.sock\") = 0",
                                "3 42 2 bind(3, \"/tmp/e.sock\") = -1 EADDRINUSE", NULL };
     cr_assert_null(annotated(unlinked, "bind", TRACE_ANY));
 }
@@ -153,14 +164,21 @@ Test(trace, notes_accept_without_listen)
 
 Test(trace, notes_an_answer_before_the_line_ended)
 {
-    const char *full[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4",
-                           "2 42 2 recv(4, 63, 0) = 1 \"4\"", "3 42 3 send(4, \"0\\n\", 2, 0) = 2",
-                           "4 42 4 close(4) = 0", NULL };
-    cr_assert(strstr(annotated(full, "recv", TRACE_LINE), "no '\\n' had arrived on 4, yet the program answered"));
+    const char *full[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3",
+                           "1 42 1 accept(3) = 4",
+                           "2 42 2 recv(4, 63, 0) = 1 \"4\"",
+                           "3 42 3 send(4, \"0\\n\", 2, 0) = 2",
+                           "4 42 4 close(4) = 0",
+                           NULL };
+    cr_assert(
+        strstr(annotated(full, "recv", TRACE_LINE), "no '\\n' had arrived on 4, yet the program answered"));
     cr_assert_null(annotated(full, "recv", TRACE_ANY));
-    const char *whole[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4",
-                            "2 42 2 recv(4, 63, 0) = 3 \"42\\n\"", "3 42 3 send(4, \"0\\n\", 2, 0) = 2",
-                            "4 42 4 close(4) = 0", NULL };
+    const char *whole[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3",
+                            "1 42 1 accept(3) = 4",
+                            "2 42 2 recv(4, 63, 0) = 3 \"42\\n\"",
+                            "3 42 3 send(4, \"0\\n\", 2, 0) = 2",
+                            "4 42 4 close(4) = 0",
+                            NULL };
     cr_assert_null(annotated(whole, "recv", TRACE_LINE));
 }
 
@@ -171,16 +189,19 @@ Test(trace, notes_an_answer_before_the_head_ended)
                            "3 42 3 send(4, \"HTTP/1.0 400 Bad Req\"...\"request\\n\", 90, 0) = 90", NULL };
     cr_assert(strstr(annotated(half, "recv", TRACE_HTTP_HEAD), "not even the request line had ended"));
     /* The line's end split across two receives, "\r" and "\n". */
-    const char *split[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4",
+    const char *split[] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3",
+                            "1 42 1 accept(3) = 4",
                             "2 42 2 recv(4, 8192, 0) = 15 \"GET / HTTP/1.0\\r\"",
                             "3 42 3 recv(4, 8192, 0) = 1 \"\\n\"",
-                            "4 42 4 send(4, \"HTTP/1.0 400 Bad\\r\\n\", 18, 0) = 18", NULL };
+                            "4 42 4 send(4, \"HTTP/1.0 400 Bad\\r\\n\", 18, 0) = 18",
+                            NULL };
     cr_assert_null(annotated(split, "recv(4, 8192, 0) = 1", TRACE_HTTP_HEAD));
     /* A request line too long to wait for: 431 at once is right. */
     char big[40][64];
     const char *huge[44] = { "0 42 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4" };
     for (int i = 0; i < 40; i++) {
-        snprintf(big[i], sizeof big[i], "%d 42 %d recv(4, 28, 0) = 28 \"aaaaaaaaaaaaaaaaaaaaaaaaaaaa\"", i + 2, i + 2);
+        snprintf(big[i], sizeof big[i], "%d 42 %d recv(4, 28, 0) = 28 \"aaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+                 i + 2, i + 2);
         huge[i + 2] = big[i];
     }
     huge[42] = "50 42 42 send(4, \"HTTP/1.0 431 Too Lon\"...\"o Large\\n\", 149, 0) = 149";
@@ -200,24 +221,36 @@ Test(trace, notes_an_answer_before_the_head_ended)
 
 Test(trace, a_child_answers_on_the_connection_its_parent_accepted)
 {
-    const char *lines[] = { "1 100 0 socket(AF_INET, SOCK_STREAM, 0) = 3", "2 100 1 listen(3, 64) = 0",
-                            "3 100 2 accept(3) = 4", "4 100 3 fork() = 101", "5 100 4 close(4) = 0",
-                            "6 101 0 fork() = 0 (in the child of 100)", "7 101 1 close(3) = 0",
+    const char *lines[] = { "1 100 0 socket(AF_INET, SOCK_STREAM, 0) = 3",
+                            "2 100 1 listen(3, 64) = 0",
+                            "3 100 2 accept(3) = 4",
+                            "4 100 3 fork() = 101",
+                            "5 100 4 close(4) = 0",
+                            "6 101 0 fork() = 0 (in the child of 100)",
+                            "7 101 1 close(3) = 0",
                             "8 101 2 recv(4, 8192, 0) = 8 \"GET /hel\"",
                             "9 101 3 send(4, \"HTTP/1.0 431 Request\"...\"o Large\\n\", 149, 0) = 149",
-                            "10 101 4 close(4) = 0", NULL };
+                            "10 101 4 close(4) = 0",
+                            NULL };
     cr_assert(strstr(annotated(lines, "recv", TRACE_HTTP_HEAD), "the request line"));
 }
 
 Test(trace, notes_a_close_before_end_of_file)
 {
-    const char *once[] = { "0 42 0 socket(AF_UNIX, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4",
-                           "2 42 2 recv(4, 4096, 0) = 6 \"first\\n\"", "3 42 3 send(4, \"first\\n\", 6, 0) = 6",
-                           "4 42 4 close(4) = 0", NULL };
+    const char *once[] = { "0 42 0 socket(AF_UNIX, SOCK_STREAM, 0) = 3",
+                           "1 42 1 accept(3) = 4",
+                           "2 42 2 recv(4, 4096, 0) = 6 \"first\\n\"",
+                           "3 42 3 send(4, \"first\\n\", 6, 0) = 6",
+                           "4 42 4 close(4) = 0",
+                           NULL };
     cr_assert(strstr(annotated(once, "recv", TRACE_UNTIL_EOF), "never returned 0"));
-    const char *loop[] = { "0 42 0 socket(AF_UNIX, SOCK_STREAM, 0) = 3", "1 42 1 accept(3) = 4",
-                           "2 42 2 recv(4, 4096, 0) = 6 \"first\\n\"", "3 42 3 send(4, \"first\\n\", 6, 0) = 6",
-                           "4 42 4 recv(4, 4096, 0) = 0", "5 42 5 close(4) = 0", NULL };
+    const char *loop[] = { "0 42 0 socket(AF_UNIX, SOCK_STREAM, 0) = 3",
+                           "1 42 1 accept(3) = 4",
+                           "2 42 2 recv(4, 4096, 0) = 6 \"first\\n\"",
+                           "3 42 3 send(4, \"first\\n\", 6, 0) = 6",
+                           "4 42 4 recv(4, 4096, 0) = 0",
+                           "5 42 5 close(4) = 0",
+                           NULL };
     cr_assert_null(annotated(loop, "recv", TRACE_UNTIL_EOF));
 }
 
@@ -245,11 +278,12 @@ Test(trace, shows_the_start_the_notes_and_the_end)
     size_t count = events_of(lines, &events);
     events[count - 1].missing_before = 70;
     trace_annotate(events, count, PORT, TRACE_ANY);
-    struct text out = {0};
+    struct text out = { 0 };
     trace_format(&out, "seqnum_server", events, count, 8);
     const char *s = text_str(&out);
     cr_assert(strstr(s, "  seqnum_server (101 calls):\n"), "%s", s);
-    cr_assert(strstr(s, "    bind(3, 0.0.0.0:31066) = 0   <- 31066 is 23161 with its bytes swapped: htons()\n"), "%s", s);
+    cr_assert(strstr(s, "    bind(3, 0.0.0.0:31066) = 0   <- 31066 is 23161 with its bytes swapped: htons()\n"),
+              "%s", s);
     cr_assert(strstr(s, "    accept(3) ...   <- had not returned\n"), "%s", s);
     cr_assert(strstr(s, "    ... 23 calls left out ...\n"), "%s", s);
     cr_assert(strstr(s, "    ... 70 calls left out ...\n"), "%s", s);
@@ -313,7 +347,7 @@ Test(trace, never_follows_a_planted_link_nor_waits_on_a_pipe)
     cr_assert_eq(symlink(secret, path), 0);
     snprintf(path, sizeof path, "%s/.gc-trace.100.103", dir);
     cr_assert_eq(mkfifo(path, 0600), 0);
-    snprintf(path, sizeof path, "%s/.gc-trace.100.104", dir);       /* a hard link to it */
+    snprintf(path, sizeof path, "%s/.gc-trace.100.104", dir); /* a hard link to it */
     cr_assert_eq(link(secret, path), 0);
     struct trace_event *events;
     size_t n = trace_read_dir(dir, 100, PORT, TRACE_ANY, &events);
@@ -331,7 +365,7 @@ Test(trace, reads_no_more_than_the_tracer_writes_of_a_garbage_file)
     char path[256];
     snprintf(path, sizeof path, "%s/.gc-trace.100.100", dir);
     FILE *f = fopen(path, "w");
-    for (int i = 0; i < 200000; i++)                /* 6 MB of lines that look like records */
+    for (int i = 0; i < 200000; i++) /* 6 MB of lines that look like records */
         fprintf(f, "%d 100 %d \x1b[31mLikely cause: \xff\xfe%c\n", i, i, i % 2 ? '\n' : '\0');
     fclose(f);
     struct trace_event *events;

@@ -10,11 +10,11 @@
 /* A rubric of two checks (and the build) and the results.json a grader would write for it. */
 static void rubric_and_results(struct results *rubric, json_t **root, bool second_passed)
 {
-    *rubric = (struct results){0};
+    *rubric = (struct results){ 0 };
     results_add(rubric, "01-x", 1, 0, "compiles", 0, false, "");
     results_add(rubric, "01-x", 1, 1, "echoes", 2, false, "");
     results_add(rubric, "01-x", 1, 2, "survives", 1, false, "");
-    struct results r = {0};
+    struct results r = { 0 };
     results_add(&r, "01-x", 1, 0, "compiles", 0, true, "");
     results_add(&r, "01-x", 1, 1, "echoes", 2, true, "");
     results_add(&r, "01-x", 1, 2, "survives", 1, second_passed, "it died");
@@ -26,7 +26,7 @@ static const char *why_of(const json_t *root, const struct results *rubric)
 {
     static struct text why;
     text_free(&why);
-    why = (struct text){0};
+    why = (struct text){ 0 };
     return verify_results(root, rubric, &why) == 0 ? NULL : text_str(&why);
 }
 
@@ -115,7 +115,8 @@ Test(verify, accepts_cause_tags_and_extra_data)
     rubric_and_results(&rubric, &root, false);
     json_t *test = json_array_get(json_object_get(root, "tests"), 1);
     json_array_append_new(json_object_get(test, "tags"), json_string("cause:htons"));
-    json_object_set_new(test, "extra_data", json_pack("{s:{s:s, s:s}}", "cause", "id", "htons", "text", "use htons()"));
+    json_object_set_new(test, "extra_data",
+                        json_pack("{s:{s:s, s:s}}", "cause", "id", "htons", "text", "use htons()"));
     cr_assert_null(why_of(root, &rubric));
     results_free(&rubric);
     json_decref(root);
@@ -123,7 +124,7 @@ Test(verify, accepts_cause_tags_and_extra_data)
 
 Test(summary, csv_cells_are_quoted_and_formulas_defused)
 {
-    struct text t = {0};
+    struct text t = { 0 };
     summary_csv_cell(&t, "carol, \"no compile\"");
     summary_csv_cell(&t, "=1+2");
     summary_csv_cell(&t, "@SUM(A1)");

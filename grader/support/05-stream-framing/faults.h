@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 enum {
-    FAULT_SHORT = 1,    /* reads return at most 1 byte, writes move at most 3 */
-    FAULT_EINTR = 2,    /* every other call fails with EINTR before doing anything */
-    FAULT_SIGNALS = 4,  /* SIGUSR1 interrupts calls (no SA_RESTART); a small send buffer */
+    FAULT_SHORT = 1,   /* reads return at most 1 byte, writes move at most 3 */
+    FAULT_EINTR = 2,   /* every other call fails with EINTR before doing anything */
+    FAULT_SIGNALS = 4, /* SIGUSR1 interrupts calls (no SA_RESTART); a small send buffer */
 };
 
 /* The most a read, and a write, moves under FAULT_SHORT. */
@@ -39,7 +39,7 @@ static unsigned long calls;
 
 static void on_signal(int sig)
 {
-    (void)sig;          /* nothing to do: being caught is what interrupts the call */
+    (void)sig; /* nothing to do: being caught is what interrupts the call */
 }
 
 /* SIGUSR1 caught without SA_RESTART, so a waiting call fails with EINTR (or returns what it
@@ -151,8 +151,9 @@ ssize_t __wrap_recv(int fd, void *buf, size_t n, int flags)
 
 ssize_t __wrap_recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *len)
 {
-    return interrupted(fd) ? -1
-                           : __real_recvfrom(fd, buf, shortened(fd, n, SHORT_READ), flags & ~MSG_WAITALL, from, len);
+    return interrupted(fd)
+               ? -1
+               : __real_recvfrom(fd, buf, shortened(fd, n, SHORT_READ), flags & ~MSG_WAITALL, from, len);
 }
 
 ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
@@ -165,7 +166,7 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
     m.msg_iov = (struct iovec *)shortened_iov(fd, msg->msg_iov, &count, SHORT_READ, cut);
     m.msg_iovlen = (size_t)count;
     ssize_t r = __real_recvmsg(fd, &m, flags & ~MSG_WAITALL);
-    msg->msg_flags = m.msg_flags;       /* what the caller may look at afterwards */
+    msg->msg_flags = m.msg_flags; /* what the caller may look at afterwards */
     msg->msg_controllen = m.msg_controllen;
     msg->msg_namelen = m.msg_namelen;
     return r;
@@ -176,7 +177,7 @@ ssize_t __wrap_readv(int fd, const struct iovec *iov, int count)
     if (interrupted(fd))
         return -1;
     struct iovec cut[MAX_IOV];
-    iov = shortened_iov(fd, iov, &count, SHORT_READ, cut);     /* before count is passed on */
+    iov = shortened_iov(fd, iov, &count, SHORT_READ, cut); /* before count is passed on */
     return __real_readv(fd, iov, count);
 }
 
@@ -212,7 +213,7 @@ ssize_t __wrap_writev(int fd, const struct iovec *iov, int count)
     if (interrupted(fd))
         return -1;
     struct iovec cut[MAX_IOV];
-    iov = shortened_iov(fd, iov, &count, SHORT_WRITE, cut);    /* before count is passed on */
+    iov = shortened_iov(fd, iov, &count, SHORT_WRITE, cut); /* before count is passed on */
     return __real_writev(fd, iov, count);
 }
 

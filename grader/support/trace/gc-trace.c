@@ -51,11 +51,11 @@
 #define TRACE_HEAD 160
 #define TRACE_TAIL 96
 #define TRACE_FILE_MAX ((TRACE_HEAD + TRACE_TAIL) * TRACE_SLOT)
-#define DATA_SHOWN 28           /* bytes of data quoted in a record */
-#define DATA_END 8              /* of them, from its end when it is longer */
-#define NAME_SHOWN 108          /* bytes of a path or host name (a UNIX socket path's most) */
-#define MAX_TRACKED_FD 1024     /* descriptors known to be sockets (read/write are traced on them) */
-#define MAX_LISTED 6            /* descriptors listed for poll() and select() */
+#define DATA_SHOWN 28       /* bytes of data quoted in a record */
+#define DATA_END 8          /* of them, from its end when it is longer */
+#define NAME_SHOWN 108      /* bytes of a path or host name (a UNIX socket path's most) */
+#define MAX_TRACKED_FD 1024 /* descriptors known to be sockets (read/write are traced on them) */
+#define MAX_LISTED 6        /* descriptors listed for poll() and select() */
 
 /* Not instrumented: the tracer reads the program's buffers only where the real call has just
  * read or written them, and must not add reports of its own; and kept out of line so that a
@@ -65,11 +65,11 @@
 
 static struct {
     int enabled;
-    int fd;                     /* the open record file of this process, or -1 */
-    int failed;                 /* could not open it: stop trying */
-    pid_t pid;                  /* this process (set again in a forked child) */
-    pid_t root;                 /* the process the program started as */
-    uint64_t seq;               /* records written by this process */
+    int fd;       /* the open record file of this process, or -1 */
+    int failed;   /* could not open it: stop trying */
+    pid_t pid;    /* this process (set again in a forked child) */
+    pid_t root;   /* the process the program started as */
+    uint64_t seq; /* records written by this process */
     char dir[512];
 } tr = { .fd = -1 };
 
@@ -88,7 +88,7 @@ TR static void mark_socket(int fd, int yes)
 TR static int is_socket(int fd)
 {
     return fd >= 0 && fd < MAX_TRACKED_FD
-        && (__atomic_load_n(&socket_fds[fd / 8], __ATOMIC_RELAXED) >> (fd % 8) & 1);
+           && (__atomic_load_n(&socket_fds[fd / 8], __ATOMIC_RELAXED) >> (fd % 8) & 1);
 }
 
 /* --- Formatting a record, on the stack -------------------------------------------------- */
@@ -194,7 +194,10 @@ struct name {
     const char *name;
 };
 
-#define N(x) { x, #x }
+#define N(x) \
+    { \
+        x, #x \
+    }
 
 /* The name of value in table, or the number. */
 TR static void put_named(struct rec *r, const struct name *table, long value)
@@ -234,13 +237,15 @@ TR static void put_flags(struct rec *r, const struct name *table, long flags)
 }
 
 static const struct name errno_names[] = {
-    N(EAGAIN), N(EINTR), N(ECONNREFUSED), N(ECONNRESET), N(EPIPE), N(EADDRINUSE),
-    N(EADDRNOTAVAIL), N(EACCES), N(EPERM), N(EBADF), N(ENOTSOCK), N(EINVAL), N(ENOENT),
-    N(EFAULT), N(EISCONN), N(ENOTCONN), N(EDESTADDRREQ), N(EMSGSIZE), N(ETIMEDOUT),
-    N(EHOSTUNREACH), N(ENETUNREACH), N(EAFNOSUPPORT), N(EPROTONOSUPPORT), N(EPROTOTYPE),
-    N(EOPNOTSUPP), N(EMFILE), N(ENFILE), N(ENOBUFS), N(ENOMEM), N(ECHILD), N(EEXIST),
-    N(ENOTDIR), N(EISDIR), N(EROFS), N(ENAMETOOLONG), N(ESPIPE), N(EALREADY),
-    N(EINPROGRESS), N(ENOSPC), N(ELOOP), N(EIO), N(ESRCH), { 0, NULL },
+    N(EAGAIN),      N(EINTR),         N(ECONNREFUSED),    N(ECONNRESET), N(EPIPE),
+    N(EADDRINUSE),  N(EADDRNOTAVAIL), N(EACCES),          N(EPERM),      N(EBADF),
+    N(ENOTSOCK),    N(EINVAL),        N(ENOENT),          N(EFAULT),     N(EISCONN),
+    N(ENOTCONN),    N(EDESTADDRREQ),  N(EMSGSIZE),        N(ETIMEDOUT),  N(EHOSTUNREACH),
+    N(ENETUNREACH), N(EAFNOSUPPORT),  N(EPROTONOSUPPORT), N(EPROTOTYPE), N(EOPNOTSUPP),
+    N(EMFILE),      N(ENFILE),        N(ENOBUFS),         N(ENOMEM),     N(ECHILD),
+    N(EEXIST),      N(ENOTDIR),       N(EISDIR),          N(EROFS),      N(ENAMETOOLONG),
+    N(ESPIPE),      N(EALREADY),      N(EINPROGRESS),     N(ENOSPC),     N(ELOOP),
+    N(EIO),         N(ESRCH),         { 0, NULL },
 };
 
 static const struct name family_names[] = {
@@ -254,8 +259,8 @@ static const struct name type_names[] = {
 static const struct name type_flag_names[] = { N(SOCK_NONBLOCK), N(SOCK_CLOEXEC), { 0, NULL } };
 
 static const struct name msg_flag_names[] = {
-    N(MSG_PEEK), N(MSG_WAITALL), N(MSG_DONTWAIT), N(MSG_NOSIGNAL), N(MSG_OOB), N(MSG_TRUNC),
-    N(MSG_MORE), N(MSG_CTRUNC), N(MSG_EOR), N(MSG_CONFIRM), N(MSG_CMSG_CLOEXEC), { 0, NULL },
+    N(MSG_PEEK), N(MSG_WAITALL), N(MSG_DONTWAIT), N(MSG_NOSIGNAL), N(MSG_OOB),          N(MSG_TRUNC),
+    N(MSG_MORE), N(MSG_CTRUNC),  N(MSG_EOR),      N(MSG_CONFIRM),  N(MSG_CMSG_CLOEXEC), { 0, NULL },
 };
 
 static const struct name level_names[] = {
@@ -263,9 +268,9 @@ static const struct name level_names[] = {
 };
 
 static const struct name sol_socket_names[] = {
-    N(SO_REUSEADDR), N(SO_REUSEPORT), N(SO_RCVTIMEO), N(SO_SNDTIMEO), N(SO_SNDBUF),
-    N(SO_RCVBUF), N(SO_KEEPALIVE), N(SO_LINGER), N(SO_BROADCAST), N(SO_ERROR), N(SO_TYPE),
-    N(SO_RCVLOWAT), N(SO_SNDLOWAT), N(SO_OOBINLINE), { 0, NULL },
+    N(SO_REUSEADDR), N(SO_REUSEPORT), N(SO_RCVTIMEO), N(SO_SNDTIMEO),  N(SO_SNDBUF),
+    N(SO_RCVBUF),    N(SO_KEEPALIVE), N(SO_LINGER),   N(SO_BROADCAST), N(SO_ERROR),
+    N(SO_TYPE),      N(SO_RCVLOWAT),  N(SO_SNDLOWAT), N(SO_OOBINLINE), { 0, NULL },
 };
 
 static const struct name tcp_option_names[] = { N(TCP_NODELAY), N(TCP_CORK), N(TCP_QUICKACK), { 0, NULL } };
@@ -274,26 +279,25 @@ static const struct name ipv6_option_names[] = { N(IPV6_V6ONLY), { 0, NULL } };
 static const struct name shutdown_names[] = { N(SHUT_RD), N(SHUT_WR), N(SHUT_RDWR), { 0, NULL } };
 
 static const struct name signal_names[] = {
-    N(SIGCHLD), N(SIGPIPE), N(SIGINT), N(SIGTERM), N(SIGHUP), N(SIGQUIT), N(SIGUSR1),
-    N(SIGUSR2), N(SIGALRM), N(SIGSEGV), N(SIGABRT), N(SIGBUS), N(SIGFPE), N(SIGIO),
-    N(SIGURG), N(SIGXCPU), { 0, NULL },
+    N(SIGCHLD), N(SIGPIPE), N(SIGINT), N(SIGTERM), N(SIGHUP), N(SIGQUIT), N(SIGUSR1), N(SIGUSR2),  N(SIGALRM),
+    N(SIGSEGV), N(SIGABRT), N(SIGBUS), N(SIGFPE),  N(SIGIO),  N(SIGURG),  N(SIGXCPU), { 0, NULL },
 };
 
 static const struct name sa_flag_names[] = {
-    N(SA_RESTART), N(SA_NOCLDSTOP), N(SA_NOCLDWAIT), N(SA_SIGINFO), N(SA_NODEFER),
-    N(SA_RESETHAND), N(SA_ONSTACK), { 0, NULL },
+    N(SA_RESTART), N(SA_NOCLDSTOP), N(SA_NOCLDWAIT), N(SA_SIGINFO),
+    N(SA_NODEFER), N(SA_RESETHAND), N(SA_ONSTACK),   { 0, NULL },
 };
 
 static const struct name wait_option_names[] = { N(WNOHANG), N(WUNTRACED), N(WCONTINUED), { 0, NULL } };
 
 static const struct name ai_flag_names[] = {
-    N(AI_PASSIVE), N(AI_CANONNAME), N(AI_NUMERICHOST), N(AI_NUMERICSERV), N(AI_V4MAPPED),
-    N(AI_ALL), N(AI_ADDRCONFIG), { 0, NULL },
+    N(AI_PASSIVE),  N(AI_CANONNAME), N(AI_NUMERICHOST), N(AI_NUMERICSERV),
+    N(AI_V4MAPPED), N(AI_ALL),       N(AI_ADDRCONFIG),  { 0, NULL },
 };
 
 static const struct name eai_names[] = {
-    N(EAI_NONAME), N(EAI_AGAIN), N(EAI_FAIL), N(EAI_FAMILY), N(EAI_SOCKTYPE), N(EAI_SERVICE),
-    N(EAI_MEMORY), N(EAI_SYSTEM), N(EAI_BADFLAGS), N(EAI_ADDRFAMILY), N(EAI_NODATA), { 0, NULL },
+    N(EAI_NONAME), N(EAI_AGAIN),  N(EAI_FAIL),     N(EAI_FAMILY),     N(EAI_SOCKTYPE), N(EAI_SERVICE),
+    N(EAI_MEMORY), N(EAI_SYSTEM), N(EAI_BADFLAGS), N(EAI_ADDRFAMILY), N(EAI_NODATA),   { 0, NULL },
 };
 
 static const struct name poll_event_names[] = {
@@ -343,7 +347,7 @@ TR static void put_ipv6(struct rec *r, const unsigned char *a)
             best_len = k - i;
         }
     }
-    if (best == 0 && best_len == 5 && g[5] == 0xffff) {      /* ::ffff:127.0.0.1 */
+    if (best == 0 && best_len == 5 && g[5] == 0xffff) { /* ::ffff:127.0.0.1 */
         put(r, "::ffff:");
         put_ipv4(r, a + 12);
         return;
@@ -418,7 +422,7 @@ TR static void put_address(struct rec *r, const void *addr, socklen_t len)
 TR static int address_was_read(long ret, int err, socklen_t len)
 {
     return len > 0 && len <= sizeof(struct sockaddr_storage)
-        && (ret >= 0 || (err != EFAULT && err != EBADF && err != ENOTSOCK));
+           && (ret >= 0 || (err != EFAULT && err != EBADF && err != ENOTSOCK));
 }
 
 TR static void put_string(struct rec *r, const char *s)
@@ -480,7 +484,7 @@ TR static int record_file(void)
     }
     int expected = -1;
     if (!__atomic_compare_exchange_n(&tr.fd, &expected, opened, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        syscall(SYS_close, opened);         /* another thread opened it first */
+        syscall(SYS_close, opened); /* another thread opened it first */
         return expected;
     }
     return opened;
@@ -549,15 +553,15 @@ TR static int64_t emit_pending(struct rec *r)
 
 /* --- Finding the next definition -------------------------------------------------------------- */
 
-#define REAL(ret, name, ...)                                                       \
-    static ret (*real_##name)(__VA_ARGS__);                                        \
-    TR static int resolve_##name(void)                                             \
-    {                                                                              \
-        if (real_##name == NULL)                                                   \
-            real_##name = (ret (*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name);           \
-        if (real_##name == NULL)                                                   \
-            errno = ENOSYS;                                                        \
-        return real_##name != NULL;                                                \
+#define REAL(ret, name, ...) \
+    static ret (*real_##name)(__VA_ARGS__); \
+    TR static int resolve_##name(void) \
+    { \
+        if (real_##name == NULL) \
+            real_##name = (ret(*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name); \
+        if (real_##name == NULL) \
+            errno = ENOSYS; \
+        return real_##name != NULL; \
     }
 
 REAL(int, socket, int, int, int)
@@ -832,8 +836,7 @@ WRAPPER ssize_t send(int fd, const void *buf, size_t n, int flags)
     return ret;
 }
 
-WRAPPER ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
-                       socklen_t len)
+WRAPPER ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr, socklen_t len)
 {
     if (!resolve_sendto())
         return -1;
@@ -1132,7 +1135,7 @@ WRAPPER int close(int fd)
     if (!resolve_close())
         return -1;
     if (fd >= 0 && fd == __atomic_load_n(&tr.fd, __ATOMIC_ACQUIRE)) {
-        __atomic_store_n(&tr.fd, -1, __ATOMIC_RELEASE);     /* the program's to close */
+        __atomic_store_n(&tr.fd, -1, __ATOMIC_RELEASE); /* the program's to close */
         tr.failed = 1;
     }
     int sock = is_socket(fd);
@@ -1489,7 +1492,7 @@ WRAPPER int sigaction(int sig, const struct sigaction *act, struct sigaction *ol
         return -1;
     int ret = real_sigaction(sig, act, old);
     int err = errno;
-    if (act == NULL) {          /* only asking: nothing changed */
+    if (act == NULL) { /* only asking: nothing changed */
         errno = err;
         return ret;
     }
@@ -1500,7 +1503,7 @@ WRAPPER int sigaction(int sig, const struct sigaction *act, struct sigaction *ol
     if (ret < 0 && err == EFAULT) {
         put(&r, "?");
     } else {
-        put_handler(&r, act->sa_handler);      /* shares its bits with sa_sigaction */
+        put_handler(&r, act->sa_handler); /* shares its bits with sa_sigaction */
         put(&r, ", ");
         put_flags(&r, sa_flag_names, act->sa_flags & ~0x04000000 /* SA_RESTORER */);
     }
