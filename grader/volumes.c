@@ -102,6 +102,14 @@ int volumes_prepare(const char *image, const char *scratch, char mounts[VOLUMES_
         fprintf(stderr, "grader batch: cannot read the id of image %s: grading from its own files\n", image);
         return -1;
     }
+    char usr[64];
+    snprintf(usr, sizeof usr, "gc-usr-%s", id);
+    const char *inspect[] = { "/usr/bin/env", "docker", "volume", "inspect", usr, NULL };
+    if (docker(inspect, scratch, NULL, INSPECT_MS) != 0)
+        fprintf(stderr,
+                "grader batch: copying the image's /usr and kit into volumes gc-usr-%s and "
+                "gc-kit-%s (once for this image; a few seconds)\n",
+                id, id);
     int tries = 0;
     while (fill(image, id, scratch) < 0) {
         if (++tries == FILL_TRIES) {
