@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -74,28 +75,10 @@ static const char *string_field(json_t *object, const char *key)
     return json_string_value(json_object_get(object, key)); /* NULL if absent or not a string */
 }
 
-/* Escaped for HTML text and attribute values alike; ill-formed UTF-8 becomes U+FFFD and control
- * characters other than newline and tab are shown as \xNN, so any bytes are safe to show. */
+/* Escaped for HTML text and attribute values alike, whatever the bytes (text_append_markup). */
 static void html_escaped(struct text *t, const char *s)
 {
-    struct text clean = { 0 };
-    text_append_utf8_sanitized(&clean, s, strlen(s));
-    for (const char *c = text_str(&clean); *c; c++) {
-        unsigned char u = (unsigned char)*c;
-        switch (*c) {
-        case '<': text_puts(t, "&lt;"); break;
-        case '>': text_puts(t, "&gt;"); break;
-        case '&': text_puts(t, "&amp;"); break;
-        case '"': text_puts(t, "&quot;"); break;
-        case '\'': text_puts(t, "&#39;"); break;
-        default:
-            if ((u < 0x20 && u != '\n' && u != '\t') || u == 0x7f)
-                text_printf(t, "\\x%02x", u);
-            else
-                text_append(t, c, 1);
-        }
-    }
-    text_free(&clean);
+    text_append_markup(t, s, SIZE_MAX, true);
 }
 
 /* A folder name as a relative URL path segment: every byte but unreserved ones %-encoded. */

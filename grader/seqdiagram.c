@@ -189,29 +189,11 @@ static bool read_diagram(struct diagram *d, json_t *conversation)
 
 /* --- Writing ---------------------------------------------------------------------------- */
 
-/* s (valid UTF-8) escaped for XML text and attributes, at most max characters: a text cut
- * ends with an ellipsis. Control characters cannot appear in XML 1.0: shown as \xNN. */
+/* s escaped for XML text and attributes, at most max characters: a text cut ends with an
+ * ellipsis. Each text is one line of the picture: control characters are shown as \xNN. */
 static void xml_text(struct text *t, const char *s, size_t max)
 {
-    size_t chars = 0;
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if ((*c & 0xc0) != 0x80 && ++chars > max) {
-            text_puts(t, "\xe2\x80\xa6"); /* ... */
-            return;
-        }
-        switch (*c) {
-        case '<': text_puts(t, "&lt;"); break;
-        case '>': text_puts(t, "&gt;"); break;
-        case '&': text_puts(t, "&amp;"); break;
-        case '"': text_puts(t, "&quot;"); break;
-        case '\'': text_puts(t, "&#39;"); break;
-        default:
-            if (*c < 0x20 || *c == 0x7f)
-                text_printf(t, "\\x%02x", *c);
-            else
-                text_append(t, c, 1);
-        }
-    }
+    text_append_markup(t, s, max, false);
 }
 
 static int lane_x(int lane)

@@ -236,3 +236,29 @@ int text_split_sections(char *s, const char *heading, char *sections[], int max)
     }
     return n;
 }
+
+void text_append_markup(struct text *t, const char *s, size_t max_chars, bool keep_lines)
+{
+    struct text clean = { 0 };
+    text_append_utf8_sanitized(&clean, s, strlen(s));
+    size_t chars = 0;
+    for (const unsigned char *c = (const unsigned char *)text_str(&clean); *c; c++) {
+        if ((*c & 0xc0) != 0x80 && ++chars > max_chars) {
+            text_puts(t, "\xe2\x80\xa6"); /* ... */
+            break;
+        }
+        switch (*c) {
+        case '<': text_puts(t, "&lt;"); break;
+        case '>': text_puts(t, "&gt;"); break;
+        case '&': text_puts(t, "&amp;"); break;
+        case '"': text_puts(t, "&quot;"); break;
+        case '\'': text_puts(t, "&#39;"); break;
+        default:
+            if ((*c < 0x20 && !(keep_lines && (*c == '\n' || *c == '\t'))) || *c == 0x7f)
+                text_printf(t, "\\x%02x", *c);
+            else
+                text_append(t, c, 1);
+        }
+    }
+    text_free(&clean);
+}

@@ -37,6 +37,12 @@ bool utf8_valid(const char *bytes, size_t n);
 /* Appends bytes with each ill-formed UTF-8 sequence and each NUL replaced by U+FFFD. */
 void text_append_utf8_sanitized(struct text *t, const char *bytes, size_t n);
 
+/* Appends s escaped for HTML or XML text and attribute values alike (< > & " '), at most
+ * max_chars characters (a text cut ends with an ellipsis; SIZE_MAX: all). Ill-formed UTF-8
+ * becomes U+FFFD; control characters are shown as \xNN, except newline and tab when
+ * keep_lines (text in <pre>; XML 1.0 has no place for the others either). */
+void text_append_markup(struct text *t, const char *s, size_t max_chars, bool keep_lines);
+
 /* Splits s, in place, into its sections: each starts at a line beginning with heading (say
  * "## " in Markdown) and ends where the next starts, its '\n' replaced by NUL. What comes before
  * the first heading belongs to no section. Returns how many (at most max) sections[] holds. */

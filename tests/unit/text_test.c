@@ -1,5 +1,7 @@
-/* Unit tests of text.c: quoting bytes for feedback, and UTF-8 checking for results.json. */
+/* Unit tests of text.c: quoting bytes for feedback, UTF-8 checking for results.json, escaping
+ * for the HTML and SVG pages. */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "text.h"
@@ -51,5 +53,33 @@ Test(text_indent_tail, keeps_the_last_lines_escaped)
     const char *err = "one\ntwo\nthree\x1b[2J\n";
     text_indent_tail(&t, err, strlen(err), 2, 1000);
     cr_assert_str_eq(text_str(&t), "    ...\n    two\n    three\\x1b[2J\n");
+    text_free(&t);
+}
+
+Test(text_markup, escapes_markup_and_control_characters)
+{
+    struct text t = { 0 };
+    text_append_markup(&t, "<a href=\"x\">'&'</a>\n\t\x01", SIZE_MAX, true);
+    cr_assert_str_eq(text_str(&t), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\n\t\\x01");
+    text_clear(&t);
+    text_append_markup(&t, "one\ntwo", SIZE_MAX, false);
+    cr_assert_str_eq(text_str(&t), "one\\x0atwo", "a line of a picture keeps no newline");
+    text_free(&t);
+}
+
+Test(text_markup, cuts_by_characters_and_mends_bad_bytes)
+{
+    struct text t = { 0 };
+    text_append_markup(&t, "h\xc3\xa9llo", 3, false);
+    cr_assert_str_eq(text_str(&t), "h\xc3\xa9l\xe2\x80\xa6", "three characters, then an ellipsis");
+    text_clear(&t);
+    text_append_markup(&t,
+                       "a\xff"
+                       "b",
+                       SIZE_MAX, false);
+    cr_assert_str_eq(text_str(&t),
+                     "a\xef\xbf\xbd"
+                     "b",
+                     "ill-formed UTF-8 becomes U+FFFD");
     text_free(&t);
 }
