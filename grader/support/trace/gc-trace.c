@@ -551,6 +551,23 @@ TR static int64_t emit_pending(struct rec *r)
     return seq;
 }
 
+/* "name(fd": how most calls' records begin. */
+TR static void put_call(struct rec *r, const char *name, int fd)
+{
+    put(r, name);
+    put_char(r, '(');
+    put_int(r, fd);
+}
+
+/* How each wrapper ends: the record written in slot seq, errno as the real call left it, and
+ * the call's result returned. */
+TR static long done(int64_t seq, const struct rec *r, long ret, int err)
+{
+    emit(seq, r);
+    errno = err;
+    return ret;
+}
+
 /* --- Finding the next definition -------------------------------------------------------------- */
 
 #define REAL(ret, name, ...) \
@@ -649,9 +666,7 @@ WRAPPER int socket(int domain, int type, int protocol)
     put_int(&r, protocol);
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 WRAPPER int socketpair(int domain, int type, int protocol, int sv[2])
@@ -678,9 +693,7 @@ WRAPPER int socketpair(int domain, int type, int protocol, int sv[2])
         put_int(&r, sv[1]);
         put_char(&r, ']');
     }
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 WRAPPER int bind(int fd, const struct sockaddr *addr, socklen_t len)
@@ -690,8 +703,7 @@ WRAPPER int bind(int fd, const struct sockaddr *addr, socklen_t len)
     int ret = real_bind(fd, addr, len);
     int err = errno;
     struct rec r = { .n = 0 };
-    put(&r, "bind(");
-    put_int(&r, fd);
+    put_call(&r, "bind", fd);
     put(&r, ", ");
     if (address_was_read(ret, err, len))
         put_address(&r, addr, len);
@@ -699,9 +711,7 @@ WRAPPER int bind(int fd, const struct sockaddr *addr, socklen_t len)
         put(&r, "?");
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 WRAPPER int listen(int fd, int backlog)
@@ -711,15 +721,12 @@ WRAPPER int listen(int fd, int backlog)
     int ret = real_listen(fd, backlog);
     int err = errno;
     struct rec r = { .n = 0 };
-    put(&r, "listen(");
-    put_int(&r, fd);
+    put_call(&r, "listen", fd);
     put(&r, ", ");
     put_int(&r, backlog);
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 /* accept() and accept4(): the new descriptor, and the peer's address when the caller asked. */
@@ -742,9 +749,7 @@ TR static int traced_accept(int fd, struct sockaddr *addr, socklen_t *len, int f
         put(&r, " from ");
         put_address(&r, addr, *len);
     }
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER int accept(int fd, struct sockaddr *addr, socklen_t *len)
@@ -766,8 +771,7 @@ WRAPPER int connect(int fd, const struct sockaddr *addr, socklen_t len)
     if (!resolve_connect())
         return -1;
     struct rec r = { .n = 0 };
-    put(&r, "connect(");
-    put_int(&r, fd);
+    put_call(&r, "connect", fd);
     put(&r, ", ");
     size_t mark = r.n;
     put(&r, "...)");
@@ -781,9 +785,7 @@ WRAPPER int connect(int fd, const struct sockaddr *addr, socklen_t len)
         put(&r, "?");
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 /* ", 5 bytes, MSG_NOSIGNAL)" style tails, and data that moved. */
@@ -802,9 +804,7 @@ TR static void put_sent(struct rec *r, const void *buf, size_t n, long ret)
 TR static int64_t pending_send(const char *name, int fd, size_t n, int flags, int with_flags)
 {
     struct rec r = { .n = 0 };
-    put(&r, name);
-    put_char(&r, '(');
-    put_int(&r, fd);
+    put_call(&r, name, fd);
     put(&r, ", ..., ");
     put_unsigned(&r, n);
     if (with_flags) {
@@ -823,17 +823,14 @@ WRAPPER ssize_t send(int fd, const void *buf, size_t n, int flags)
     ssize_t ret = real_send(fd, buf, n, flags);
     int err = errno;
     struct rec r = { .n = 0 };
-    put(&r, "send(");
-    put_int(&r, fd);
+    put_call(&r, "send", fd);
     put(&r, ", ");
     put_sent(&r, buf, n, ret);
     put(&r, ", ");
     put_flags(&r, msg_flag_names, flags);
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr, socklen_t len)
@@ -844,8 +841,7 @@ WRAPPER ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struc
     ssize_t ret = real_sendto(fd, buf, n, flags, addr, len);
     int err = errno;
     struct rec r = { .n = 0 };
-    put(&r, "sendto(");
-    put_int(&r, fd);
+    put_call(&r, "sendto", fd);
     put(&r, ", ");
     put_sent(&r, buf, n, ret);
     put(&r, ", ");
@@ -859,17 +855,13 @@ WRAPPER ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struc
         put(&r, "?");
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 /* The start of a received-into call: "recv(4, 512, 0)"; pending until it returns. */
 TR static void put_receive_call(struct rec *r, const char *name, int fd, size_t n, int flags, int with_flags)
 {
-    put(r, name);
-    put_char(r, '(');
-    put_int(r, fd);
+    put_call(r, name, fd);
     put(r, ", ");
     put_unsigned(r, n);
     if (with_flags) {
@@ -899,9 +891,7 @@ WRAPPER ssize_t recv(int fd, void *buf, size_t n, int flags)
     ssize_t ret = real_recv(fd, buf, n, flags);
     int err = errno;
     put_received(&r, buf, ret, err);
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *len)
@@ -918,9 +908,7 @@ WRAPPER ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr
         put(&r, " from ");
         put_address(&r, addr, *len);
     }
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 TR static size_t iov_total(const struct iovec *iov, int count)
@@ -950,8 +938,7 @@ WRAPPER ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
     if (!resolve_sendmsg())
         return -1;
     struct rec pending = { .n = 0 };
-    put(&pending, "sendmsg(");
-    put_int(&pending, fd);
+    put_call(&pending, "sendmsg", fd);
     put(&pending, ", ..., ");
     put_flags(&pending, msg_flag_names, flags);
     put_char(&pending, ')');
@@ -959,8 +946,7 @@ WRAPPER ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
     ssize_t ret = real_sendmsg(fd, msg, flags);
     int err = errno;
     struct rec r = { .n = 0 };
-    put(&r, "sendmsg(");
-    put_int(&r, fd);
+    put_call(&r, "sendmsg", fd);
     put(&r, ", ");
     if (ret >= 0) {
         if (msg->msg_name != NULL) {
@@ -980,9 +966,7 @@ WRAPPER ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
         put_char(&r, ' ');
         put_iov_data(&r, msg->msg_iov, (int)msg->msg_iovlen, ret);
     }
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
@@ -990,8 +974,7 @@ WRAPPER ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
     if (!resolve_recvmsg())
         return -1;
     struct rec r = { .n = 0 };
-    put(&r, "recvmsg(");
-    put_int(&r, fd);
+    put_call(&r, "recvmsg", fd);
     put(&r, ", ");
     put_flags(&r, msg_flag_names, flags);
     put_char(&r, ')');
@@ -1007,9 +990,7 @@ WRAPPER ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
         put(&r, " from ");
         put_address(&r, msg->msg_name, msg->msg_namelen);
     }
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER ssize_t read(int fd, void *buf, size_t n)
@@ -1024,9 +1005,7 @@ WRAPPER ssize_t read(int fd, void *buf, size_t n)
     ssize_t ret = real_read(fd, buf, n);
     int err = errno;
     put_received(&r, buf, ret, err);
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER ssize_t write(int fd, const void *buf, size_t n)
@@ -1039,15 +1018,12 @@ WRAPPER ssize_t write(int fd, const void *buf, size_t n)
     ssize_t ret = real_write(fd, buf, n);
     int err = errno;
     struct rec r = { .n = 0 };
-    put(&r, "write(");
-    put_int(&r, fd);
+    put_call(&r, "write", fd);
     put(&r, ", ");
     put_sent(&r, buf, n, ret);
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER ssize_t readv(int fd, const struct iovec *iov, int count)
@@ -1057,8 +1033,7 @@ WRAPPER ssize_t readv(int fd, const struct iovec *iov, int count)
     if (!is_socket(fd))
         return real_readv(fd, iov, count);
     struct rec r = { .n = 0 };
-    put(&r, "readv(");
-    put_int(&r, fd);
+    put_call(&r, "readv", fd);
     put(&r, ", ");
     put_int(&r, count);
     put(&r, " iov)");
@@ -1070,9 +1045,7 @@ WRAPPER ssize_t readv(int fd, const struct iovec *iov, int count)
         put_char(&r, ' ');
         put_iov_data(&r, iov, count, ret);
     }
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER ssize_t writev(int fd, const struct iovec *iov, int count)
@@ -1082,8 +1055,7 @@ WRAPPER ssize_t writev(int fd, const struct iovec *iov, int count)
     if (!is_socket(fd))
         return real_writev(fd, iov, count);
     struct rec pending = { .n = 0 };
-    put(&pending, "writev(");
-    put_int(&pending, fd);
+    put_call(&pending, "writev", fd);
     put(&pending, ", ");
     put_int(&pending, count);
     put(&pending, " iov)");
@@ -1091,8 +1063,7 @@ WRAPPER ssize_t writev(int fd, const struct iovec *iov, int count)
     ssize_t ret = real_writev(fd, iov, count);
     int err = errno;
     struct rec r = { .n = 0 };
-    put(&r, "writev(");
-    put_int(&r, fd);
+    put_call(&r, "writev", fd);
     put(&r, ", ");
     put_int(&r, count);
     put(&r, " iov");
@@ -1107,9 +1078,7 @@ WRAPPER ssize_t writev(int fd, const struct iovec *iov, int count)
         put_char(&r, ' ');
         put_iov_data(&r, iov, count, ret);
     }
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER int shutdown(int fd, int how)
@@ -1119,15 +1088,12 @@ WRAPPER int shutdown(int fd, int how)
     int ret = real_shutdown(fd, how);
     int err = errno;
     struct rec r = { .n = 0 };
-    put(&r, "shutdown(");
-    put_int(&r, fd);
+    put_call(&r, "shutdown", fd);
     put(&r, ", ");
     put_named(&r, shutdown_names, how);
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 WRAPPER int close(int fd)
@@ -1145,13 +1111,10 @@ WRAPPER int close(int fd)
         return ret;
     mark_socket(fd, 0);
     struct rec r = { .n = 0 };
-    put(&r, "close(");
-    put_int(&r, fd);
+    put_call(&r, "close", fd);
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 /* dup(), dup2() and dup3() of a socket make another socket descriptor (a server that serves on
@@ -1170,18 +1133,14 @@ TR static int traced_dup(const char *name, int oldfd, int newfd, int ret, int er
     }
     mark_socket(ret, 1);
     struct rec r = { .n = 0 };
-    put(&r, name);
-    put_char(&r, '(');
-    put_int(&r, oldfd);
+    put_call(&r, name, oldfd);
     if (newfd >= 0) {
         put(&r, ", ");
         put_int(&r, newfd);
     }
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 WRAPPER int dup(int oldfd)
@@ -1229,8 +1188,7 @@ WRAPPER int setsockopt(int fd, int level, int name, const void *value, socklen_t
     int ret = real_setsockopt(fd, level, name, value, len);
     int err = errno;
     struct rec r = { .n = 0 };
-    put(&r, "setsockopt(");
-    put_int(&r, fd);
+    put_call(&r, "setsockopt", fd);
     put(&r, ", ");
     put_option(&r, level, name);
     put(&r, ", ");
@@ -1261,9 +1219,7 @@ WRAPPER int setsockopt(int fd, int level, int name, const void *value, socklen_t
     }
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 WRAPPER int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
@@ -1299,9 +1255,7 @@ WRAPPER int getaddrinfo(const char *node, const char *service, const struct addr
             put_address(&r, ai->ai_addr, ai->ai_addrlen);
         }
     }
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 TR static void put_poll_fds(struct rec *r, const struct pollfd *fds, nfds_t n, int returned)
@@ -1342,9 +1296,7 @@ WRAPPER int poll(struct pollfd *fds, nfds_t n, int timeout)
         put_poll_fds(&r, fds, n, 1);
         put_char(&r, ']');
     }
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 TR static void put_fd_set(struct rec *r, const fd_set *set, int nfds)
@@ -1398,9 +1350,7 @@ WRAPPER int select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfd
         put(&r, " ");
         put_fd_set(&r, writefds, nfds);
     }
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER pid_t fork(void)
@@ -1417,9 +1367,7 @@ WRAPPER pid_t fork(void)
         put_int(&r, (long long)syscall(SYS_getppid));
         put_char(&r, ')');
     }
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 /* "exited 0", "killed by SIGSEGV". */
@@ -1453,9 +1401,7 @@ WRAPPER pid_t waitpid(pid_t pid, int *status, int options)
     put_result(&r, ret, err);
     if (ret > 0)
         put_status(&r, status ? *status : local);
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 WRAPPER pid_t wait(int *status)
@@ -1471,9 +1417,7 @@ WRAPPER pid_t wait(int *status)
     put_result(&r, ret, err);
     if (ret > 0)
         put_status(&r, status ? *status : local);
-    emit(seq, &r);
-    errno = err;
-    return ret;
+    return done(seq, &r, ret, err);
 }
 
 TR static void put_handler(struct rec *r, sighandler_t h)
@@ -1509,9 +1453,7 @@ WRAPPER int sigaction(int sig, const struct sigaction *act, struct sigaction *ol
     }
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 WRAPPER sighandler_t signal(int sig, sighandler_t handler)
@@ -1527,9 +1469,7 @@ WRAPPER sighandler_t signal(int sig, sighandler_t handler)
     put_handler(&r, handler);
     put_char(&r, ')');
     put_result(&r, ret == SIG_ERR ? -1 : 0, err);
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
 
 WRAPPER int unlink(const char *path)
@@ -1546,7 +1486,5 @@ WRAPPER int unlink(const char *path)
         put_string(&r, path);
     put_char(&r, ')');
     put_result(&r, ret, err);
-    emit(next_seq(), &r);
-    errno = err;
-    return ret;
+    return done(next_seq(), &r, ret, err);
 }
