@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "dockercli.h"
 #include "lease.h"
 #include "volumes.h"
 #include "summary.h"
@@ -36,15 +37,6 @@
 #define MAX_JOBS 64
 #define MAX_STAGED_BYTES (4 << 20) /* per file: submissions are source code */
 #define MAX_REPORT_BYTES (1 << 20) /* the readable report kept beside results.json */
-
-/* The docker client: it may run as long as grading takes; what it prints (its own errors only:
- * the container's output goes nowhere) is capped. */
-static const struct limits docker_limits = {
-    .cpu_seconds = 3600,
-    .processes = 4096,
-    .file_bytes = 1 << 20,
-    .open_files = 1024,
-};
 
 static const char batch_usage[] =
     "usage: grader batch [--jobs N] [--timeout SECONDS] [--image IMAGE] [--force] [--only NAME]\n"
@@ -335,7 +327,7 @@ static int start_container(struct student *s, const struct batch_options *o, int
         .name = "docker",
         .stdout_path = NULL,
         .stderr_path = err,
-        .limits = &docker_limits,
+        .limits = &dockercli_limits,
     };
     struct text why = { 0 };
     if (proc_start(&s->docker, &spec, &why) < 0) {
@@ -352,12 +344,7 @@ static int start_container(struct student *s, const struct batch_options *o, int
 static void kill_container(const struct student *s)
 {
     const char *argv[] = { "/usr/bin/env", "docker", "kill", s->container, NULL };
-    struct proc p;
-    struct text why = { 0 };
-    if (proc_start(&p, &(struct proc_spec){ .argv = argv, .name = "docker kill" }, &why) == 0)
-        proc_wait(&p, deadline_in(30000));
-    proc_kill(&p);
-    text_free(&why);
+    dockercli_run(argv, NULL, NULL, 30000);
 }
 
 /* "2026-11-25T01:02:03Z": when a result was written. */
@@ -565,18 +552,10 @@ static void grade_all(struct student *todo[], int n, const struct batch_options 
     free(slot_busy);
 }
 
-static int image_exists(const char *image)
+static bool image_exists(const char *image)
 {
     const char *argv[] = { "/usr/bin/env", "docker", "image", "inspect", image, NULL };
-    struct proc p;
-    struct text why = { 0 };
-    int rc = proc_start(&p, &(struct proc_spec){ .argv = argv, .name = "docker" }, &why);
-    text_free(&why);
-    if (rc < 0)
-        return 0;
-    bool ok = proc_wait(&p, deadline_in(30000)) && exited_with(&p, 0);
-    proc_kill(&p);
-    return ok;
+    return dockercli_run(argv, NULL, NULL, 30000) == 0;
 }
 
 /* The end of a run: what happened to whom, and where the summary is. */

@@ -5,11 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "deadline.h"
-#include "sandbox.h"
+#include "dockercli.h"
 #include "text.h"
 
 #define INSPECT_MS 30000
@@ -28,45 +25,12 @@ static const char fill_script[] =
     "cp -a /opt/get-connected/. /fill/kit/\n"
     "touch /fill/usr/.gc-complete /fill/kit/.gc-complete\n";
 
-static const struct limits docker_client_limits = {
-    .cpu_seconds = 600,
-    .processes = 4096,
-    .file_bytes = 1 << 20,
-    .open_files = 1024,
-};
-
-/* Runs the docker client with argv until it ends or ms pass; its standard output (capped) in
- * out when out is not NULL. Returns its exit status, or -1. */
-static int docker(const char *const *argv, const char *scratch, struct text *out, int ms)
-{
-    static int runs;
-    char out_path[4096];
-    snprintf(out_path, sizeof out_path, "%s/docker-volumes-%d.out", scratch, runs++);
-    struct proc p;
-    struct text why = { 0 };
-    struct proc_spec spec = {
-        .argv = argv, .name = "docker", .stdout_path = out ? out_path : NULL, .limits = &docker_client_limits
-    };
-    int status = -1;
-    if (proc_start(&p, &spec, &why) == 0) {
-        if (proc_wait(&p, deadline_in(ms)) && WIFEXITED(p.status))
-            status = WEXITSTATUS(p.status);
-        proc_kill(&p);
-    }
-    text_free(&why);
-    if (out) {
-        text_read_file(out, out_path, 4096);
-        unlink(out_path);
-    }
-    return status;
-}
-
 /* The first ID_CHARS hex digits of the image's id ("sha256:c0169ee56f9e..."), or false. */
 static bool image_id(const char *image, const char *scratch, char id[ID_CHARS + 1])
 {
     const char *argv[] = { "/usr/bin/env", "docker", "image", "inspect", "--format", "{{.Id}}", image, NULL };
     struct text out = { 0 };
-    bool ok = docker(argv, scratch, &out, INSPECT_MS) == 0;
+    bool ok = dockercli_run(argv, scratch, &out, INSPECT_MS) == 0;
     const char *hex = ok ? strchr(text_str(&out), ':') : NULL;
     ok = hex != NULL && strspn(hex + 1, "0123456789abcdef") >= ID_CHARS;
     if (ok)
@@ -88,10 +52,10 @@ static int fill(const char *image, const char *id, const char *scratch)
         "none",         "--user", "0:0", "--log-driver", "none",   "--mount",   usr,
         "--mount",      kit,      image, "sh",           "-c",     fill_script, NULL,
     };
-    if (docker(argv, scratch, NULL, FILL_MS) == 0)
+    if (dockercli_run(argv, scratch, NULL, FILL_MS) == 0)
         return 0;
     const char *wait_argv[] = { "/usr/bin/env", "docker", "wait", name, NULL };
-    docker(wait_argv, scratch, NULL, FILL_MS);
+    dockercli_run(wait_argv, scratch, NULL, FILL_MS);
     return -1;
 }
 
@@ -105,7 +69,7 @@ int volumes_prepare(const char *image, const char *scratch, char mounts[VOLUMES_
     char usr[64];
     snprintf(usr, sizeof usr, "gc-usr-%s", id);
     const char *inspect[] = { "/usr/bin/env", "docker", "volume", "inspect", usr, NULL };
-    if (docker(inspect, scratch, NULL, INSPECT_MS) != 0)
+    if (dockercli_run(inspect, scratch, NULL, INSPECT_MS) != 0)
         fprintf(stderr,
                 "grader batch: copying the image's /usr and kit into volumes gc-usr-%s and "
                 "gc-kit-%s (once for this image; a few seconds)\n",
