@@ -319,6 +319,11 @@ static enum io_result read_some(int fd, struct text *in, size_t cap)
     return IO_ERROR;
 }
 
+const char *recv_awaited(bool stop_at_newline)
+{
+    return stop_at_newline ? "a line from {peer}" : "{peer} to send more or close";
+}
+
 enum io_result recv_until(int fd, struct text *in, size_t cap, bool stop_at_newline, int64_t deadline)
 {
     conversation_operation();
@@ -340,8 +345,7 @@ enum io_result recv_more(int fd, struct text *in, size_t cap, bool stop_at_newli
             continue;
         struct pollfd pf = { .fd = fd, .events = POLLIN };
         if (poll(&pf, 1, ms_left(deadline)) == 0) {
-            conversation_gave_up(fd, start, deadline,
-                                 stop_at_newline ? "a line from {peer}" : "{peer} to send more or close");
+            conversation_gave_up(fd, start, deadline, recv_awaited(stop_at_newline));
             return IO_TIMEOUT;
         }
     }

@@ -48,6 +48,8 @@ enum io_result recv_until(int fd, struct text *in, size_t cap, bool stop_at_newl
 /* The same as part of the operation under way (conversation_operation()): what it reads extends
  * the conversation's last line from this peer, for a wait made of several reads. */
 enum io_result recv_more(int fd, struct text *in, size_t cap, bool stop_at_newline, int64_t deadline);
+/* What such a read waits for, in the conversation's words ("a line from {peer}"). */
+const char *recv_awaited(bool stop_at_newline);
 /* Sends out (then shuts down the writing side when asked) while reading everything that comes
  * back until end-of-file: a peer that echoes as it reads cannot deadlock against us. */
 enum io_result exchange(int fd, const void *out, size_t n, bool shut_wr, struct text *in, size_t cap,

@@ -229,7 +229,7 @@ enum io_result recv_answer(struct proc *p, int fd, struct text *in, size_t cap, 
             break;
     }
     if (r == IO_TIMEOUT) {
-        const char *what = stop_at_newline ? "a line from {peer}" : "{peer} to send more or close";
+        const char *what = recv_awaited(stop_at_newline);
         if (stall.note[0])
             conversation_stopped_waiting(fd, start, what, stall.note);
         else
