@@ -919,9 +919,14 @@ TR static size_t iov_total(const struct iovec *iov, int count)
     return total;
 }
 
-/* The first bytes that moved through iov (ret of them): those of its first non-empty entry. */
-TR static void put_iov_data(struct rec *r, const struct iovec *iov, int count, long ret)
+/* " = 5 \"hello\"": the result, and the first bytes that moved through iov (ret of them):
+ * those of its first non-empty entry. */
+TR static void put_iov_result(struct rec *r, const struct iovec *iov, int count, long ret, int err)
 {
+    put_result(r, ret, err);
+    if (ret <= 0)
+        return;
+    put_char(r, ' ');
     for (int i = 0; i < count; i++) {
         if (iov[i].iov_len == 0)
             continue;
@@ -961,11 +966,7 @@ WRAPPER ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
     }
     put_flags(&r, msg_flag_names, flags);
     put_char(&r, ')');
-    put_result(&r, ret, err);
-    if (ret > 0) {
-        put_char(&r, ' ');
-        put_iov_data(&r, msg->msg_iov, (int)msg->msg_iovlen, ret);
-    }
+    put_iov_result(&r, msg->msg_iov, (int)msg->msg_iovlen, ret, err);
     return done(seq, &r, ret, err);
 }
 
@@ -981,11 +982,7 @@ WRAPPER ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
     int64_t seq = emit_pending(&r);
     ssize_t ret = real_recvmsg(fd, msg, flags);
     int err = errno;
-    put_result(&r, ret, err);
-    if (ret > 0) {
-        put_char(&r, ' ');
-        put_iov_data(&r, msg->msg_iov, (int)msg->msg_iovlen, ret);
-    }
+    put_iov_result(&r, msg->msg_iov, (int)msg->msg_iovlen, ret, err);
     if (ret >= 0 && msg->msg_name != NULL && msg->msg_namelen > 0) {
         put(&r, " from ");
         put_address(&r, msg->msg_name, msg->msg_namelen);
@@ -1040,11 +1037,7 @@ WRAPPER ssize_t readv(int fd, const struct iovec *iov, int count)
     int64_t seq = emit_pending(&r);
     ssize_t ret = real_readv(fd, iov, count);
     int err = errno;
-    put_result(&r, ret, err);
-    if (ret > 0) {
-        put_char(&r, ' ');
-        put_iov_data(&r, iov, count, ret);
-    }
+    put_iov_result(&r, iov, count, ret, err);
     return done(seq, &r, ret, err);
 }
 
@@ -1073,11 +1066,7 @@ WRAPPER ssize_t writev(int fd, const struct iovec *iov, int count)
         put(&r, " bytes");
     }
     put_char(&r, ')');
-    put_result(&r, ret, err);
-    if (ret > 0) {
-        put_char(&r, ' ');
-        put_iov_data(&r, iov, count, ret);
-    }
+    put_iov_result(&r, iov, count, ret, err);
     return done(seq, &r, ret, err);
 }
 
