@@ -199,7 +199,8 @@ static void proc_dump(const char *file, uint32_t states, bool (*keep)(const stru
     char line[512];
     while (*more && fgets(line, sizeof line, f)) {
         struct inet_socket s;
-        if (procnet_parse_line(line, &s) && (states & (1u << s.state)))
+        /* (a state past 31 is no TCP state: a shift that far would be undefined) */
+        if (procnet_parse_line(line, &s) && s.state < 32 && (states & (1u << s.state)))
             *more = keep(&s, arg);
     }
     fclose(f);
