@@ -26,7 +26,7 @@
 
 struct job {
     struct program_build *program;
-    /* The compiler, BUILD_FLAGS (9), 8 link flags, the linker, -I. -o OUT MAIN, the tracer, NULL
+    /* The compiler, BUILD_FLAGS (10), 8 link flags, the linker, -I. -o OUT MAIN, the tracer, NULL
      * and the sources: room to spare. */
     const char *argv[MAX_SOURCES + 32];
     char paths[2][600];
