@@ -81,6 +81,7 @@ struct student {
     int slot;            /* which range of sandbox user ids its container uses */
     char hash[32];       /* the submission's fingerprint, kept with its results */
     const char *outcome; /* STATUS_* once done */
+    char reason[160];    /* the first line of why it was not graded, for the run's log */
     int64_t started, deadline;
 };
 
@@ -370,9 +371,13 @@ static int save_with_note(json_t *root, const struct student *s, const char *sta
 
 /* results.json for a student the grader could not grade: every check failed, saying why, and
  * the status that keeps it from ever being read as a score. report.txt says it too. */
-static void write_not_graded(const struct student *s, const struct results *rubric, const char *status,
+static void write_not_graded(struct student *s, const struct results *rubric, const char *status,
                              const char *why)
 {
+    s->outcome = status;
+    const char *first = strncmp(why, "Not graded: ", 12) == 0 ? why + 12 : why;
+    int len = (int)strcspn(first, "\n");
+    snprintf(s->reason, sizeof s->reason, "%.*s", len > 0 && first[len - 1] == '.' ? len - 1 : len, first);
     struct results r = { 0 };
     for (size_t i = 0; i < rubric->count; i++) {
         const struct result_item *it = &rubric->items[i];
@@ -445,7 +450,6 @@ static void finish(struct student *s, const struct results *rubric, bool timed_o
                  "stopped. Not graded.",
                  timeout_s);
         write_not_graded(s, rubric, STATUS_TIMED_OUT, why);
-        s->outcome = STATUS_TIMED_OUT;
         return;
     }
     proc_kill(&s->docker); /* it has exited: this reaps it */
@@ -454,7 +458,6 @@ static void finish(struct student *s, const struct results *rubric, bool timed_o
         kill_container(s); /* docker may have died while the container runs on */
         container_failure(s, &why);
         write_not_graded(s, rubric, STATUS_NOT_GRADED, text_str(&why));
-        s->outcome = STATUS_NOT_GRADED;
         text_free(&why);
         return;
     }
@@ -470,7 +473,6 @@ static void finish(struct student *s, const struct results *rubric, bool timed_o
         struct text reason = { 0 };
         text_printf(&reason, "Not graded: invalid results (%s). Tell your instructor.", text_str(&why));
         write_not_graded(s, rubric, STATUS_INVALID, text_str(&reason));
-        s->outcome = STATUS_INVALID;
         text_free(&reason);
     }
     json_decref(root);
@@ -517,7 +519,6 @@ static void grade_all(struct student *todo[], int n, const struct batch_options 
             } else {
                 write_not_graded(todo[next], rubric, STATUS_NOT_GRADED,
                                  "Not graded: docker could not be started.");
-                todo[next]->outcome = STATUS_NOT_GRADED;
                 done++;
             }
             next++;
@@ -559,7 +560,8 @@ static bool image_exists(const char *image)
 }
 
 /* The end of a run: what happened to whom, and where the summary is. */
-static void print_summary(FILE *f, const struct summary_counts *c, int kept, const char *out)
+static void print_summary(FILE *f, const struct summary_counts *c, int kept, const char *out,
+                          struct student *const graded[], int n)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -573,20 +575,25 @@ static void print_summary(FILE *f, const struct summary_counts *c, int kept, con
         fprintf(f, "; class average %.1f/%g", c->score_sum / c->graded, c->max_score);
     fprintf(f, ".\ngrader batch: summary: %s/summary.csv (peak memory of this process: %ld MB)\n", out,
             ru.ru_maxrss / 1024);
+    /* Those of this run by name, so that the log keeps why even after a later run grades them. */
+    for (int i = 0; i < n; i++)
+        if (graded[i]->outcome && strcmp(graded[i]->outcome, STATUS_GRADED) != 0)
+            fprintf(f, "grader batch: %s: %s (%s)\n", graded[i]->name, graded[i]->outcome, graded[i]->reason);
     if (c->not_graded + c->timed_out + c->invalid > 0)
         fprintf(f, "grader batch: the students not graded have the reason in their results.json "
                    "and report.txt, and a status in summary.csv.\n");
 }
 
 /* The summary on the terminal, and appended to OUTDIR/batch.log, the record of every run. */
-static void report_run(const struct summary_counts *c, int kept, const char *out)
+static void report_run(const struct summary_counts *c, int kept, const char *out,
+                       struct student *const graded[], int n)
 {
-    print_summary(stderr, c, kept, out);
+    print_summary(stderr, c, kept, out, graded, n);
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/batch.log", out);
     FILE *log = fopen(path, "ae");
     if (log) {
-        print_summary(log, c, kept, out);
+        print_summary(log, c, kept, out, graded, n);
         fclose(log);
     }
 }
@@ -672,7 +679,7 @@ int batch_main(int argc, char **argv)
 
     struct summary_counts counts;
     int rc = summary_write(o.out, names, n, &rubric, &counts) == 0 ? 0 : 1;
-    report_run(&counts, kept, o.out);
+    report_run(&counts, kept, o.out, todo, ntodo);
     results_free(&rubric);
     for (int i = 0; i < n; i++)
         free(students[i].name);

@@ -207,9 +207,11 @@ $(grep -h -A8 FAIL "$out/$student/report.txt" "$ref/$student.txt" | head -50)"
     "$grader" batch --image "$image" --only alice --force --out "$out" "$class" >"$work/batch4.txt" 2>&1
     pkill -TERM -P "$killer" 2>/dev/null
     wait "$killer" 2>/dev/null
+    # The run's log keeps who and why, even after a later run grades her.
     if [ "$(status_of alice)" = "not graded" ] && grep -q 'killed' "$out/alice/results.json" \
-        && [ "$(csv_status alice)" = "not graded" ]; then
-        ok "batch: a grader killed in its container gives 'not graded' with the reason"
+        && [ "$(csv_status alice)" = "not graded" ] \
+        && grep -q '^grader batch: alice: not graded (the grader was killed' "$out/batch.log"; then
+        ok "batch: a grader killed in its container gives 'not graded' with the reason, in the log too"
     else
         not_ok "batch: killed grader" "$(head -c 1000 "$out/alice/results.json"; cat "$work/batch4.txt")"
     fi
