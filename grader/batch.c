@@ -35,6 +35,13 @@
 
 #define MAX_STUDENTS 4096
 #define MAX_JOBS 64
+/* A student's grading keeps about half a CPU busy: most of its time is the waits the contract
+ * mandates (timeouts, retries, slow clients). Four containers per CPU keep the CPUs busy (a
+ * class of 60 on 2 CPUs: 37 a minute with 6, 40 with 8, `make bench-class`). */
+#define JOBS_PER_CPU 4
+/* What a container may use (docker run --memory): no more run at once than memory holds. */
+#define CONTAINER_MEMORY "1g"
+#define CONTAINER_MEMORY_KB (1024L * 1024L)
 #define MAX_STAGED_BYTES (4 << 20) /* per file: submissions are source code */
 #define MAX_REPORT_BYTES (1 << 20) /* the readable report kept beside results.json */
 
@@ -50,7 +57,8 @@ static const char batch_usage[] =
     "Writes OUTDIR/<student>/results.json (and the readable report.txt beside it) and\n"
     "OUTDIR/summary.csv (student, each exercise, total, max, status).\n"
     "\n"
-    "  --jobs N          grade N students at once (default: the number of CPUs; at most 64)\n"
+    "  --jobs N          grade N students at once (default: 4 per CPU, no more than the\n"
+    "                    available memory holds at 1 GiB each; at most 64)\n"
     "  --timeout S       wall-clock limit per student, in seconds (default 300)\n"
     "  --image IMAGE     the image to grade in (default get-connected; build it with make docker)\n"
     "  --force           grade again students that already have results\n"
@@ -58,6 +66,22 @@ static const char batch_usage[] =
     "\n"
     "A student whose grading timed out, whose container failed, or whose results do not match the\n"
     "rubric is not graded: summary.csv gives a status instead of scores, results.json the reason.\n";
+
+/* JOBS_PER_CPU per CPU, as far as MemAvailable allows; at least 1, at most MAX_JOBS. */
+static int default_jobs(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long jobs = JOBS_PER_CPU * (cpus > 0 ? cpus : 1);
+    FILE *f = fopen("/proc/meminfo", "re");
+    char line[128];
+    long kb;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1 && kb / CONTAINER_MEMORY_KB < jobs)
+            jobs = kb / CONTAINER_MEMORY_KB;
+    if (f)
+        fclose(f);
+    return jobs < 1 ? 1 : jobs > MAX_JOBS ? MAX_JOBS : (int)jobs;
+}
 
 struct batch_options {
     const char *out;
@@ -93,9 +117,7 @@ static int parse_options(int argc, char **argv, struct batch_options *o)
         { "only", required_argument, NULL, 'n' },    { "force", no_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
     };
-    *o = (struct batch_options){ .image = "get-connected",
-                                 .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
-                                 .timeout_s = 300 };
+    *o = (struct batch_options){ .image = "get-connected", .jobs = default_jobs(), .timeout_s = 300 };
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
@@ -105,7 +127,10 @@ static int parse_options(int argc, char **argv, struct batch_options *o)
         case 'i': o->image = optarg; break;
         case 'n': o->only = optarg; break;
         case 'f': o->force = true; break;
-        case 'h': fputs(batch_usage, stdout); exit(0);
+        case 'h':
+            fputs(batch_usage, stdout);
+            printf("\nHere --jobs is %d by default.\n", default_jobs());
+            exit(0);
         default: return -1;
         }
     }
@@ -304,7 +329,7 @@ static int start_container(struct student *s, const struct batch_options *o, int
         "--user", "0:0", "--cap-drop", "ALL", "--cap-add", "SETUID", "--cap-add", "SETGID",
         "--cap-add", "KILL", "--cap-add", "CHOWN", "--cap-add", "DAC_OVERRIDE",
         "--security-opt", "no-new-privileges",
-        "--memory", "1g", "--memory-swap", "1g", "--cpus", "1", "--pids-limit", "256",
+        "--memory", CONTAINER_MEMORY, "--memory-swap", CONTAINER_MEMORY, "--cpus", "1", "--pids-limit", "256",
         /* User ids of this container's own, apart from every other grader's. */
         "--env", uids,
         "--mount", mount_in, "--mount", mount_out,
@@ -670,8 +695,11 @@ int batch_main(int argc, char **argv)
         todo[ntodo++] = s;
     }
     int kept = n - ntodo;
-    fprintf(stderr, "grader batch: %d student%s to grade (%d changed since graded), %d already graded\n",
-            ntodo, ntodo == 1 ? "" : "s", regraded, kept);
+    fprintf(stderr, "grader batch: %d student%s to grade (%d changed since graded), %d already graded", ntodo,
+            ntodo == 1 ? "" : "s", regraded, kept);
+    if (ntodo > 1)
+        fprintf(stderr, "; %d at once", ntodo < o.jobs ? ntodo : o.jobs);
+    fputc('\n', stderr);
     grade_all(todo, ntodo, &o, &rubric, ranges);
     remove_tree(stage_root);
     for (int i = 0; i < o.jobs; i++)
