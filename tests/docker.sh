@@ -68,9 +68,10 @@ batch_class() {
     jq '.score = "=1+1"' "$ref/../solutions.json" >"$out/yann-string-score/results.json" 2>/dev/null \
         || echo '{"score": "=1+1"}' >"$out/yann-string-score/results.json"
 
-    # The batch in containers, and beside it a root grader on the host grading the same class:
-    # neither may disturb the other's checks (sweeps, user ids, process limits).
-    /usr/bin/env time -f '%M' -o "$work/batch-rss" "$grader" batch --image "$image" --jobs 2 \
+    # The batch in containers, as many at once as it starts by default, and beside it a root
+    # grader on the host grading the same class: neither may disturb the other's checks (sweeps,
+    # user ids, process limits), and the load may not change a score.
+    /usr/bin/env time -f '%M' -o "$work/batch-rss" "$grader" batch --image "$image" \
         --timeout 240 --out "$out" "$class" >"$work/batch.txt" 2>&1 &
     local batch_pid=$! student
     # (eve's client looks for a network, which the host has and a container has not: she is
