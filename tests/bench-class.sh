@@ -64,8 +64,8 @@ echo "  one by one, outside containers: $each s a student ($sample timed; $(per 
 timed batch "$root/bin/grader" batch --force --image "$image" ${jobs:+--jobs "$jobs"} --out "$work/out" "$work/class"
 batch=$(cat "$work/batch.s")
 graded=$(grep -c ',"graded"$' "$work/out/summary.csv" || true)
-at_once=$(grep -o '[0-9]* at once' "$work/out/batch.log" | tail -n 1 || true)
-echo "  grader batch (${at_once:-one at a time}): $batch s for the class ($graded of $students graded;" \
+at_once=${jobs:-$("$root/bin/grader" batch --help | sed -n 's/^Here --jobs is \([0-9]*\).*/\1/p')}
+echo "  grader batch ($at_once at once): $batch s for the class ($graded of $students graded;" \
     "$(per "$(cat "$work/batch.cpu")" "$students") CPU-s a student, the CPUs" \
     "$(awk -v c="$(cat "$work/batch.cpu")" -v w="$batch" -v p="$(nproc)" 'BEGIN { printf "%.0f", 100 * c / w / p }') % busy)"
 awk -v b="$batch" -v a="$alone" -v n="$students" 'BEGIN {
