@@ -45,7 +45,7 @@ static void add_message(struct feedback *fb, const char *message)
     feedback_free(&parsed);
 }
 
-static void record(struct criterion_test_stats *stats, bool crashed)
+void runner_record(struct criterion_test_stats *stats, bool crashed)
 {
     if (nverdicts == verdicts_cap) {
         verdicts_cap = verdicts_cap ? verdicts_cap * 2 : 64;
@@ -83,16 +83,6 @@ static void record(struct criterion_test_stats *stats, bool crashed)
         feedback_add(&fb, FEEDBACK_NOTE, text_str(&why));
     text_free(&why);
     verdicts[nverdicts++] = (struct verdict){ stats->test, passed, fb };
-}
-
-ReportHook(POST_TEST)(struct criterion_test_stats *stats)
-{
-    record(stats, false);
-}
-
-ReportHook(TEST_CRASH)(struct criterion_test_stats *stats)
-{
-    record(stats, true);
 }
 
 static const struct exercise *exercise_of(const struct criterion_suite_set *s)

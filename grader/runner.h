@@ -21,6 +21,9 @@ int runner_preflight(void);
 void runner_run(struct criterion_test_set *set, const struct exercise_build *builds, int nbuilds, int jobs,
                 struct results *results);
 
+/* Keeps the verdict of one finished check (report_hooks.c calls it from Criterion's hooks). */
+void runner_record(struct criterion_test_stats *stats, bool crashed);
+
 /* One failed result per check of every exercise, each saying why (the grading timed out, or
  * could not run), so that a gradebook still sees every check and the full max_score. */
 void runner_not_graded(const char *why, struct results *results);
