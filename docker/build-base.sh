@@ -7,7 +7,7 @@
 set -eu
 
 image=${1:-get-connected-base:bookworm}
-packages=gcc,libc6-dev,make,libcriterion-dev,libjansson-dev,jq,patch,curl,ca-certificates
+packages=gcc,libc6-dev,make,libcriterion-dev,libnanopb-dev,libjansson-dev,jq,patch,curl,ca-certificates
 
 # The first archive in the apt sources that serves bookworm's main component.
 archive_url() {
