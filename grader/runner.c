@@ -45,6 +45,19 @@ static void add_message(struct feedback *fb, const char *message)
     feedback_free(&parsed);
 }
 
+/* A watchdog over Criterion's runner. Under heavy load its runner has been seen to hang for
+ * good on a lock (a worker had ended, and nothing noticed). Every check has its own time limit,
+ * so the whole run has one too: past it, the grader says what happened and exits, instead of
+ * hanging a student's make check or a batch container until someone kills it. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    bool done;
+    int seconds;
+    int stderr_fd;           /* the grader's stderr: Criterion points fd 2 at /dev/null while it runs */
+    size_t checks, reported; /* the checks to run, and those whose verdict has come */
+} watchdog = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, -1, 0, 0 };
+
 void runner_record(struct criterion_test_stats *stats, bool crashed)
 {
     if (nverdicts == verdicts_cap) {
@@ -83,6 +96,9 @@ void runner_record(struct criterion_test_stats *stats, bool crashed)
         feedback_add(&fb, FEEDBACK_NOTE, text_str(&why));
     text_free(&why);
     verdicts[nverdicts++] = (struct verdict){ stats->test, passed, fb };
+    pthread_mutex_lock(&watchdog.lock);
+    watchdog.reported++;
+    pthread_mutex_unlock(&watchdog.lock);
 }
 
 static const struct exercise *exercise_of(const struct criterion_suite_set *s)
@@ -148,18 +164,6 @@ static const struct verdict *verdict_of(const struct criterion_test *t)
     return NULL;
 }
 
-/* A watchdog over Criterion's runner. Under heavy load its runner has been seen to hang for
- * good on a lock (a worker had ended, and nothing noticed). Every check has its own time limit,
- * so the whole run has one too: past it, the grader says what happened and exits, instead of
- * hanging a student's make check or a batch container until someone kills it. */
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t done_cond;
-    bool done;
-    int seconds;
-    int stderr_fd; /* the grader's stderr: Criterion points fd 2 at /dev/null while it runs */
-} watchdog = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, -1 };
-
 static _Noreturn void watchdog_stop(const char *why)
 {
     dprintf(watchdog.stderr_fd, "grader: %s Nothing was graded; grade again.\n", why);
@@ -167,8 +171,11 @@ static _Noreturn void watchdog_stop(const char *why)
 }
 
 /* Looks once a second: past the deadline the run has hung; and a socket that was there and is
- * gone was removed by someone else (a careless "rm /tmp/criterion_*"), which leaves the checks
- * unable to report: better to say so now than to wait for the deadline. */
+ * gone while checks have yet to report was removed by someone else (a careless
+ * "rm /tmp/criterion_*"), which leaves them unable to report: better to say so now than to wait
+ * for the deadline. Once every check has reported, Criterion removes the socket itself, and
+ * returns a moment later: under load that moment can span a look (seen once in 200 students
+ * graded 8 at once, a whole grading thrown away). */
 static void *watch_run(void *unused)
 {
     (void)unused;
@@ -187,7 +194,7 @@ static void *watch_run(void *unused)
         pthread_cond_timedwait(&watchdog.done_cond, &watchdog.lock, &until);
         struct stat st;
         bool there = lstat(path, &st) == 0;
-        if (seen && !there && !watchdog.done) {
+        if (seen && !there && !watchdog.done && watchdog.reported < watchdog.checks) {
             pthread_mutex_unlock(&watchdog.lock);
             watchdog_stop("the socket the checks report through (/tmp/criterion_<pid>.sock) was "
                           "removed by another program while they ran, so they could not finish.");
@@ -230,7 +237,8 @@ void runner_run(struct criterion_test_set *set, const struct exercise_build *bui
     criterion_options.logging_threshold = config()->debug ? CRITERION_INFO : CRITERION_LOG_LEVEL_QUIET;
     criterion_options.always_succeed = true;
     /* Each check ends within CHECK_TIMEOUT_SECONDS; jobs of them run at once. */
-    watchdog.seconds = (int)((count_enabled(set) + jobs - 1) / jobs * CHECK_TIMEOUT_SECONDS) + 60;
+    watchdog.checks = count_enabled(set);
+    watchdog.seconds = (int)((watchdog.checks + jobs - 1) / jobs * CHECK_TIMEOUT_SECONDS) + 60;
     watchdog.stderr_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     pthread_t watcher;
     bool watching = pthread_create(&watcher, NULL, watch_run, NULL) == 0;

@@ -53,6 +53,27 @@ else
     not_ok "shared machine: a squatted Criterion socket (exit $rc)" "$out"
 fi
 
+# The Criterion socket removed while the checks run (a careless "rm /tmp/criterion_*"): said
+# within seconds, exit 1, not a hang until the run's deadline. The grader looks once a second,
+# so the socket goes 1.5 s after it appears, well before the solutions' 4-5 s of checks end.
+"$grader" grade --no-color "$root/solutions" >"$work/removed.txt" 2>&1 &
+removed_pid=$!
+deadline=$((SECONDS + 10))
+while [ "$SECONDS" -lt "$deadline" ] && [ ! -S "/tmp/criterion_$removed_pid.sock" ] \
+    && kill -0 "$removed_pid" 2>/dev/null; do
+    sleep 0.01
+done
+sleep 1.5
+rm -f "/tmp/criterion_$removed_pid.sock"
+started=$SECONDS
+wait "$removed_pid"
+rc=$?
+if [ $rc -eq 1 ] && grep -q 'was removed by another program' "$work/removed.txt" && [ $((SECONDS - started)) -lt 20 ]; then
+    ok "shared machine: the Criterion socket removed mid-run is said, exit 1, no hang"
+else
+    not_ok "shared machine: the Criterion socket removed mid-run (exit $rc)" "$(cat "$work/removed.txt")"
+fi
+
 # A lock folder another user owns: said, not "no free port" in every check.
 mkdir -p "$work/not-mine"
 chown nobody "$work/not-mine"
