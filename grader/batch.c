@@ -39,9 +39,12 @@
  * mandates (timeouts, retries, slow clients). Four containers per CPU keep the CPUs busy (a
  * class of 60 on 2 CPUs: 37 a minute with 6, 40 with 8, `make bench-class`). */
 #define JOBS_PER_CPU 4
-/* What a container may use (docker run --memory): no more run at once than memory holds. */
-#define CONTAINER_MEMORY "1g"
-#define CONTAINER_MEMORY_KB (1024L * 1024L)
+/* What a container may use, in MiB (docker run --memory): no more run at once than memory
+ * holds. The number once; its text for the docker command line and the help is made from it. */
+#define CONTAINER_MEMORY_MIB 1024
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x) TEXT_OF_(x)
+#define CONTAINER_MEMORY TEXT_OF(CONTAINER_MEMORY_MIB) "m"
 #define MAX_STAGED_BYTES (4 << 20) /* per file: submissions are source code */
 #define MAX_REPORT_BYTES (1 << 20) /* the readable report kept beside results.json */
 
@@ -57,15 +60,17 @@ static const char batch_usage[] =
     "Writes OUTDIR/<student>/results.json (and the readable report.txt beside it) and\n"
     "OUTDIR/summary.csv (student, each exercise, total, max, status).\n"
     "\n"
-    "  --jobs N          grade N students at once (default: 4 per CPU, no more than the\n"
-    "                    available memory holds at 1 GiB each; at most 64)\n"
-    "  --timeout S       wall-clock limit per student, in seconds (default 300)\n"
-    "  --image IMAGE     the image to grade in (default get-connected; build it with make docker)\n"
-    "  --force           grade again students that already have results\n"
-    "  --only NAME       grade only this student (again)\n"
-    "\n"
-    "A student whose grading timed out, whose container failed, or whose results do not match the\n"
-    "rubric is not graded: summary.csv gives a status instead of scores, results.json the reason.\n";
+    "  --jobs N          grade N students at once (default: " TEXT_OF(
+        JOBS_PER_CPU) " per CPU, no more than\n"
+                      "                    the available memory holds at " TEXT_OF(CONTAINER_MEMORY_MIB) " MiB each; at most " TEXT_OF(
+                          MAX_JOBS) ")\n"
+                                    "  --timeout S       wall-clock limit per student, in seconds (default 300)\n"
+                                    "  --image IMAGE     the image to grade in (default get-connected; build it with make docker)\n"
+                                    "  --force           grade again students that already have results\n"
+                                    "  --only NAME       grade only this student (again)\n"
+                                    "\n"
+                                    "A student whose grading timed out, whose container failed, or whose results do not match the\n"
+                                    "rubric is not graded: summary.csv gives a status instead of scores, results.json the reason.\n";
 
 /* JOBS_PER_CPU per CPU, as far as MemAvailable allows; at least 1, at most MAX_JOBS. */
 static int default_jobs(void)
@@ -76,8 +81,8 @@ static int default_jobs(void)
     char line[128];
     long kb;
     while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1 && kb / CONTAINER_MEMORY_KB < jobs)
-            jobs = kb / CONTAINER_MEMORY_KB;
+        if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1 && kb / 1024 / CONTAINER_MEMORY_MIB < jobs)
+            jobs = kb / 1024 / CONTAINER_MEMORY_MIB;
     if (f)
         fclose(f);
     return jobs < 1 ? 1 : jobs > MAX_JOBS ? MAX_JOBS : (int)jobs;
