@@ -241,20 +241,41 @@ static bool waits_for_event(long call, const unsigned long a[6])
     }
 }
 
-/* How often a thread has been scheduled in (the third field of its schedstat file). */
-static unsigned long runs_of(const char *task)
+/* A schedstat file (of a process, /proc/PID, or of a thread, a task folder): the time it ran,
+ * the time it waited, ready, for a CPU (both in ns), and how often it was scheduled in. Zeros
+ * when it cannot be read. */
+static void read_schedstat(const char *dir, unsigned long long *run_ns, unsigned long long *wait_ns,
+                           unsigned long *count)
 {
     char path[400];
-    unsigned long long run_ns, wait_ns;
-    unsigned long count = 0;
-    snprintf(path, sizeof path, "%s/schedstat", task);
+    *run_ns = *wait_ns = 0;
+    *count = 0;
+    snprintf(path, sizeof path, "%s/schedstat", dir);
     FILE *f = fopen(path, "re");
     if (f == NULL)
-        return 0;
-    if (fscanf(f, "%llu %llu %lu", &run_ns, &wait_ns, &count) != 3)
-        count = 0;
+        return;
+    if (fscanf(f, "%llu %llu %lu", run_ns, wait_ns, count) != 3)
+        *run_ns = *wait_ns = *count = 0;
     fclose(f);
+}
+
+/* How often a thread has been scheduled in. */
+static unsigned long runs_of(const char *task)
+{
+    unsigned long long run_ns, wait_ns;
+    unsigned long count;
+    read_schedstat(task, &run_ns, &wait_ns, &count);
     return count;
+}
+
+int64_t procinfo_cpu_wait_ms(pid_t pid)
+{
+    char dir[64];
+    unsigned long long run_ns, wait_ns;
+    unsigned long count;
+    snprintf(dir, sizeof dir, "/proc/%d", (int)pid);
+    read_schedstat(dir, &run_ns, &wait_ns, &count);
+    return (int64_t)(wait_ns / 1000000);
 }
 
 bool procinfo_timed_sleep(long call)

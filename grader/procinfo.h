@@ -5,6 +5,7 @@
 #define GC_PROCINFO_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct children {
@@ -24,6 +25,10 @@ bool procinfo_group_asleep(pid_t pid);
 /* The CPU time pid has used (user and system, in clock ticks) and its state ('R' running or
  * ready to run, 'S' asleep, ...). False when it is gone. */
 bool procinfo_cpu(pid_t pid, unsigned long *ticks, char *state);
+
+/* How long pid (its main thread) has waited, ready to run, for a CPU, in ms: time that a busy
+ * machine, not the program, spent. 0 where the kernel does not count it. */
+int64_t procinfo_cpu_wait_ms(pid_t pid);
 
 /* True when pid sleeps in a system call that waits for something from outside (accept, poll,
  * select, recv, read, wait, sleep, a futex): it waits for us, and will not move on its own. */
