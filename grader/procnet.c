@@ -364,6 +364,24 @@ bool procnet_peer_end(int fd, struct inet_socket *out)
     return c.found;
 }
 
+bool procnet_holds_peer_end(pid_t pid, int fd)
+{
+    struct inet_socket s;
+    if (!procnet_peer_end(fd, &s) || s.inode == 0) /* no inode yet: still in the accept queue */
+        return false;
+    unsigned long inodes[256];
+    int n = socket_inodes_of(pid, inodes, 256);
+    for (int i = 0; i < n; i++)
+        if (inodes[i] == s.inode)
+            return true;
+    if (n >= 0)
+        return false;
+    char path[64]; /* its descriptors are not ours to read: by owner, as procnet_sockets_of */
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d", (int)pid);
+    return stat(path, &st) == 0 && st.st_uid == s.uid;
+}
+
 const char *procnet_address(uint32_t ip, uint16_t port)
 {
     static __thread char buf[32];

@@ -35,29 +35,20 @@ static struct chat start_chat(void)
 
 struct accepted {
     struct chat *chat;
-    uint16_t port; /* our end's port: the server's socket has it as its peer's */
+    int fd; /* our end: the server holds its far end once it has accept()ed it */
 };
 
 static bool holds_connection(void *arg)
 {
     struct accepted *a = arg;
-    struct inet_socket s[300];
-    int n = procnet_sockets_of(a->chat->server->pid, "tcp", s, 300);
-    for (int i = 0; i < n; i++)
-        if (s[i].remote_port == a->port)
-            return true;
-    return false;
+    return procnet_holds_peer_end(a->chat->server->pid, a->fd);
 }
 
 /* Waits until the server has accepted fd's connection (it holds a socket whose peer is us), so
  * that connections are numbered in the order the check made them. */
 static void wait_accepted(struct chat *chat, int fd)
 {
-    struct sockaddr_in self;
-    socklen_t len = sizeof self;
-    if (getsockname(fd, (struct sockaddr *)&self, &len) < 0)
-        return;
-    struct accepted a = { chat, ntohs(self.sin_port) };
+    struct accepted a = { chat, fd };
     int64_t start = now_ms();
     if (wait_until_settled(chat->server, holds_connection, &a, deadline_in(ANSWER_MS)))
         return;
