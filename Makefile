@@ -1,6 +1,7 @@
 # Get Connected - socket programming exercises with an autograder.
 #
-#   make            build bin/grader (installing what is missing first)
+#   make            build bin/grader and the kit's code in students' programs (installing what is
+#                   missing first)
 #   make check      grade your work in exercises/ (EX=<exercise-id> for one; HTML=1 also
 #                   writes .grades/report.html, each failed check's conversation drawn)
 #   make status     every exercise's state and score, and what to do next
@@ -56,6 +57,9 @@ BUILD   := build
 BIN     := bin
 endif
 GRADER  := $(BIN)/grader
+# The kit's own code in the students' programs: see the kit target below.
+KIT_SRC   := $(wildcard grader/support/*/*)
+KIT_BUILT := build/kit/.built
 
 GRADER_SRC := $(wildcard grader/*.c) $(wildcard grader/suites/*.c)
 GRADER_OBJ := $(patsubst grader/%.c,$(BUILD)/grader/%.o,$(GRADER_SRC))
@@ -89,10 +93,10 @@ DOCKER_RUN = mkdir -p .grades && docker run --rm -i $$([ -t 0 ] && echo -t) \
 # Docker is there and answers, and the image is built (once), or a clear message.
 NEED_DOCKER = sh docker/need-docker.sh
 
-.PHONY: rubric all deps check status hint watch test bench bench-class clean docker docker-check docker-shell gradescope dist \
+.PHONY: rubric all kit deps check status hint watch test bench bench-class clean docker docker-check docker-shell gradescope dist \
         lint format format-check
 
-all: deps $(GRADER) $(if $(SANITIZE),$(BUILD)/unit-tests)
+all: deps $(GRADER) $(KIT_BUILT) $(if $(SANITIZE),$(BUILD)/unit-tests)
 
 deps:
 	@sh grader/install-deps.sh
@@ -100,20 +104,20 @@ deps:
 # Quiet by default (students see one line per file); make V=1 shows the commands.
 Q = $(if $(V),,@)
 
-# The kit's tracer, linked into every student program (grader/build.c): built here once, with
-# the flags build.h gives it (TRACER_FLAGS), so that grading need not compile it each time.
-# Always in build/ (a sanitized grader links it too): it is the students' programs' part.
-TRACER_FLAGS := -std=gnu11 -g -O1 -w -pipe -fno-omit-frame-pointer
-
-$(GRADER): $(GRADER_OBJ) build/gc-trace.o
+$(GRADER): $(GRADER_OBJ)
 	@mkdir -p $(BIN)
 	@$(if $(V),,echo "  LINK  $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $(GRADER_OBJ) $(GRADER_LIBS)
 
-build/gc-trace.o: grader/support/trace/gc-trace.c
-	@mkdir -p $(dir $@)
-	@$(if $(V),,echo "  CC    $<")
-	$(Q)cc $(TRACER_FLAGS) -c -o $@ $<
+# The kit's own code in the students' programs (the tracer, 05's drivers), compiled by the
+# grader itself with the flags it grades with (grader build-kit, see grader/kitcode.h): once,
+# here, so that grading need not compile it each time. Always in build/kit (a sanitized grader
+# links the same objects into the programs it grades).
+kit: $(KIT_BUILT)
+
+$(KIT_BUILT): $(GRADER) $(KIT_SRC)
+	@$(if $(V),,echo "  KIT   build/kit")
+	$(Q)$(GRADER) build-kit build/kit && touch $@
 
 $(BUILD)/grader/%.o: grader/%.c $(wildcard grader/*.h)
 	@mkdir -p $(dir $@)

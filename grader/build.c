@@ -17,25 +17,38 @@
 #include "deadline.h"
 #include "diagnose.h"
 #include "files.h"
+#include "kitcode.h"
 #include "sandbox.h"
 #include "symbols.h"
 
 #define MAX_SOURCES 64
 #define MAX_SOURCE_BYTES (1 << 20)
-#define COMPILE_MS 60000
 
+/* One compiler to run: a program (compiled and linked), or a kit exercise's student object. */
 struct job {
-    struct program_build *program;
-    /* The compiler, BUILD_FLAGS (10), 8 link flags, the linker, -I. -o OUT MAIN, the tracer, NULL
-     * and the sources: room to spare. */
+    struct text *log; /* where its messages go */
+    bool *built;      /* set when it made its output */
+    /* The compiler, BUILD_FLAGS (10), 8 link flags, the linker, -I. -r -o OUT MAIN, the objects,
+     * NULL and the sources: room to spare. */
     const char *argv[MAX_SOURCES + 32];
-    char paths[2][600];
+    char output[600];
     char main_file[300];
     char src_dir[700];
     char log_path[600];
     struct proc proc;
     bool running;
     int64_t deadline;
+};
+
+/* An exercise whose programs are the kit's drivers (kitcode.h): the student's files are compiled
+ * once, into one relocatable object, which is vetted (symbols.h) and then linked with each
+ * driver. */
+struct kit_exercise {
+    struct exercise_build *b;
+    const char *out_dir;
+    char object[700]; /* OUT_DIR/bin/student.o */
+    struct text log;  /* the compiler's messages about the student's files */
+    bool built;
 };
 
 static bool has_suffix(const char *name, const char *suffix)
@@ -109,24 +122,6 @@ static bool is_program_source(const struct exercise *ex, const char *file)
     return false;
 }
 
-/* Where the kit's own files are: $GC_KIT_DIR, or grader/support beside the grader's bin/. */
-static const char *kit_support_dir(void)
-{
-    static char dir[PATH_MAX + 32];
-    if (config()->kit_dir)
-        return config()->kit_dir;
-    char exe[PATH_MAX - 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n < 0)
-        return "grader/support";
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    snprintf(dir, sizeof dir, "%s/../grader/support", exe);
-    return dir;
-}
-
 /* The first executable NAME in $PATH, in buf; NULL when there is none. */
 static const char *find_in_path(const char *name, char *buf, size_t size)
 {
@@ -142,7 +137,7 @@ static const char *find_in_path(const char *name, char *buf, size_t size)
     return found;
 }
 
-static const char *find_compiler(void)
+const char *build_compiler(void)
 {
     static char path[512];
     return find_in_path("cc", path, sizeof path);
@@ -160,37 +155,59 @@ static bool have_gold(void)
     return found;
 }
 
-/* Prepares the compiler command for one program. False when its main file is missing. */
-static bool prepare_job(struct job *job, const struct exercise *ex, const char *out_dir, char sources[][256],
-                        int nsources, const char *compiler, const char *tracer)
+/* The compiler, the build's flags and the exercise's link flags: the start of every program's
+ * command line. Returns how many arguments it wrote. */
+static int program_flags(const char **argv, const struct exercise *ex, const char *compiler)
 {
-    const char *program = job->program->program;
+    int a = 0;
+    argv[a++] = compiler;
+    static const char *const flags[] = { BUILD_FLAGS, NULL };
+    for (int i = 0; flags[i]; i++)
+        argv[a++] = flags[i];
+    for (int i = 0; i < 8 && ex->link_flags[i]; i++)
+        argv[a++] = ex->link_flags[i];
+    if (have_gold())
+        argv[a++] = "-fuse-ld=gold";
+    return a;
+}
+
+/* Where a job's messages go and what it makes: out_dir/<name>.log and output. */
+static void job_files(struct job *job, const char *out_dir, const char *name, const char *output)
+{
+    snprintf(job->output, sizeof job->output, "%s", output);
+    snprintf(job->log_path, sizeof job->log_path, "%s/%s.log", out_dir, name);
+    snprintf(job->src_dir, sizeof job->src_dir, "%s/src", out_dir);
+}
+
+/* Prepares the compiler command for one program, compiled from its main file and the
+ * exercise's other sources. False when its main file is missing. */
+static bool prepare_job(struct job *job, struct program_build *pb, const struct exercise *ex,
+                        const char *out_dir, char sources[][256], int nsources, const char *compiler,
+                        const char *tracer)
+{
+    const char *program = pb->program;
+    job->log = &pb->log;
+    job->built = &pb->built;
     char main_file[300];
     snprintf(main_file, sizeof main_file, "%s.c", program);
     bool have_main = false;
     for (int i = 0; i < nsources; i++)
         have_main |= strcmp(sources[i], main_file) == 0;
     if (!have_main) {
-        text_printf(&job->program->log, "%s/%s is missing.\n", ex->id, main_file);
+        text_printf(job->log, "%s/%s is missing.\n", ex->id, main_file);
         return false;
     }
-    int a = 0, p = 0;
-    job->argv[a++] = compiler;
-    static const char *const flags[] = { BUILD_FLAGS, NULL };
-    for (int i = 0; flags[i]; i++)
-        job->argv[a++] = flags[i];
-    for (int i = 0; i < 8 && ex->link_flags[i]; i++)
-        job->argv[a++] = ex->link_flags[i];
-    if (have_gold())
-        job->argv[a++] = "-fuse-ld=gold";
+    char binary[600];
+    snprintf(binary, sizeof binary, "%s/bin/%s", out_dir, program);
+    job_files(job, out_dir, program, binary);
+    int a = program_flags(job->argv, ex, compiler);
     /* The compiler runs in the src folder with relative names, so that its messages say
      * "echo_server.c:12:5", as they would on the student's own machine. */
     job->argv[a++] = "-I.";
     job->argv[a++] = "-o";
-    snprintf(job->paths[p], sizeof job->paths[p], "%s/bin/%s", out_dir, program);
-    job->argv[a++] = job->paths[p++];
-    job->argv[a++] = job->main_file;
+    job->argv[a++] = job->output;
     snprintf(job->main_file, sizeof job->main_file, "%s", main_file);
+    job->argv[a++] = job->main_file;
     for (int i = 0; i < nsources; i++) {
         if (!is_program_source(ex, sources[i]))
             job->argv[a++] = sources[i];
@@ -198,8 +215,53 @@ static bool prepare_job(struct job *job, const struct exercise *ex, const char *
     if (tracer != NULL)
         job->argv[a++] = tracer;
     job->argv[a] = NULL;
-    snprintf(job->log_path, sizeof job->log_path, "%s/%s.log", out_dir, program);
-    snprintf(job->src_dir, sizeof job->src_dir, "%s/src", out_dir);
+    return true;
+}
+
+/* Prepares the compiler command for a kit exercise's student files: every .c file that is not
+ * a driver's, compiled into one relocatable object, bin/student.o (bin/ is the one folder the
+ * compiler may write). */
+static void prepare_student_object(struct job *job, struct kit_exercise *k, char sources[][256], int nsources,
+                                   const char *compiler)
+{
+    const struct exercise *ex = k->b->exercise;
+    job_files(job, k->out_dir, "student", k->object);
+    job->log = &k->log;
+    job->built = &k->built;
+    int a = 0;
+    job->argv[a++] = compiler;
+    static const char *const flags[] = { BUILD_FLAGS, "-I.", "-r", "-o", NULL };
+    for (int i = 0; flags[i]; i++)
+        job->argv[a++] = flags[i];
+    job->argv[a++] = job->output;
+    for (int i = 0; i < nsources; i++)
+        if (!is_program_source(ex, sources[i]))
+            job->argv[a++] = sources[i];
+    job->argv[a] = NULL;
+}
+
+/* Prepares the command that links one of a kit exercise's programs: the kit's driver, the
+ * student's object and the tracer. False, with why in the program's log, when the driver's
+ * object could not be had. */
+static bool prepare_link(struct job *job, const struct kit_exercise *k, struct program_build *pb,
+                         const char *build_dir, const char *compiler, const char *tracer)
+{
+    const struct exercise *ex = k->b->exercise;
+    char binary[600];
+    snprintf(binary, sizeof binary, "%s/bin/%s", k->out_dir, pb->program);
+    job_files(job, k->out_dir, pb->program, binary);
+    job->log = &pb->log;
+    job->built = &pb->built;
+    if (!kitcode_driver(ex, pb->program, build_dir, compiler, job->main_file, sizeof job->main_file, &pb->log))
+        return false;
+    int a = program_flags(job->argv, ex, compiler);
+    job->argv[a++] = "-o";
+    job->argv[a++] = job->output;
+    job->argv[a++] = job->main_file;
+    job->argv[a++] = k->object;
+    if (tracer != NULL)
+        job->argv[a++] = tracer;
+    job->argv[a] = NULL;
     return true;
 }
 
@@ -214,7 +276,7 @@ static int start_job(struct job *job, uid_t uid)
         .uid = uid,
         .limits = &compiler_limits,
     };
-    if (proc_start(&job->proc, &spec, &job->program->log) < 0)
+    if (proc_start(&job->proc, &spec, job->log) < 0)
         return -1;
     job->running = true;
     job->deadline = deadline_in(COMPILE_MS);
@@ -223,18 +285,16 @@ static int start_job(struct job *job, uid_t uid)
 
 static void finish_job(struct job *job, bool timed_out)
 {
-    struct program_build *pb = job->program;
     job->running = false;
     if (timed_out) {
         proc_kill(&job->proc);
-        text_printf(&pb->log, "The compiler did not finish within %d s.\n", COMPILE_MS / 1000);
+        text_printf(job->log, "The compiler did not finish within %d s.\n", COMPILE_MS / 1000);
     }
-    text_read_file(&pb->log, job->log_path, 64 << 10);
-    char *binary = job->paths[0];
-    pb->built = !timed_out && job->proc.exited && job->proc.status == 0 && access(binary, X_OK) == 0;
-    if (!pb->built && pb->log.len == 0) { /* no message of its own: say how it ended */
-        describe_end(&pb->log, &job->proc);
-        text_puts(&pb->log, ".\n");
+    text_read_file(job->log, job->log_path, 64 << 10);
+    *job->built = !timed_out && job->proc.exited && job->proc.status == 0 && access(job->output, F_OK) == 0;
+    if (!*job->built && job->log->len == 0) { /* no message of its own: say how it ended */
+        describe_end(job->log, &job->proc);
+        text_puts(job->log, ".\n");
     }
     proc_kill(&job->proc);
 }
@@ -271,48 +331,6 @@ static void run_jobs(struct job *jobs, int njobs, int parallel, uid_t uid)
             }
         }
     }
-}
-
-/* The kit's tracer (grader/support/trace/gc-trace.c, see grader/trace.h), as an object that
- * every program is linked with: `make` builds it beside the grader's own objects (build/); a
- * grader without it, or with one older than the source, compiles it here once per run. It is
- * the kit's own code, so it is compiled as the grader, without the sanitizers (it must not add
- * reports of its own) and without warnings (a student must never see one about it). Returns
- * the object's path in build_dir, or NULL when there is none: the programs are then built
- * without it, and the checks show no socket calls. */
-static const char *build_tracer(const char *build_dir, const char *compiler)
-{
-    static char object[PATH_MAX], source[PATH_MAX + 64], prebuilt[PATH_MAX + 64], log[PATH_MAX];
-    snprintf(source, sizeof source, "%s/trace/gc-trace.c", kit_support_dir());
-    snprintf(prebuilt, sizeof prebuilt, "%s/../../build/gc-trace.o", kit_support_dir());
-    snprintf(object, sizeof object, "%s/gc-trace.o", build_dir);
-    snprintf(log, sizeof log, "%s/gc-trace.log", build_dir);
-    struct stat src, pre;
-    if (stat(source, &src) == 0 && stat(prebuilt, &pre) == 0 && pre.st_mtime >= src.st_mtime
-        && copy_regular_file(prebuilt, object, 4 << 20) == 0)
-        return object;
-    const char *argv[] = { compiler, TRACER_FLAGS, "-c", "-o", object, source, NULL };
-    struct proc_spec spec = {
-        .argv = argv,
-        .name = "the compiler",
-        .cwd = build_dir,
-        .stderr_path = log,
-        .uid = 0,
-        .limits = &compiler_limits,
-    };
-    struct proc p;
-    struct text why = { 0 };
-    bool built = proc_start(&p, &spec, &why) == 0 && proc_wait(&p, deadline_in(COMPILE_MS))
-                 && exited_with(&p, 0);
-    if (p.pid > 0)
-        proc_kill(&p);
-    if (!built) {
-        text_read_file(&why, log, 4096);
-        fprintf(stderr, "grader: the kit's tracer (%s) did not compile; programs are built without it\n%s",
-                source, text_str(&why));
-    }
-    text_free(&why);
-    return built ? object : NULL;
 }
 
 /* Each program's log, in full, beside where its binary would be: the checks show it when the
@@ -381,10 +399,51 @@ void build_log_path(char *buf, size_t size, const char *build_dir, const char *e
     snprintf(buf, size, "%s/%s/%s.log", build_dir, exercise_id, program);
 }
 
+/* Whether every file a student writes for ex (its student_files) is among sources; if not, the
+ * first one missing in *missing. */
+static bool student_files_present(const struct exercise *ex, char sources[][256], int nsources,
+                                  const char **missing)
+{
+    for (int k = 0; ex->student_files[k]; k++) {
+        bool present = false;
+        for (int i = 0; i < nsources; i++)
+            present |= strcmp(sources[i], ex->student_files[k]) == 0;
+        if (!present) {
+            *missing = ex->student_files[k];
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Once k's student object was compiled: vets it, then prepares the link of each of its
+ * programs into jobs. Returns how many it prepared. */
+static int prepare_kit_links(struct kit_exercise *k, struct job *jobs, const char *build_dir,
+                             const char *compiler, const char *tracer, uid_t uid)
+{
+    struct exercise_build *b = k->b;
+    struct text why = { 0 };
+    bool vetted = k->built && symbols_vet(b->exercise, k->object, k->out_dir, uid, &why);
+    int n = 0;
+    for (int i = 0; i < b->count; i++) {
+        struct program_build *pb = &b->programs[i];
+        if (k->built && !vetted) { /* the refusal alone: it says what to change */
+            text_free(&pb->log);
+            text_append(&pb->log, why.data ? why.data : "", why.len);
+            continue;
+        }
+        text_append(&pb->log, k->log.data ? k->log.data : "", k->log.len); /* errors, or warnings */
+        if (vetted && prepare_link(&jobs[n], k, pb, build_dir, compiler, tracer))
+            n++;
+    }
+    text_free(&why);
+    return n;
+}
+
 int build_submission(const char *submission, const char *build_dir, struct exercise_build *builds, int n,
                      int jobs, uid_t uid)
 {
-    const char *compiler = find_compiler();
+    const char *compiler = build_compiler();
     if (compiler == NULL) {
         fprintf(stderr, "grader: no C compiler (cc) on PATH\n");
         return -1;
@@ -393,15 +452,17 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
     for (int i = 0; i < n; i++)
         for (int p = 0; builds[i].exercise->programs[p]; p++)
             total++;
-    struct job *all = calloc((size_t)total + 1, sizeof *all);
+    /* A job for each program, and one more for each exercise's student object at most. */
+    struct job *all = calloc((size_t)(total + n) + 1, sizeof *all);
     /* One list of source names per exercise: the jobs' command lines point into them. */
     char(*sources)[256] = calloc((size_t)n * MAX_SOURCES, 256);
     char(*out_dirs)[600] = calloc((size_t)n + 1, 600);
-    if (all == NULL || sources == NULL || out_dirs == NULL) {
+    struct kit_exercise *kits = calloc((size_t)n + 1, sizeof *kits);
+    if (all == NULL || sources == NULL || out_dirs == NULL || kits == NULL) {
         fprintf(stderr, "grader: out of memory\n");
         return -1;
     }
-    const char *tracer = build_tracer(build_dir, compiler);
+    const char *tracer = kitcode_tracer(build_dir, compiler);
     int njobs = 0;
     for (int i = 0; i < n; i++) {
         struct exercise_build *b = &builds[i];
@@ -421,34 +482,53 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
         bool present = copy_exercise_sources(exercise_dir, src_dir, mine, &nsources, &note) == 0;
         if (present && ex->kit_files) {
             char kit[PATH_MAX + 300];
-            snprintf(kit, sizeof kit, "%s/%s", kit_support_dir(), ex->id);
+            snprintf(kit, sizeof kit, "%s/%s", kitcode_support_dir(), ex->id);
             if (copy_exercise_sources(kit, src_dir, mine, &nsources, &note) < 0) {
                 fprintf(stderr, "grader: the kit's files for %s are missing (%s)\n", ex->id, kit);
                 return -1;
             }
         }
+        const char *missing = NULL;
+        bool complete = present && (!ex->kit_files || student_files_present(ex, mine, nsources, &missing));
         for (b->count = 0; ex->programs[b->count]; b->count++) {
             struct program_build *pb = &b->programs[b->count];
             *pb = (struct program_build){ .program = ex->programs[b->count] };
             text_append(&pb->log, note.data ? note.data : "", note.len);
-            if (!present) {
+            if (!present)
                 text_printf(&pb->log, "The folder %s/ is missing from the submission.\n", ex->id);
-                continue;
-            }
-            all[njobs].program = pb;
-            if (prepare_job(&all[njobs], ex, out_dirs[i], mine, nsources, compiler, tracer))
+            else if (missing)
+                text_printf(&pb->log,
+                            "%s/%s is missing: the kit's drivers call the functions you write in it "
+                            "(see the exercise's README), so nothing could be linked.\n",
+                            ex->id, missing);
+            else if (!ex->kit_files
+                     && prepare_job(&all[njobs], pb, ex, out_dirs[i], mine, nsources, compiler, tracer))
                 njobs++;
+        }
+        if (complete && ex->kit_files) {
+            struct kit_exercise *k = &kits[i];
+            k->b = b;
+            k->out_dir = out_dirs[i];
+            snprintf(k->object, sizeof k->object, "%s/bin/student.o", out_dirs[i]);
+            prepare_student_object(&all[njobs++], k, mine, nsources, compiler);
         }
         text_free(&note);
     }
     run_jobs(all, njobs, jobs, uid);
-    for (int i = 0; i < n; i++) /* code the kit's drivers call may call only what it allows */
-        if (builds[i].exercise->kit_files)
-            symbols_vet(&builds[i], out_dirs[i], compiler, uid);
+    /* Then the programs of the kit's drivers, once the student's object is there and vetted. */
+    int nlinks = 0;
+    for (int i = 0; i < n; i++)
+        if (kits[i].b != NULL)
+            nlinks += prepare_kit_links(&kits[i], all + njobs + nlinks, build_dir, compiler, tracer, uid);
+    run_jobs(all + njobs, nlinks, jobs, uid);
     int rc = 0;
     for (int i = 0; i < n; i++) {
         char bin_dir[700];
         snprintf(bin_dir, sizeof bin_dir, "%s/bin", out_dirs[i]);
+        if (kits[i].b != NULL) {
+            unlink(kits[i].object); /* bin/ is for the programs */
+            text_free(&kits[i].log);
+        }
         if (uid != 0)
             uid_sweep(uid); /* nothing may run as uid while its folder is taken from it */
         if (uid != 0 && seal_bin_dir(bin_dir) < 0) {
@@ -460,6 +540,7 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
     free(all);
     free(sources);
     free(out_dirs);
+    free(kits);
     return rc;
 }
 

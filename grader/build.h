@@ -32,8 +32,11 @@
     "-std=gnu11", "-Wall", "-Wextra", "-g", "-pipe", "-fdiagnostics-color=never", \
         "-fno-canonical-system-headers", SANITIZE_FLAGS
 
-/* How the kit's tracer is compiled (once, see build.c; the Makefile uses the same flags). */
+/* How the kit's tracer is compiled (once, see kitcode.h). */
 #define TRACER_FLAGS "-std=gnu11", "-g", "-O1", "-w", "-pipe", "-fno-omit-frame-pointer"
+
+/* How long one compiler may run. */
+#define COMPILE_MS 60000
 
 struct program_build {
     const char *program;
@@ -53,6 +56,9 @@ int build_submission(const char *submission, const char *build_dir, struct exerc
                      int jobs, uid_t uid);
 
 void build_free(struct exercise_build *b);
+
+/* The C compiler on PATH ("cc"), or NULL when there is none. */
+const char *build_compiler(void);
 
 /* The build folder's layout, BUILD/<exercise-id>/: bin/<program>, the binaries, written by the
  * compiler as the sandbox user and handed to the grader's user once built; <program>.log, what

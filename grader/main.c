@@ -16,6 +16,7 @@
 #include "config.h"
 #include "deadline.h"
 #include "files.h"
+#include "kitcode.h"
 #include "lease.h"
 #include "results.h"
 #include "runner.h"
@@ -35,6 +36,7 @@ static const char usage[] =
     "       grader hint [--state DIR] [--exercises DIR] ID\n"
     "       grader watch [--exercise ID] DIR\n"
     "       grader list [--checks | --files]\n"
+    "       grader build-kit [DIR]\n"
     "       grader COMMAND --help | grader --help | --version\n"
     "\n"
     "Get Connected's autograder. `grade` compiles each program of the submission in DIR\n"
@@ -60,6 +62,7 @@ static const char usage[] =
     "`hint ID` the next hint for an exercise; `watch` grades again on every save.\n"
     "`list` prints the exercises and their programs; --checks also every check and its points;\n"
     "--files the files a student writes for each exercise.\n"
+    "`build-kit` compiles the kit's own code in the students' programs once (make runs it).\n"
     "`grader COMMAND --help` says more about each.\n"
     "Exit status: 0 when grading completed, whatever the score; 1 on an internal error;\n"
     "2 on a usage error.\n";
@@ -442,6 +445,7 @@ static const struct command commands[] = {
     { "hint", hint_main, hint_help },
     { "watch", watch_main, watch_help },
     { "list", list, list_help },
+    { "build-kit", kitcode_main, NULL },
     { NULL, NULL, NULL },
 };
 

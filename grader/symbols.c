@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "symbols.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,7 +17,6 @@
 #define MAX_SYMBOL_TABLE (4 << 20)
 #define MAX_DISASSEMBLY (16 << 20)
 #define MAX_REFUSED 8
-#define MAX_FILES 32
 
 /* The calls framing.c may make: the ones that move bytes (each wrapped by the drivers), waiting
  * for a descriptor, memory and strings, byte order, errno, messages on stderr, and what the
@@ -188,146 +186,23 @@ static int refused_symbols(const char *table, struct text *refused)
     return count;
 }
 
-/* Marks every program of b not built, with why as its whole log. */
-static void refuse(struct exercise_build *b, const char *out_dir, const struct text *why)
+/* Reads object's symbol table and disassembly (readelf, objdump, as the sandbox user) and adds
+ * a line for each refused symbol in it. Returns how many, or -1 when it could not be read. */
+static int refused_in_object(const char *object, const char *out_dir, uid_t uid, struct text *refused,
+                             struct text *why)
 {
-    for (int i = 0; i < b->count; i++) {
-        struct program_build *pb = &b->programs[i];
-        char binary[PATH_MAX];
-        snprintf(binary, sizeof binary, "%s/bin/%s", out_dir, pb->program);
-        unlink(binary);
-        pb->built = false;
-        text_free(&pb->log);
-        text_append(&pb->log, why->data, why->len);
-    }
-}
-
-static bool is_main_file(const struct exercise *ex, const char *name)
-{
-    for (int i = 0; ex->programs[i]; i++) {
-        size_t n = strlen(ex->programs[i]);
-        if (strncmp(name, ex->programs[i], n) == 0 && strcmp(name + n, ".c") == 0)
-            return true;
-    }
-    return false;
-}
-
-static bool has_suffix(const char *name, const char *suffix)
-{
-    size_t n = strlen(name), k = strlen(suffix);
-    return n > k && strcmp(name + n - k, suffix) == 0;
-}
-
-/* The student's files in src_dir: every .c file but the drivers' main files (the kit keeps all
- * its driver code in those and in headers), and every header. */
-struct student_files {
-    char sources[MAX_FILES][256];
-    int nsources;
-    char headers[MAX_FILES][256];
-    int nheaders;
-};
-
-static void list_files(const struct exercise *ex, const char *src_dir, struct student_files *f)
-{
-    f->nsources = f->nheaders = 0;
-    DIR *d = opendir(src_dir);
-    if (d == NULL)
-        return;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (strlen(e->d_name) >= 256)
-            continue;
-        if (has_suffix(e->d_name, ".c") && !is_main_file(ex, e->d_name) && f->nsources < MAX_FILES)
-            snprintf(f->sources[f->nsources++], 256, "%s", e->d_name);
-        else if (has_suffix(e->d_name, ".h") && f->nheaders < MAX_FILES)
-            snprintf(f->headers[f->nheaders++], 256, "%s", e->d_name);
-    }
-    closedir(d);
-}
-
-/* Adds a line for each header named like one in the compiler's system folders (stdio.h,
- * stddef.h, ...): found first through -I., it would replace the system's in the kit's drivers
- * too. The folders are the compiler's own list ("cc -E -v"). */
-static int shadowing_headers(const struct student_files *f, const char *compiler, const char *out_dir,
-                             uid_t uid, struct text *refused, struct text *why)
-{
-    if (f->nheaders == 0)
-        return 0;
-    char list_path[PATH_MAX];
-    snprintf(list_path, sizeof list_path, "%s/include-dirs.txt", out_dir);
-    struct proc p;
-    struct proc_spec spec = {
-        .argv = (const char *const[]){ compiler, "-xc", "-E", "-v", "/dev/null", NULL },
-        .name = "the compiler",
-        .cwd = "/",
-        .stderr_path = list_path,
-        .uid = uid,
-        .limits = &compiler_limits,
-    };
-    if (proc_start(&p, &spec, why) < 0)
-        return -1;
-    bool ok = proc_wait(&p, deadline_in(VET_MS)) && exited_with(&p, 0);
-    proc_kill(&p);
-    struct text dirs = { 0 };
-    if (ok)
-        text_read_file(&dirs, list_path, 64 << 10);
-    const char *start = ok ? strstr(text_str(&dirs), "#include <...> search starts here:\n") : NULL;
-    if (start == NULL) {
-        text_puts(why, "the compiler did not list its include folders\n");
-        text_free(&dirs);
-        return -1;
-    }
-    int count = 0;
-    for (const char *line = strchr(start, '\n') + 1; *line == ' '; line = strchr(line, '\n') + 1) {
-        const char *end = strchr(line, '\n');
-        if (end == NULL)
-            break;
-        for (int i = 0; i < f->nheaders; i++) {
-            char path[PATH_MAX];
-            snprintf(path, sizeof path, "%.*s/%s", (int)(end - line - 1), line + 1, f->headers[i]);
-            if (access(path, F_OK) == 0) {
-                text_printf(refused,
-                            "  - has %s, which would replace the system's <%s> for the kit's "
-                            "drivers too: name it differently.\n",
-                            f->headers[i], f->headers[i]);
-                count++;
-            }
-        }
-    }
-    text_free(&dirs);
-    return count;
-}
-
-/* Compiles the student's sources into one relocatable object (with the build's own flags, so
- * it is the code that is linked) and adds a line for each refused symbol in it. */
-static int refused_in_object(const struct student_files *f, const char *compiler, const char *src_dir,
-                             const char *out_dir, uid_t uid, struct text *refused, struct text *why)
-{
-    char object[PATH_MAX], table_path[PATH_MAX], code_path[PATH_MAX];
-    snprintf(object, sizeof object, "%s/bin/student.o", out_dir); /* where the compiler may write */
+    char table_path[PATH_MAX], code_path[PATH_MAX], readelf[PATH_MAX], objdump[PATH_MAX];
     snprintf(table_path, sizeof table_path, "%s/student.symbols", out_dir);
     snprintf(code_path, sizeof code_path, "%s/student.asm", out_dir);
-    const char *argv[MAX_FILES + 32];
-    int a = 0;
-    static const char *const flags[] = { BUILD_FLAGS, "-I.", "-r", "-o", NULL };
-    argv[a++] = compiler;
-    for (int i = 0; flags[i]; i++)
-        argv[a++] = flags[i];
-    argv[a++] = object;
-    for (int i = 0; i < f->nsources; i++)
-        argv[a++] = f->sources[i];
-    argv[a] = NULL;
-    char readelf[PATH_MAX], objdump[PATH_MAX];
     if (find_tool("readelf", readelf) == NULL || find_tool("objdump", objdump) == NULL) {
         text_puts(why, "no readelf or objdump on PATH\n");
         return -1;
     }
     struct text table = { 0 }, code = { 0 };
-    bool ok = run_tool(argv, "the compiler", src_dir, NULL, uid, why)
-              && run_tool((const char *const[]){ readelf, "-sW", object, NULL }, "readelf", src_dir,
-                          table_path, uid, why)
+    bool ok = run_tool((const char *const[]){ readelf, "-sW", object, NULL }, "readelf", out_dir, table_path,
+                       uid, why)
               && run_tool((const char *const[]){ objdump, "-d", "--no-show-raw-insn", object, NULL },
-                          "objdump", src_dir, code_path, uid, why);
-    unlink(object); /* bin/ is for the programs */
+                          "objdump", out_dir, code_path, uid, why);
     if (!ok || text_read_file(&table, table_path, MAX_SYMBOL_TABLE) < 0 || table.len == 0
         || table.len >= MAX_SYMBOL_TABLE /* cut: what was left out could not be vetted */
         || text_read_file(&code, code_path, MAX_DISASSEMBLY) < 0 || code.len >= MAX_DISASSEMBLY) {
@@ -346,55 +221,24 @@ static int refused_in_object(const struct student_files *f, const char *compiler
     return count;
 }
 
-void symbols_vet(struct exercise_build *b, const char *out_dir, const char *compiler, uid_t uid)
+bool symbols_vet(const struct exercise *ex, const char *object, const char *out_dir, uid_t uid, struct text *why)
 {
-    const struct exercise *ex = b->exercise;
-    char src_dir[PATH_MAX - 256];
-    snprintf(src_dir, sizeof src_dir, "%s/src", out_dir);
-    struct student_files *f = calloc(1, sizeof *f);
-    struct text why = { 0 }, refused = { 0 };
-    if (f == NULL)
-        abort();
-    list_files(ex, src_dir, f);
-    const char *missing = NULL;
-    for (int k = 0; ex->student_files[k] && !missing; k++) {
-        bool present = false;
-        for (int i = 0; i < f->nsources; i++)
-            present |= strcmp(f->sources[i], ex->student_files[k]) == 0;
-        if (!present)
-            missing = ex->student_files[k];
-    }
-    bool any_built = false;
-    for (int i = 0; i < b->count; i++)
-        any_built |= b->programs[i].built;
-    if (missing) {
-        text_printf(&why,
-                    "%s/%s is missing: the kit's drivers call the functions you write in it "
-                    "(see the exercise's README), so nothing could be linked.\n",
-                    ex->id, missing);
-        refuse(b, out_dir, &why);
-    } else if (any_built) { /* else the compiler's messages already say what is wrong */
-        int shadows = shadowing_headers(f, compiler, out_dir, uid, &refused, &why);
-        int calls = shadows < 0 ? -1 : refused_in_object(f, compiler, src_dir, out_dir, uid, &refused, &why);
-        if (calls < 0) {
-            text_printf(&why,
-                        "Your files in %s/ could not be vetted: the kit cannot grade them without "
-                        "knowing what they call.\n",
-                        ex->id);
-            refuse(b, out_dir, &why);
-        } else if (shadows + calls > 0) {
-            text_free(&why);
-            text_printf(&why,
-                        "Your files in %s/ were not linked into the kit's drivers, so every check "
-                        "that needs them scores 0. The drivers make reads and writes short and interrupt "
-                        "them (EINTR) to test your loops; your code may only move bytes with read/recv/"
-                        "recvfrom/recvmsg/readv and write/send/sendto/sendmsg/writev, and not step around "
-                        "that. Your code:\n%s",
-                        ex->id, refused.data);
-            refuse(b, out_dir, &why);
-        }
-    }
-    text_free(&why);
+    struct text refused = { 0 }, trouble = { 0 };
+    int calls = refused_in_object(object, out_dir, uid, &refused, &trouble);
+    if (calls < 0)
+        text_printf(why,
+                    "Your files in %s/ could not be vetted: the kit cannot grade them without "
+                    "knowing what they call.\n%s",
+                    ex->id, text_str(&trouble));
+    else if (calls > 0)
+        text_printf(why,
+                    "Your files in %s/ were not linked into the kit's drivers, so every check "
+                    "that needs them scores 0. The drivers make reads and writes short and interrupt "
+                    "them (EINTR) to test your loops; your code may only move bytes with read/recv/"
+                    "recvfrom/recvmsg/readv and write/send/sendto/sendmsg/writev, and not step around "
+                    "that. Your code:\n%s",
+                    ex->id, refused.data);
     text_free(&refused);
-    free(f);
+    text_free(&trouble);
+    return calls == 0;
 }

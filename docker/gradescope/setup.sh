@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 sh grader/install-deps.sh
-make bin/grader
+make bin/grader kit
