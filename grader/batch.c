@@ -23,6 +23,7 @@
 
 #include "deadline.h"
 #include "dockercli.h"
+#include "engine.h"
 #include "lease.h"
 #include "volumes.h"
 #include "summary.h"
@@ -39,12 +40,14 @@
  * mandates (timeouts, retries, slow clients). Four containers per CPU keep the CPUs busy (a
  * class of 60 on 2 CPUs: 37 a minute with 6, 40 with 8, `make bench-class`). */
 #define JOBS_PER_CPU 4
-/* What a container may use, in MiB (docker run --memory): no more run at once than memory
- * holds. The number once; its text for the docker command line and the help is made from it. */
+/* What a container may use, in MiB (its Memory): no more run at once than memory
+ * holds. The number once; its text for the help is made from it. */
 #define CONTAINER_MEMORY_MIB 1024
 #define TEXT_OF_(x) #x
 #define TEXT_OF(x) TEXT_OF_(x)
-#define CONTAINER_MEMORY TEXT_OF(CONTAINER_MEMORY_MIB) "m"
+/* Its other limits: CPUs, and processes at once (the grader's, the compiler's and the students'). */
+#define CONTAINER_CPUS 1
+#define CONTAINER_PROCESSES 256
 #define MAX_STAGED_BYTES (4 << 20) /* per file: submissions are source code */
 #define MAX_REPORT_BYTES (1 << 20) /* the readable report kept beside results.json */
 
@@ -97,7 +100,8 @@ struct batch_options {
     int timeout_s;
     bool force;
     bool volumes; /* the image's /usr and kit from volumes (volumes.h) */
-    char mounts[VOLUMES_MOUNTS][VOLUMES_MOUNT_CHARS];
+    char volume_id[VOLUMES_ID_CHARS + 1];
+    char hosts[PATH_MAX]; /* the containers' /etc/hosts */
 };
 
 struct student {
@@ -105,7 +109,9 @@ struct student {
     char out_dir[PATH_MAX];
     char stage_dir[PATH_MAX];
     char container[64];
-    struct proc docker;
+    struct engine_wait wait; /* for its container's end */
+    int exit_status;         /* its container's, once ended; -1: the engine did not say */
+    struct text said;        /* what the engine said when something went wrong */
     bool running;
     int slot;            /* which range of sandbox user ids its container uses */
     char hash[32];       /* the submission's fingerprint, kept with its results */
@@ -310,72 +316,73 @@ static bool has_results(const struct student *s)
     return access(path, F_OK) == 0;
 }
 
-static int start_container(struct student *s, const struct batch_options *o, int index, long uid_base)
+/* The container of one student, as the engine's API describes it (engine.h). */
+static json_t *container_config(const struct student *s, const struct batch_options *o, long uid_base)
 {
-    char mount_in[PATH_MAX + 64], mount_out[PATH_MAX + 64], uids[64], err[PATH_MAX + 16];
-    snprintf(s->container, sizeof s->container, "gc-batch-%d-%d", (int)getpid(), index);
-    snprintf(mount_in, sizeof mount_in, "type=bind,source=%s/submission,target=/submission,readonly",
-             s->stage_dir);
-    snprintf(mount_out, sizeof mount_out, "type=bind,source=%s/results,target=/results", s->stage_dir);
+    char submission[PATH_MAX + 16], results[PATH_MAX + 16], uids[64];
+    snprintf(submission, sizeof submission, "%s/submission", s->stage_dir);
+    snprintf(results, sizeof results, "%s/results", s->stage_dir);
     snprintf(uids, sizeof uids, "GC_SANDBOX_UID_BASE=%ld", uid_base);
-    snprintf(err, sizeof err, "%s/docker.err", s->stage_dir);
-    /* clang-format off */ /* an option and its value on one line, grouped by purpose */
-    const char *argv[64] = {
-        "/usr/bin/env", "docker", "run", "--rm", "--name", s->container,
+    /* clang-format off */ /* a mount a line */
+    json_t *mounts = json_pack("[{s:s, s:s, s:s, s:b}, {s:s, s:s, s:s}, {s:s, s:s, s:s, s:b}]",
+        "Type", "bind", "Source", submission, "Target", "/submission", "ReadOnly", 1,
+        "Type", "bind", "Source", results, "Target", "/results",
+        "Type", "bind", "Source", o->hosts, "Target", "/etc/hosts", "ReadOnly", 1);
+    /* clang-format on */
+    /* The image's /usr and kit, read-only, from volumes when they could be had. */
+    if (o->volumes)
+        volumes_add_mounts(mounts, o->volume_id);
+    json_int_t memory = (json_int_t)CONTAINER_MEMORY_MIB << 20;
+    /* clang-format off */ /* a setting and its value on one line, grouped by purpose */
+    return json_pack(
+        "{s:s, s:s, s:[s], s:[s, s, s], s:b, s:{"
+        "s:s, s:{s:s}, s:{s:s}, s:b, s:{s:s}, s:[s], s:[s, s, s, s, s], s:[s], s:I, s:I, s:I, s:I, s:o, s:b}}",
+        "Image", o->image,
+        "User", "0:0",
+        /* User ids of this container's own, apart from every other grader's. */
+        "Env", uids,
+        "Cmd", "sh", "-c",
+        "exec grader grade --no-color --json /results/results.json /submission >/results/report.txt 2>&1",
+        /* Its own network namespace with loopback only (as --network none), without the engine's
+         * network hook (engine.h). */
+        "NetworkDisabled", 1,
+        "HostConfig",
+        "NetworkMode", "none",
+        /* As docker gives a container of --network none: IPv4 loopback only, and the /etc/hosts
+         * of write_hosts() (the engine writes none where the network is disabled). */
+        "Sysctls", "net.ipv6.conf.all.disable_ipv6", "1",
         /* Nothing the container prints is kept or trusted: the results come through /results,
          * a folder only the grader (root in the container) can write, never the student's
          * programs; the engine keeps no log of it either. */
-        "--log-driver", "none",
-        "--network", "none", "--read-only", "--tmpfs", "/tmp:rw,exec,nosuid,size=512m",
+        "LogConfig", "Type", "none",
+        "ReadonlyRootfs", 1, "Tmpfs", "/tmp", "rw,exec,nosuid,size=512m",
         /* The grader starts as root with five capabilities and nothing else: enough to give each
          * check's programs a user id of their own (so that the process limit holds per check
          * and a fork bomb is swept away whole), never more. The student's programs run under
          * those unprivileged ids, with no capabilities at all. */
-        "--user", "0:0", "--cap-drop", "ALL", "--cap-add", "SETUID", "--cap-add", "SETGID",
-        "--cap-add", "KILL", "--cap-add", "CHOWN", "--cap-add", "DAC_OVERRIDE",
-        "--security-opt", "no-new-privileges",
-        "--memory", CONTAINER_MEMORY, "--memory-swap", CONTAINER_MEMORY, "--cpus", "1", "--pids-limit", "256",
-        /* User ids of this container's own, apart from every other grader's. */
-        "--env", uids,
-        "--mount", mount_in, "--mount", mount_out,
-    };
+        "CapDrop", "ALL",
+        "CapAdd", "SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE",
+        "SecurityOpt", "no-new-privileges",
+        "Memory", memory, "MemorySwap", memory,
+        "NanoCpus", (json_int_t)CONTAINER_CPUS * 1000000000, "PidsLimit", (json_int_t)CONTAINER_PROCESSES,
+        "Mounts", mounts,
+        /* The engine removes it once it has ended. */
+        "AutoRemove", 1);
     /* clang-format on */
-    int a = 0;
-    while (argv[a])
-        a++;
-    /* The image's /usr and kit, read-only, from volumes when they could be had. */
-    for (int i = 0; o->volumes && i < VOLUMES_MOUNTS; i++) {
-        argv[a++] = "--mount";
-        argv[a++] = o->mounts[i];
-    }
-    argv[a++] = o->image;
-    argv[a++] = "sh";
-    argv[a++] = "-c";
-    argv[a++] = "exec grader grade --no-color --json /results/results.json /submission >/results/report.txt 2>&1";
-    argv[a] = NULL;
-    struct proc_spec spec = {
-        .argv = argv,
-        .name = "docker",
-        .stdout_path = NULL,
-        .stderr_path = err,
-        .limits = &dockercli_limits,
-    };
-    struct text why = { 0 };
-    if (proc_start(&s->docker, &spec, &why) < 0) {
-        fprintf(stderr, "grader batch: %s\n", text_str(&why));
-        text_free(&why);
+}
+
+static int start_container(struct student *s, const struct batch_options *o, int index, long uid_base)
+{
+    snprintf(s->container, sizeof s->container, "gc-batch-%d-%d", (int)getpid(), index);
+    json_t *config = container_config(s, o, uid_base);
+    int rc = config ? engine_run(s->container, config, &s->wait, &s->said) : -1;
+    json_decref(config);
+    if (rc < 0)
         return -1;
-    }
     s->running = true;
     s->started = now_ms();
     s->deadline = s->started + (int64_t)o->timeout_s * 1000;
     return 0;
-}
-
-static void kill_container(const struct student *s)
-{
-    const char *argv[] = { "/usr/bin/env", "docker", "kill", s->container, NULL };
-    dockercli_run(argv, NULL, NULL, 30000);
 }
 
 /* "2026-11-25T01:02:03Z": when a result was written. */
@@ -440,30 +447,29 @@ static void copy_capped(const char *from, const char *to, size_t max_bytes)
     text_free(&t);
 }
 
-/* What the container said about its end, for a "not graded" result. */
+/* How the container ended, for a "not graded" result. */
 static void container_failure(const struct student *s, struct text *why)
 {
-    const struct proc *p = &s->docker;
-    int code = WIFEXITED(p->status) ? WEXITSTATUS(p->status) : -1;
-    if (code == 137)
+    if (s->exit_status == 137)
         text_puts(why, "Not graded: the grader was killed in its container (SIGKILL: out of memory, "
                        "or stopped from outside).");
-    else if (code >= 0)
-        text_printf(why, "Not graded: the grading container ended with status %d.", code);
+    else if (s->exit_status >= 0)
+        text_printf(why, "Not graded: the grading container ended with status %d.", s->exit_status);
     else
-        text_printf(why, "Not graded: docker itself was killed by signal %d (it printed too much?).",
-                    WIFSIGNALED(p->status) ? WTERMSIG(p->status) : 0);
-    char path[PATH_MAX + 32];
-    for (int i = 0; i < 2; i++) {
-        struct text tail = { 0 };
-        snprintf(path, sizeof path, "%s/%s", s->stage_dir, i == 0 ? "docker.err" : "results/report.txt");
-        text_read_file(&tail, path, 1 << 16);
-        if (tail.len > 0) {
-            text_puts(why, i == 0 ? "\nWhat docker said:\n" : "\nThe end of the grader's report:\n");
-            text_indent_tail(why, tail.data, tail.len, 10, 2000);
-        }
-        text_free(&tail);
+        text_puts(why, "Not graded: the docker engine did not say how the grading container ended.");
+    if (s->said.len > 0) {
+        text_puts(why, "\nWhat the engine said:\n");
+        text_indent_tail(why, s->said.data, s->said.len, 10, 2000);
     }
+    char path[PATH_MAX + 32];
+    struct text tail = { 0 };
+    snprintf(path, sizeof path, "%s/results/report.txt", s->stage_dir);
+    text_read_file(&tail, path, 1 << 16);
+    if (tail.len > 0) {
+        text_puts(why, "\nThe end of the grader's report:\n");
+        text_indent_tail(why, tail.data, tail.len, 10, 2000);
+    }
+    text_free(&tail);
 }
 
 /* Keeps the container's results only when the grader ended well and they are the rubric's;
@@ -472,8 +478,8 @@ static void finish(struct student *s, const struct results *rubric, bool timed_o
 {
     s->running = false;
     if (timed_out) {
-        kill_container(s);
-        proc_kill(&s->docker);
+        engine_kill(s->container);
+        engine_wait_close(&s->wait);
         char why[200];
         snprintf(why, sizeof why,
                  "Grading timed out: it took more than %d s, so the container was "
@@ -482,10 +488,10 @@ static void finish(struct student *s, const struct results *rubric, bool timed_o
         write_not_graded(s, rubric, STATUS_TIMED_OUT, why);
         return;
     }
-    proc_kill(&s->docker); /* it has exited: this reaps it */
     struct text why = { 0 };
-    if (!exited_with(&s->docker, 0)) {
-        kill_container(s); /* docker may have died while the container runs on */
+    if (s->exit_status != 0) {
+        if (s->exit_status < 0)
+            engine_kill(s->container); /* it may run on, unwatched */
         container_failure(s, &why);
         write_not_graded(s, rubric, STATUS_NOT_GRADED, text_str(&why));
         text_free(&why);
@@ -547,8 +553,11 @@ static void grade_all(struct student *todo[], int n, const struct batch_options 
                 slot_busy[slot] = true;
                 running++;
             } else {
-                write_not_graded(todo[next], rubric, STATUS_NOT_GRADED,
-                                 "Not graded: docker could not be started.");
+                struct text why = { 0 };
+                text_printf(&why, "Not graded: its container could not be started.\n%s",
+                            text_str(&todo[next]->said));
+                write_not_graded(todo[next], rubric, STATUS_NOT_GRADED, text_str(&why));
+                text_free(&why);
                 done++;
             }
             next++;
@@ -559,7 +568,7 @@ static void grade_all(struct student *todo[], int n, const struct batch_options 
         for (int i = 0; i < next && k < MAX_JOBS; i++) {
             if (!todo[i]->running)
                 continue;
-            pfds[k] = (struct pollfd){ .fd = todo[i]->docker.pidfd, .events = POLLIN };
+            pfds[k] = (struct pollfd){ .fd = todo[i]->wait.fd, .events = POLLIN };
             map[k++] = i;
             if (todo[i]->deadline < nearest)
                 nearest = todo[i]->deadline;
@@ -568,7 +577,7 @@ static void grade_all(struct student *todo[], int n, const struct batch_options 
             poll(pfds, (nfds_t)k, ms_left(nearest < now_ms() + 1000 ? nearest : now_ms() + 1000));
         for (int j = 0; j < k; j++) {
             struct student *s = todo[map[j]];
-            bool ended = !proc_running(&s->docker);
+            bool ended = engine_wait_read(&s->wait, &s->exit_status, &s->said) == 1;
             if (!ended && now_ms() < s->deadline)
                 continue;
             finish(s, rubric, !ended, o->timeout_s);
@@ -628,6 +637,19 @@ static void report_run(const struct summary_counts *c, int kept, const char *out
     }
 }
 
+/* The containers' /etc/hosts, as docker writes it for a container of --network none: with the
+ * network disabled the engine writes none, and without one "localhost" does not resolve. */
+static int write_hosts(const char *path)
+{
+    FILE *f = fopen(path, "wxe");
+    if (f == NULL)
+        return -1;
+    fputs("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+          "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
+          f);
+    return fclose(f) == 0 && chmod(path, 0644) == 0 ? 0 : -1;
+}
+
 /* One range of sandbox user ids per container that may run at once. */
 static int lease_ranges(struct lease *ranges, int jobs)
 {
@@ -646,6 +668,12 @@ int batch_main(int argc, char **argv)
     if (parse_options(argc, argv, &o) < 0) {
         fputs(batch_usage, stderr);
         return 2;
+    }
+    struct text unreachable = { 0 };
+    if (!engine_reachable(&unreachable)) {
+        fprintf(stderr, "grader batch: %s\n", text_str(&unreachable));
+        text_free(&unreachable);
+        return 1;
     }
     if (!image_exists(o.image)) {
         fprintf(stderr,
@@ -668,10 +696,15 @@ int batch_main(int argc, char **argv)
         fprintf(stderr, "grader batch: cannot create a staging folder: %s\n", strerror(errno));
         return 1;
     }
+    snprintf(o.hosts, sizeof o.hosts, "%s/hosts", stage_root);
+    if (write_hosts(o.hosts) < 0) {
+        fprintf(stderr, "grader batch: cannot write %s: %s\n", o.hosts, strerror(errno));
+        return 1;
+    }
     struct lease ranges[MAX_JOBS];
     if (lease_ranges(ranges, o.jobs) < 0)
         return 1;
-    o.volumes = volumes_prepare(o.image, stage_root, o.mounts) == 0;
+    o.volumes = volumes_prepare(o.image, stage_root, o.volume_id) == 0;
     struct results rubric = { 0 };
     runner_not_graded("", &rubric);
 

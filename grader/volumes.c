@@ -13,7 +13,6 @@
 /* Copying /usr of the image (about 370 MB) takes a few seconds; a slow disk, a minute. */
 #define FILL_MS 300000
 #define FILL_TRIES 3
-#define ID_CHARS 12
 
 /* The copy, in the image itself, with the image's own tools. The marker files are written last:
  * a copy cut short (a killed grader) is started again from nothing by the next one. */
@@ -25,16 +24,16 @@ static const char fill_script[] =
     "cp -a /opt/get-connected/. /fill/kit/\n"
     "touch /fill/usr/.gc-complete /fill/kit/.gc-complete\n";
 
-/* The first ID_CHARS hex digits of the image's id ("sha256:c0169ee56f9e..."), or false. */
-static bool image_id(const char *image, const char *scratch, char id[ID_CHARS + 1])
+/* The first VOLUMES_ID_CHARS hex digits of the image's id ("sha256:c0169ee56f9e..."), or false. */
+static bool image_id(const char *image, const char *scratch, char id[VOLUMES_ID_CHARS + 1])
 {
     const char *argv[] = { "/usr/bin/env", "docker", "image", "inspect", "--format", "{{.Id}}", image, NULL };
     struct text out = { 0 };
     bool ok = dockercli_run(argv, scratch, &out, INSPECT_MS) == 0;
     const char *hex = ok ? strchr(text_str(&out), ':') : NULL;
-    ok = hex != NULL && strspn(hex + 1, "0123456789abcdef") >= ID_CHARS;
+    ok = hex != NULL && strspn(hex + 1, "0123456789abcdef") >= VOLUMES_ID_CHARS;
     if (ok)
-        snprintf(id, ID_CHARS + 1, "%s", hex + 1);
+        snprintf(id, VOLUMES_ID_CHARS + 1, "%s", hex + 1);
     text_free(&out);
     return ok;
 }
@@ -59,9 +58,8 @@ static int fill(const char *image, const char *id, const char *scratch)
     return -1;
 }
 
-int volumes_prepare(const char *image, const char *scratch, char mounts[VOLUMES_MOUNTS][VOLUMES_MOUNT_CHARS])
+int volumes_prepare(const char *image, const char *scratch, char id[VOLUMES_ID_CHARS + 1])
 {
-    char id[ID_CHARS + 1];
     if (!image_id(image, scratch, id)) {
         fprintf(stderr, "grader batch: cannot read the id of image %s: grading from its own files\n", image);
         return -1;
@@ -84,10 +82,18 @@ int volumes_prepare(const char *image, const char *scratch, char mounts[VOLUMES_
             return -1;
         }
     }
-    /* volume-nocopy: a volume removed meanwhile comes back empty rather than half-copied. */
-    snprintf(mounts[0], VOLUMES_MOUNT_CHARS,
-             "type=volume,source=gc-usr-%s,target=/usr,readonly,volume-nocopy", id);
-    snprintf(mounts[1], VOLUMES_MOUNT_CHARS,
-             "type=volume,source=gc-kit-%s,target=/opt/get-connected,readonly,volume-nocopy", id);
     return 0;
+}
+
+void volumes_add_mounts(json_t *mounts, const char *id)
+{
+    static const char *const targets[][2] = { { "usr", "/usr" }, { "kit", "/opt/get-connected" } };
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "gc-%s-%s", targets[i][0], id);
+        /* NoCopy: a volume removed meanwhile comes back empty rather than half-copied. */
+        json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:b, s:{s:b}}", "Type", "volume", "Source",
+                                                name, "Target", targets[i][1], "ReadOnly", 1, "VolumeOptions",
+                                                "NoCopy", 1));
+    }
 }

@@ -11,13 +11,18 @@
 
 #include <stddef.h>
 
-#define VOLUMES_MOUNTS 2
-#define VOLUMES_MOUNT_CHARS 200
+#include <jansson.h>
+
+/* Volumes are named after the first VOLUMES_ID_CHARS hex digits of the image's id. */
+#define VOLUMES_ID_CHARS 12
 
 /* Fills the volumes for image (once; concurrent graders wait for the one filling them) and
- * writes the --mount values a grading container is given. scratch: a folder of the caller's
- * for the docker client's output. Returns 0, or -1 with the reason on stderr: the containers
- * then read the image's own files (slower; the same grades). */
-int volumes_prepare(const char *image, const char *scratch, char mounts[VOLUMES_MOUNTS][VOLUMES_MOUNT_CHARS]);
+ * writes their id. scratch: a folder of the caller's for the docker client's output. Returns 0,
+ * or -1 with the reason on stderr: the containers then read the image's own files (slower; the
+ * same grades). */
+int volumes_prepare(const char *image, const char *scratch, char id[VOLUMES_ID_CHARS + 1]);
+
+/* Adds their mounts, read-only, to mounts (a container configuration's Mounts, engine.h). */
+void volumes_add_mounts(json_t *mounts, const char *id);
 
 #endif
