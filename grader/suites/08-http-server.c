@@ -399,8 +399,9 @@ static const char *huge_bytes(void)
         return bytes;
     if ((bytes = malloc(HUGE_SIZE)) == NULL)
         cannot_prepare("malloc");
+    const char *chunk = test_bytes(BIG_SIZE, 9);
     for (size_t i = 0; i < HUGE_SIZE / BIG_SIZE; i++)
-        memcpy(bytes + i * BIG_SIZE, test_bytes(BIG_SIZE, 9), BIG_SIZE);
+        memcpy(bytes + i * BIG_SIZE, chunk, BIG_SIZE);
     return bytes;
 }
 
