@@ -193,7 +193,7 @@ else
     not_ok "grader --help"
 fi
 help_missing=""
-for command in grade batch report status hint watch list; do
+for command in grade batch report status hint watch list build-kit; do
     "$grader" "$command" --help >"$work/help.txt" 2>&1 && grep -q "usage: grader $command" "$work/help.txt" \
         && grep -q "grader $command" <("$grader" --help) || help_missing="$help_missing $command"
 done
@@ -209,6 +209,21 @@ if "$grader" batch --help | tr '\n' ' ' | grep -q "five capabilities ($caps" \
     ok "batch --help and the README name the same five capabilities of the grader in a container"
 else
     not_ok "batch --help and the README disagree on capabilities" "$("$grader" batch --help)"
+fi
+# Batch reaches the engine through its UNIX socket: another DOCKER_HOST is refused, and said so.
+DOCKER_HOST=tcp://127.0.0.1:9 "$grader" batch --out "$work/batch-tcp" "$root/solutions" >"$work/batch-tcp.txt" 2>&1
+if [ $? -eq 1 ] && grep -q 'DOCKER_HOST is tcp://127.0.0.1:9, but batch grading reaches the engine through its UNIX socket' \
+    "$work/batch-tcp.txt"; then
+    ok "batch with a DOCKER_HOST that is not a UNIX socket: exit 1, and why"
+else
+    not_ok "batch with DOCKER_HOST=tcp://...: exit 1 and a clear message" "$(cat "$work/batch-tcp.txt")"
+fi
+# The kit's own code, compiled by the grader: the tracer and each kit program's driver.
+if "$grader" build-kit "$work/kit" >"$work/build-kit.txt" 2>&1 && [ -s "$work/kit/trace/gc-trace.o" ] \
+    && [ -s "$work/kit/05-stream-framing/frame_send.o" ] && [ -s "$work/kit/05-stream-framing/frame_recv.o" ]; then
+    ok "grader build-kit compiles the tracer and 05's drivers into the folder given"
+else
+    not_ok "grader build-kit DIR" "$(cat "$work/build-kit.txt"; find "$work/kit" 2>&1)"
 fi
 "$grader" grade --exercise no-such-exercise "$root/solutions" >/dev/null 2>&1
 if [ $? -eq 2 ]; then
