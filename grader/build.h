@@ -2,8 +2,10 @@
  *
  * For each exercise, the regular .c and .h files of SUBMISSION/<id>/ are copied into the build
  * folder (a symbolic link is never followed), then each program is compiled from <program>.c plus
- * every other .c file that is not another program's main file. The compiler runs as a separate
- * process under limits, with a sandbox user id when there is one. */
+ * every other .c file that is not another program's main file. In an exercise whose programs are
+ * the kit's drivers (kit_files), those other files are compiled once, into one object that is
+ * vetted (symbols.h) and then linked with each driver (kitcode.h). The compiler runs as a
+ * separate process under limits, with a sandbox user id when there is one. */
 #ifndef GC_BUILD_H
 #define GC_BUILD_H
 
