@@ -23,8 +23,8 @@
  * reported with the student's function, file and line instead of a bare crash. */
 #define SANITIZE_FLAGS \
     "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer"
-/* Everything the compiler is given before the exercise's own flags and the files (also when
- * grader/symbols.c compiles a file alone, so that it vets the very code that is linked).
+/* Everything the compiler is given before the exercise's own flags and the files (also for the
+ * kit's drivers, kitcode.c, and for 05's student object, the very code that is vetted and linked).
  * -fno-canonical-system-headers: by default the compiler resolves the path of every system
  * header it opens with realpath(), a readlink() for each folder on the way, about 1,500
  * lookups a program; in a container on fuse-overlayfs each lookup that starts at / is a round

@@ -79,16 +79,25 @@ static int make_dirs(const char *path)
     return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* Compiles source, a file of the kit's folder kit_dir (the compiler runs there, so that -I.
- * finds the kit's headers and nothing else), into object, as the grader's user. Written under
- * another name and renamed, so that a grader reading it never sees half of it. False with the
- * compiler's messages in log. */
-static bool compile(const char *compiler, const char *const *flags, const char *kit_dir, const char *source,
-                    const char *object, struct text *log)
+/* Compiles NAME.c of the kit's folder SUB into ROOT/SUB/NAME.o (its path in path), as the
+ * grader's user. The compiler runs in the kit's folder, so that -I. finds the kit's headers and
+ * nothing else. The object is written under another name and renamed, so that a grader reading
+ * it never sees half of it. False with the reason, or the compiler's messages, in log. */
+static bool compile_into(const char *root, const char *sub, const char *name, const char *const *flags,
+                         const char *compiler, char *path, size_t size, struct text *log)
 {
-    char part[PATH_MAX + 16], messages[PATH_MAX + 16];
-    snprintf(part, sizeof part, "%s.%d.part", object, (int)getpid());
-    snprintf(messages, sizeof messages, "%s.%d.log", object, (int)getpid());
+    char kit_dir[PATH_MAX + 64], out_dir[PATH_MAX + 64], source[300], part[PATH_MAX + 16],
+        messages[PATH_MAX + 16];
+    snprintf(kit_dir, sizeof kit_dir, "%s/%s", kitcode_support_dir(), sub);
+    snprintf(out_dir, sizeof out_dir, "%s/%s", root, sub);
+    snprintf(source, sizeof source, "%s.c", name);
+    snprintf(path, size, "%s/%s.o", out_dir, name);
+    if (make_dirs(out_dir) < 0) {
+        text_printf(log, "cannot create %s: %s\n", out_dir, strerror(errno));
+        return false;
+    }
+    snprintf(part, sizeof part, "%s.%d.part", path, (int)getpid());
+    snprintf(messages, sizeof messages, "%s.%d.log", path, (int)getpid());
     const char *argv[32];
     int a = 0;
     argv[a++] = compiler;
@@ -109,7 +118,7 @@ static bool compile(const char *compiler, const char *const *flags, const char *
     };
     struct proc p = { .pid = -1 };
     bool built = proc_start(&p, &spec, log) == 0 && proc_wait(&p, deadline_in(COMPILE_MS))
-                 && exited_with(&p, 0) && rename(part, object) == 0;
+                 && exited_with(&p, 0) && rename(part, path) == 0;
     if (p.pid > 0)
         proc_kill(&p);
     if (!built) {
@@ -121,28 +130,25 @@ static bool compile(const char *compiler, const char *const *flags, const char *
     return built;
 }
 
-/* The object NAME.o of SOURCE in the kit's folder SUB: build/kit's when fresh, else compiled
- * into the run's build folder. */
-static bool kit_object(const char *sub, const char *source, const char *name, const char *const *flags,
-                       const char *build_dir, const char *compiler, char *path, size_t size, struct text *log)
+/* The object of NAME.c in the kit's folder SUB: build/kit's when fresh, else the one compiled
+ * into the run's build folder (compiled now, the first time). */
+static bool kit_object(const char *sub, const char *name, const char *const *flags, const char *build_dir,
+                       const char *compiler, char *path, size_t size, struct text *log)
 {
-    char kit_dir[PATH_MAX + 64], out_dir[PATH_MAX + 64];
+    char kit_dir[PATH_MAX + 64], run_root[PATH_MAX + 16];
     snprintf(kit_dir, sizeof kit_dir, "%s/%s", kitcode_support_dir(), sub);
     time_t newest = newest_source(kit_dir);
     snprintf(path, size, "%s/%s/%s.o", prebuilt_dir(), sub, name);
     if (is_fresh(path, newest))
         return true;
-    snprintf(out_dir, sizeof out_dir, "%s/kit/%s", build_dir, sub);
-    snprintf(path, size, "%s/%s.o", out_dir, name);
-    if (is_fresh(path, newest))
-        return true;
-    if (make_dirs(out_dir) < 0) {
-        text_printf(log, "cannot create %s: %s\n", out_dir, strerror(errno));
-        return false;
-    }
-    return compile(compiler, flags, kit_dir, source, path, log);
+    snprintf(run_root, sizeof run_root, "%s/kit", build_dir);
+    snprintf(path, size, "%s/%s/%s.o", run_root, sub, name);
+    return is_fresh(path, newest) || compile_into(run_root, sub, name, flags, compiler, path, size, log);
 }
 
+/* The tracer: its folder and name (trace/gc-trace.c), and its flags. */
+#define TRACER_DIR "trace"
+#define TRACER_NAME "gc-trace"
 static const char *const tracer_flags[] = { TRACER_FLAGS, NULL };
 static const char *const driver_flags[] = { BUILD_FLAGS, NULL };
 
@@ -150,8 +156,8 @@ const char *kitcode_tracer(const char *build_dir, const char *compiler)
 {
     static char object[PATH_MAX + 128];
     struct text why = { 0 };
-    bool built = kit_object("trace", "gc-trace.c", "gc-trace", tracer_flags, build_dir, compiler, object,
-                            sizeof object, &why);
+    bool built = kit_object(TRACER_DIR, TRACER_NAME, tracer_flags, build_dir, compiler, object, sizeof object,
+                            &why);
     if (!built)
         fprintf(stderr, "grader: the kit's tracer is missing; programs are built without it\n%s",
                 text_str(&why));
@@ -162,9 +168,7 @@ const char *kitcode_tracer(const char *build_dir, const char *compiler)
 bool kitcode_driver(const struct exercise *ex, const char *program, const char *build_dir,
                     const char *compiler, char *path, size_t size, struct text *log)
 {
-    char source[300];
-    snprintf(source, sizeof source, "%s.c", program);
-    return kit_object(ex->id, source, program, driver_flags, build_dir, compiler, path, size, log);
+    return kit_object(ex->id, program, driver_flags, build_dir, compiler, path, size, log);
 }
 
 static const char *build_kit_help =
@@ -176,23 +180,15 @@ static const char *build_kit_help =
     "compiles it for each grading instead.\n"
     "Exit status: 0 when all of it compiled, 1 otherwise, 2 for a usage error.\n";
 
-/* Compiles source of the kit's folder sub into DIR/sub/name.o; false (said on stderr) if not. */
-static bool build_one(const char *dir, const char *sub, const char *source, const char *name,
-                      const char *const *flags, const char *compiler)
+/* Compiles NAME.c of the kit's folder SUB into DIR/SUB/NAME.o; false (said on stderr) if not. */
+static bool build_one(const char *dir, const char *sub, const char *name, const char *const *flags,
+                      const char *compiler)
 {
-    char kit_dir[PATH_MAX + 64], out_dir[PATH_MAX + 64], object[PATH_MAX + 400];
-    snprintf(kit_dir, sizeof kit_dir, "%s/%s", kitcode_support_dir(), sub);
-    snprintf(out_dir, sizeof out_dir, "%s/%s", dir, sub);
-    snprintf(object, sizeof object, "%s/%s.o", out_dir, name);
+    char object[PATH_MAX + 400];
     struct text log = { 0 };
-    bool ok = true;
-    if (make_dirs(out_dir) < 0) {
-        fprintf(stderr, "grader build-kit: cannot create %s: %s\n", out_dir, strerror(errno));
-        ok = false;
-    } else if (!compile(compiler, flags, kit_dir, source, object, &log)) {
+    bool ok = compile_into(dir, sub, name, flags, compiler, object, sizeof object, &log);
+    if (!ok)
         fprintf(stderr, "grader build-kit: %s", text_str(&log));
-        ok = false;
-    }
     text_free(&log);
     return ok;
 }
@@ -224,14 +220,11 @@ int kitcode_main(int argc, char **argv)
         fprintf(stderr, "grader build-kit: no C compiler (cc) on PATH\n");
         return 1;
     }
-    bool ok = build_one(dir, "trace", "gc-trace.c", "gc-trace", tracer_flags, compiler);
+    bool ok = build_one(dir, TRACER_DIR, TRACER_NAME, tracer_flags, compiler);
     const struct exercise *all[MAX_EXERCISES];
     int n = exercise_all(all, MAX_EXERCISES);
     for (int i = 0; i < n; i++)
-        for (int p = 0; all[i]->kit_files && all[i]->programs[p]; p++) {
-            char source[300];
-            snprintf(source, sizeof source, "%s.c", all[i]->programs[p]);
-            ok &= build_one(dir, all[i]->id, source, all[i]->programs[p], driver_flags, compiler);
-        }
+        for (int p = 0; all[i]->kit_files && all[i]->programs[p]; p++)
+            ok &= build_one(dir, all[i]->id, all[i]->programs[p], driver_flags, compiler);
     return ok ? 0 : 1;
 }
