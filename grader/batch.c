@@ -63,17 +63,18 @@ static const char batch_usage[] =
     "Writes OUTDIR/<student>/results.json (and the readable report.txt beside it) and\n"
     "OUTDIR/summary.csv (student, each exercise, total, max, status).\n"
     "\n"
-    "  --jobs N          grade N students at once (default: " TEXT_OF(
-        JOBS_PER_CPU) " per CPU, no more than\n"
-                      "                    the available memory holds at " TEXT_OF(CONTAINER_MEMORY_MIB) " MiB each; at most " TEXT_OF(
-                          MAX_JOBS) ")\n"
-                                    "  --timeout S       wall-clock limit per student, in seconds (default 300)\n"
-                                    "  --image IMAGE     the image to grade in (default get-connected; build it with make docker)\n"
-                                    "  --force           grade again students that already have results\n"
-                                    "  --only NAME       grade only this student (again)\n"
-                                    "\n"
-                                    "A student whose grading timed out, whose container failed, or whose results do not match the\n"
-                                    "rubric is not graded: summary.csv gives a status instead of scores, results.json the reason.\n";
+    /* clang-format off */ /* the help as it prints, a line a line */
+    "  --jobs N          grade N students at once (default: " TEXT_OF(JOBS_PER_CPU) " per CPU, no more than\n"
+    "                    the available memory holds at " TEXT_OF(CONTAINER_MEMORY_MIB) " MiB each; at most "
+                         TEXT_OF(MAX_JOBS) ")\n"
+    "  --timeout S       wall-clock limit per student, in seconds (default 300)\n"
+    "  --image IMAGE     the image to grade in (default get-connected; build it with make docker)\n"
+    "  --force           grade again students that already have results\n"
+    "  --only NAME       grade only this student (again)\n"
+    "\n"
+    "A student whose grading timed out, whose container failed, or whose results do not match the\n"
+    "rubric is not graded: summary.csv gives a status instead of scores, results.json the reason.\n";
+/* clang-format on */
 
 /* JOBS_PER_CPU per CPU, as far as MemAvailable allows; at least 1, at most MAX_JOBS. */
 static int default_jobs(void)
